@@ -64,6 +64,14 @@ template <ieee_binary T>
     return s[0];
 }
 
+// The entry point every soma inner product goes through: the scalar definition in
+// constant evaluation, the best kernel for this machine at run time (same bits).
+template <ieee_binary T>
+[[nodiscard]] constexpr T inner_product(T const* w, T const* x, std::size_t n, bool has_bias,
+                                        T b) noexcept {
+    return inner_product_scalar(w, x, n, has_bias, b);
+}
+
 }  // namespace soma::detail
 
 #endif  // SOMA_DETAIL_INNER_PRODUCT_HPP
