@@ -1,0 +1,69 @@
+// soma/activation.hpp - activation functions a(z) (激活函数) as types.
+//
+// y = a(z): the unit step gives the biological neuron's 0/1 output, the sigmoid a
+// smooth degree of excitement in (0, 1). Each activation here is an empty type usable
+// as a template argument (soma::neuron<T, N, Activation>); any user callable T -> T
+// serves as well (concept soma::activation_for). An activation that can also be
+// called with std::span<T> transforms a whole vector in place (the vectorized path of
+// the layer functions).
+#ifndef SOMA_ACTIVATION_HPP
+#define SOMA_ACTIVATION_HPP
+
+#include <concepts>
+#include <span>
+
+#include "soma/concepts.hpp"
+#include "soma/sigmoid.hpp"
+#include "soma/step.hpp"
+
+namespace soma {
+
+// a(z) = u(z), the unit step (soma::step): 1 for z >= 0, else 0; NaN -> NaN.
+struct step_activation {
+    template <scalar T>
+    [[nodiscard]] constexpr T operator()(T z) const noexcept {
+        return soma::step(z);
+    }
+    template <scalar T>
+    constexpr void operator()(std::span<T> z) const noexcept {
+        soma::step(z);
+    }
+};
+
+// a(z) = σ(z) = 1 / (1 + e^-z) (soma::sigmoid), with a'(z) = σ(z)(1 - σ(z)).
+struct sigmoid_activation {
+    template <std::floating_point T>
+    [[nodiscard]] constexpr T operator()(T z) const noexcept {
+        return soma::sigmoid(z);
+    }
+    template <std::floating_point T>
+    void operator()(std::span<T> z) const noexcept {
+        if constexpr (requires { soma::sigmoid(z); }) {
+            soma::sigmoid(z);
+        } else {
+            for (T& v : z) v = soma::sigmoid(v);
+        }
+    }
+    template <std::floating_point T>
+    [[nodiscard]] constexpr T derivative(T z) const noexcept {
+        return soma::sigmoid_derivative(z);
+    }
+};
+
+// a(z) = z: the neuron outputs its weighted input (a linear unit).
+struct identity_activation {
+    template <scalar T>
+    [[nodiscard]] constexpr T operator()(T z) const noexcept {
+        return z;
+    }
+    template <scalar T>
+    constexpr void operator()(std::span<T>) const noexcept {}
+    template <scalar T>
+    [[nodiscard]] constexpr T derivative(T) const noexcept {
+        return T(1);
+    }
+};
+
+}  // namespace soma
+
+#endif  // SOMA_ACTIVATION_HPP

@@ -1,0 +1,18 @@
+// soma/soma.hpp - everything soma offers, in one include.
+//
+// The artificial neuron of the textbook: weighted input z = w·x + b (b = -θ), the unit
+// step and the sigmoid as activations, the bias folded into an inner product, neurons,
+// and the SIMD kernels behind them.
+#ifndef SOMA_SOMA_HPP
+#define SOMA_SOMA_HPP
+
+#include "soma/activation.hpp"
+#include "soma/bias.hpp"
+#include "soma/concepts.hpp"
+#include "soma/neuron.hpp"
+#include "soma/sigmoid.hpp"
+#include "soma/step.hpp"
+#include "soma/version.hpp"
+#include "soma/weighted_input.hpp"
+
+#endif  // SOMA_SOMA_HPP

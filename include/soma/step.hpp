@@ -1,0 +1,60 @@
+// soma/step.hpp - the unit step function u(z) and the firing condition (点火).
+#ifndef SOMA_STEP_HPP
+#define SOMA_STEP_HPP
+
+#include <concepts>
+#include <ranges>
+#include <span>
+
+#include "soma/concepts.hpp"
+#include "soma/detail/errors.hpp"
+
+namespace soma {
+
+// Unit step (单位阶跃函数): u(z) = 1 for z >= 0, 0 for z < 0.
+// The value at the threshold itself is 1 (the tutorial's neuron fires when the weighted
+// sum reaches θ), so u(+0) = u(-0) = 1. u(+inf) = 1, u(-inf) = 0, u(NaN) = NaN (the
+// same NaN) for floating T. Exact: no rounding is involved.
+template <scalar T>
+[[nodiscard]] constexpr T step(T z) noexcept {
+    if constexpr (std::floating_point<T>) {
+        if (z != z) return z;
+    }
+    return z >= T(0) ? T(1) : T(0);
+}
+
+// fires(z, θ) = (z >= θ): the tutorial's firing condition w·x >= θ, with z = w·x.
+// false when either side is NaN. For the weighted input with bias, fires(z, 0).
+template <scalar T>
+[[nodiscard]] constexpr bool fires(T z, T theta) noexcept {
+    return z >= theta;
+}
+
+// step over a vector: out_i = u(z_i). Sizes must match (a compile error for two static
+// extents, else std::invalid_argument naming both sizes). `out` may alias `z` exactly.
+template <input_vector Z, class Out>
+    requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
+             std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
+             (!std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Out>>>)
+constexpr void step(Z const& z, Out&& out) {
+    auto const n = static_cast<std::size_t>(std::ranges::size(z));
+    auto const m = static_cast<std::size_t>(std::ranges::size(out));
+    if (n != m) detail::throw_size_mismatch("soma::step", "z", n, "out", m);
+    auto const* in = std::ranges::data(z);
+    auto* o = std::ranges::data(out);
+    for (std::size_t i = 0; i < n; ++i) o[i] = soma::step(in[i]);
+}
+
+// In place: z_i <- u(z_i).
+template <class Z>
+    requires input_vector<Z> &&
+             (!std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Z>>>)
+constexpr void step(Z&& z) noexcept {
+    auto* p = std::ranges::data(z);
+    auto const n = static_cast<std::size_t>(std::ranges::size(z));
+    for (std::size_t i = 0; i < n; ++i) p[i] = soma::step(p[i]);
+}
+
+}  // namespace soma
+
+#endif  // SOMA_STEP_HPP

@@ -1,0 +1,130 @@
+// soma/weighted_input.hpp - the weighted input z = w·x + b of a neuron (加权输入).
+//
+// The tutorial's neuron sums its input signals x_i, each scaled by its weight w_i, and
+// compares the sum with the threshold θ; with the bias b = -θ the comparison becomes
+// z >= 0 for the weighted input
+//
+//     z = w_1 x_1 + w_2 x_2 + ... + w_n x_n + b.
+//
+// This header is the one place that formula is written. How it is summed:
+//   - integral T: exactly, left to right, the bias last. A result that does not fit T
+//     throws std::overflow_error (a compile error in constant evaluation) instead of
+//     wrapping or invoking undefined behaviour.
+//   - float and double: in soma's canonical order (see soma/detail/inner_product.hpp):
+//     64 (float) or 32 (double) fused-multiply-add chains joined by a fixed pairwise
+//     tree. The SIMD kernels (AVX2, AVX-512, NEON) follow the same order, so the result
+//     has the same bits on every FMA-capable target, compiler and optimisation level.
+//     Accuracy: |z - exact| <= gamma_k Σ|w_i x_i| (+|b|), k = ceil(m/P) + log2 P,
+//     m the number of terms (n, or n+1 with a bias).
+//   - long double: left to right, the bias last, without fused operations.
+//   NaN in any term gives NaN; +inf and -inf together give NaN; otherwise an infinite
+//   term gives that infinity.
+//
+// The bias is the (n+1)-th term of the inner product (x_1..x_n, 1)·(w_1..w_n, b), so
+// weighted_input(w, x, b) == dot(augment(w, b), augment(x)) bit for bit (soma/bias.hpp).
+#ifndef SOMA_WEIGHTED_INPUT_HPP
+#define SOMA_WEIGHTED_INPUT_HPP
+
+#include <cstddef>
+#include <ranges>
+#include <span>
+
+#include "soma/concepts.hpp"
+#include "soma/detail/errors.hpp"
+#include "soma/detail/inner_product.hpp"
+
+namespace soma {
+namespace detail {
+
+template <scalar T>
+[[nodiscard]] constexpr T checked_inner_product(T const* w, T const* x, std::size_t n,
+                                                bool has_bias, T b) {
+    T z = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        T p{};
+        if (__builtin_mul_overflow(w[i], x[i], &p) || __builtin_add_overflow(z, p, &z)) {
+            detail::throw_overflow("soma::weighted_input");
+        }
+    }
+    if (has_bias && __builtin_add_overflow(z, b, &z)) detail::throw_overflow("soma::weighted_input");
+    return z;
+}
+
+template <std::floating_point T>
+[[nodiscard]] constexpr T sequential_inner_product(T const* w, T const* x, std::size_t n,
+                                                   bool has_bias, T b) noexcept {
+    T z = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        T const p = w[i] * x[i];
+        z = z + p;
+    }
+    if (has_bias) z = z + b;
+    return z;
+}
+
+// Σ_{i<n} w_i x_i, plus b as the last term when has_bias; N is the static extent when
+// one is known (small fixed sizes compile to straight-line code).
+template <scalar T, std::size_t N = std::dynamic_extent>
+[[nodiscard]] constexpr T weighted_sum(T const* w, T const* x, std::size_t n, bool has_bias,
+                                       T b) {
+    if constexpr (std::integral<T>) {
+        return checked_inner_product(w, x, n, has_bias, b);
+    } else if constexpr (ieee_binary<T>) {
+        return detail::inner_product(w, x, n, has_bias, b);
+    } else {
+        return sequential_inner_product(w, x, n, has_bias, b);
+    }
+}
+
+template <class A, class B>
+constexpr std::size_t checked_size(A const& a, B const& b, char const* where,
+                                   char const* name_a, char const* name_b) {
+    auto const na = static_cast<std::size_t>(std::ranges::size(a));
+    auto const nb = static_cast<std::size_t>(std::ranges::size(b));
+    if constexpr (static_extent_v<A> == std::dynamic_extent ||
+                  static_extent_v<B> == std::dynamic_extent) {
+        if (na != nb) detail::throw_size_mismatch(where, name_a, na, name_b, nb);
+    }
+    return na;
+}
+
+template <class A, class B>
+inline constexpr std::size_t common_extent =
+    static_extent_v<A> != std::dynamic_extent ? static_extent_v<A> : static_extent_v<B>;
+
+}  // namespace detail
+
+// dot(a, b) = Σ a_i b_i, the inner product (内积) of two vectors of equal size.
+// Sizes known at compile time must agree (else the call does not compile); otherwise a
+// mismatch throws std::invalid_argument naming both sizes. dot of two empty vectors is 0.
+template <class A, class B>
+    requires compatible_vectors<A, B>
+[[nodiscard]] constexpr element_t<A> dot(A const& a, B const& b) {
+    std::size_t const n = detail::checked_size(a, b, "soma::dot", "a", "b");
+    return detail::weighted_sum<element_t<A>, detail::common_extent<A, B>>(
+        std::ranges::data(a), std::ranges::data(b), n, false, element_t<A>{});
+}
+
+// weighted_input(w, x) = Σ w_i x_i: the weighted sum of the inputs, before the bias.
+template <class W, class X>
+    requires compatible_vectors<W, X>
+[[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x) {
+    std::size_t const n = detail::checked_size(w, x, "soma::weighted_input", "w", "x");
+    return detail::weighted_sum<element_t<W>, detail::common_extent<W, X>>(
+        std::ranges::data(w), std::ranges::data(x), n, false, element_t<W>{});
+}
+
+// weighted_input(w, x, b) = Σ w_i x_i + b = z, the weighted input of a neuron with bias
+// b = -θ. The neuron fires when z >= 0.
+template <class W, class X>
+    requires compatible_vectors<W, X>
+[[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x,
+                                                    std::type_identity_t<element_t<W>> b) {
+    std::size_t const n = detail::checked_size(w, x, "soma::weighted_input", "w", "x");
+    return detail::weighted_sum<element_t<W>, detail::common_extent<W, X>>(
+        std::ranges::data(w), std::ranges::data(x), n, true, b);
+}
+
+}  // namespace soma
+
+#endif  // SOMA_WEIGHTED_INPUT_HPP
