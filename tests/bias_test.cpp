@@ -31,8 +31,10 @@ TEMPLATE_TEST_CASE("b = -θ and θ = -b", "", float, double, int, long) {
 }
 
 TEST_CASE("the negation of the most negative integer threshold throws") {
-    CHECK_THROWS_AS(soma::bias_from_threshold(std::numeric_limits<int>::min()), std::overflow_error);
-    CHECK_THROWS_AS(soma::threshold_from_bias(std::numeric_limits<long>::min()), std::overflow_error);
+    CHECK_THROWS_AS(soma::bias_from_threshold(std::numeric_limits<int>::min()),
+                    std::overflow_error);
+    CHECK_THROWS_AS(soma::threshold_from_bias(std::numeric_limits<long>::min()),
+                    std::overflow_error);
 }
 
 TEST_CASE("augment appends 1 to x and b to w") {
@@ -65,6 +67,8 @@ TEMPLATE_TEST_CASE("weighted_input(w, x, b) == dot(augment(w, b), augment(x)) bi
     // Signed zeros: an all -0 weighted sum with b = +0.
     std::array<T, 2> const w{T(-1), T(1)};
     std::array<T, 2> const x{T(0), T(-0.0)};
-    CHECK(bits(soma::weighted_input(w, x, T(0))) == bits(soma::dot(soma::augment(w, T(0)), soma::augment(x))));
-    CHECK(bits(soma::weighted_input(w, x, T(-0.0))) == bits(soma::dot(soma::augment(w, T(-0.0)), soma::augment(x))));
+    CHECK(bits(soma::weighted_input(w, x, T(0))) ==
+          bits(soma::dot(soma::augment(w, T(0)), soma::augment(x))));
+    CHECK(bits(soma::weighted_input(w, x, T(-0.0))) ==
+          bits(soma::dot(soma::augment(w, T(-0.0)), soma::augment(x))));
 }

@@ -66,7 +66,8 @@ TEMPLATE_TEST_CASE("threshold form and bias form agree", "", float, double, int)
             std::array<T, 2> const x{T(x1), T(x2)};
             CHECK(by_threshold(x) == by_bias(x));
             // fires exactly when w·x >= θ (integral-valued data: no rounding)
-            CHECK(by_bias.fires(x) == soma::fires(soma::weighted_input(by_bias.weights(), x), T(4)));
+            CHECK(by_bias.fires(x) ==
+                  soma::fires(soma::weighted_input(by_bias.weights(), x), T(4)));
         }
     }
 }
@@ -109,8 +110,8 @@ TEMPLATE_TEST_CASE("a 3-input neuron in bias form", "", float, double, int) {
     }
 }
 
-TEMPLATE_TEST_CASE("augmented and bias forms give the same bits and convert losslessly", "",
-                   float, double) {
+TEMPLATE_TEST_CASE("augmented and bias forms give the same bits and convert losslessly", "", float,
+                   double) {
     using T = TestType;
     std::mt19937_64 gen(5);
     std::uniform_real_distribution<T> d(T(-3), T(3));

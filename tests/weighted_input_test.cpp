@@ -56,8 +56,8 @@ TEMPLATE_TEST_CASE("weighted_input and dot accept arrays, spans and vectors", ""
     CHECK(soma::dot(w, c_array) == T(4));
 }
 
-TEMPLATE_TEST_CASE("a run-time size mismatch throws invalid_argument naming both sizes", "",
-                   float, double, int) {
+TEMPLATE_TEST_CASE("a run-time size mismatch throws invalid_argument naming both sizes", "", float,
+                   double, int) {
     using T = TestType;
     std::vector<T> const w(3, T(1));
     std::vector<T> const x(2, T(1));

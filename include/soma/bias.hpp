@@ -18,14 +18,15 @@ namespace soma {
 // A type in which -θ is meaningful: floating point or signed integral. (An unsigned
 // threshold has no bias; using one is a compile error.)
 template <class T>
-concept signed_scalar = scalar<T> && (std::floating_point<T> || std::signed_integral<T>);
+concept signed_scalar = scalar<T> &&(std::floating_point<T> || std::signed_integral<T>);
 
 // b = -θ. Exact. For integral T, θ = min() has no negation in T and throws
 // std::overflow_error (a compile error in constant evaluation).
 template <signed_scalar T>
 [[nodiscard]] constexpr T bias_from_threshold(T theta) {
     if constexpr (std::integral<T>) {
-        if (theta == std::numeric_limits<T>::min()) detail::throw_overflow("soma::bias_from_threshold");
+        if (theta == std::numeric_limits<T>::min())
+            detail::throw_overflow("soma::bias_from_threshold");
     }
     return static_cast<T>(-theta);
 }
@@ -42,9 +43,9 @@ template <signed_scalar T>
 namespace detail {
 
 template <class R>
-using augmented_t = std::conditional_t<static_extent_v<R> == std::dynamic_extent,
-                                       std::vector<element_t<R>>,
-                                       std::array<element_t<R>, static_extent_v<R> + 1>>;
+using augmented_t =
+    std::conditional_t<static_extent_v<R> == std::dynamic_extent, std::vector<element_t<R>>,
+                       std::array<element_t<R>, static_extent_v<R> + 1>>;
 
 template <class R>
 constexpr augmented_t<R> append(R const& v, element_t<R> last) {

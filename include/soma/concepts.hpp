@@ -38,7 +38,7 @@ inline constexpr std::size_t static_extent_v = detail::static_extent<std::remove
 // (std::array, std::span of static or dynamic extent, std::vector, a C array, ...).
 template <class R>
 concept input_vector = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
-                       scalar<std::ranges::range_value_t<R>>;
+    scalar<std::ranges::range_value_t<R>>;
 
 template <input_vector R>
 using element_t = std::ranges::range_value_t<R>;
@@ -46,16 +46,15 @@ using element_t = std::ranges::range_value_t<R>;
 // Two vectors an inner product can pair: the same element type (mixing types is a
 // compile error, never a silent conversion) and sizes that are not known to differ.
 template <class A, class B>
-concept compatible_vectors =
-    input_vector<A> && input_vector<B> && std::same_as<element_t<A>, element_t<B>> &&
+concept compatible_vectors = input_vector<A> && input_vector<B> &&
+    std::same_as<element_t<A>, element_t<B>> &&
     (static_extent_v<A> == std::dynamic_extent || static_extent_v<B> == std::dynamic_extent ||
      static_extent_v<A> == static_extent_v<B>);
 
 // An activation a(z) for element type T: any callable T -> T (the tutorial allows any
 // monotonically increasing differentiable function; soma does not check monotonicity).
 template <class A, class T>
-concept activation_for =
-    scalar<T> && std::regular_invocable<A const&, T> &&
+concept activation_for = scalar<T> && std::regular_invocable<A const&, T> &&
     std::convertible_to<std::invoke_result_t<A const&, T>, T>;
 
 }  // namespace soma

@@ -45,8 +45,8 @@ inline constexpr std::size_t plus_one = N == std::dynamic_extent ? N : N + 1;
 // A vector x that can be fed to a neuron with N inputs of type T.
 template <class X, class T, std::size_t N>
 concept input_for = input_vector<X> && std::same_as<element_t<X>, T> &&
-                    (N == std::dynamic_extent || static_extent_v<X> == std::dynamic_extent ||
-                     static_extent_v<X> == N);
+    (N == std::dynamic_extent || static_extent_v<X> == std::dynamic_extent ||
+     static_extent_v<X> == N);
 
 template <class T, std::size_t N>
 using braced_input =
@@ -55,12 +55,12 @@ using braced_input =
 }  // namespace detail
 
 template <scalar T, std::size_t N, class Activation>
-    requires activation_for<Activation, T>
+requires activation_for<Activation, T>
 class augmented_neuron;
 
 // A neuron with weights w_1..w_n, bias b and activation a.
 template <scalar T, std::size_t N = std::dynamic_extent, class Activation = sigmoid_activation>
-    requires activation_for<Activation, T>
+requires activation_for<Activation, T>
 class neuron {
 public:
     using value_type = T;
@@ -78,10 +78,8 @@ public:
 
     // A neuron in threshold form (the tutorial's first form): fires when w·x >= θ;
     // stored as b = -θ (exact).
-    [[nodiscard]] static constexpr neuron from_threshold(weights_type w, T theta,
-                                                         Activation a = Activation{})
-        requires signed_scalar<T>
-    {
+    [[nodiscard]] static constexpr neuron from_threshold(
+        weights_type w, T theta, Activation a = Activation{}) requires signed_scalar<T> {
         return neuron(std::move(w), bias_from_threshold(theta), std::move(a));
     }
 
@@ -93,9 +91,7 @@ public:
         return std::span<T const, N>(w_.data(), w_.size());
     }
     [[nodiscard]] constexpr T bias() const noexcept { return b_; }
-    [[nodiscard]] constexpr T threshold() const
-        requires signed_scalar<T>
-    {
+    [[nodiscard]] constexpr T threshold() const requires signed_scalar<T> {
         return threshold_from_bias(b_);
     }
     [[nodiscard]] constexpr Activation const& activation() const noexcept { return a_; }
@@ -157,7 +153,7 @@ private:
 // product (w_1, ..., w_n, b)·(x_1, ..., x_n, 1), the form the tutorial says computers
 // prefer. The constant 1 is implicit (no copy of x is made).
 template <scalar T, std::size_t N = std::dynamic_extent, class Activation = sigmoid_activation>
-    requires activation_for<Activation, T>
+requires activation_for<Activation, T>
 class augmented_neuron {
 public:
     using value_type = T;
@@ -166,9 +162,7 @@ public:
     using input_list = detail::braced_input<T, N>;
     static constexpr std::size_t extent = N;
 
-    constexpr augmented_neuron()
-        requires(N != std::dynamic_extent)
-    = default;
+    constexpr augmented_neuron() requires(N != std::dynamic_extent) = default;
 
     // From (w_1, ..., w_n, b). A dynamic vector must hold at least the bias.
     constexpr explicit augmented_neuron(augmented_weights_type wb, Activation a = Activation{})
@@ -231,7 +225,7 @@ private:
 };
 
 template <scalar T, std::size_t N, class Activation>
-    requires activation_for<Activation, T>
+requires activation_for<Activation, T>
 constexpr neuron<T, N, Activation>::neuron(augmented_neuron<T, N, Activation> const& n)
     : b_(n.bias()), a_(n.activation()) {
     auto const w = n.weights();

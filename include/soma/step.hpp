@@ -33,10 +33,10 @@ template <scalar T>
 // step over a vector: out_i = u(z_i). Sizes must match (a compile error for two static
 // extents, else std::invalid_argument naming both sizes). `out` may alias `z` exactly.
 template <input_vector Z, class Out>
-    requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
-             std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
-             (!std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Out>>>)
-constexpr void step(Z const& z, Out&& out) {
+requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
+    std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
+    (!std::is_const_v<std::remove_reference_t<
+         std::ranges::range_reference_t<Out>>>)constexpr void step(Z const& z, Out&& out) {
     auto const n = static_cast<std::size_t>(std::ranges::size(z));
     auto const m = static_cast<std::size_t>(std::ranges::size(out));
     if (n != m) detail::throw_size_mismatch("soma::step", "z", n, "out", m);
@@ -47,9 +47,9 @@ constexpr void step(Z const& z, Out&& out) {
 
 // In place: z_i <- u(z_i).
 template <class Z>
-    requires input_vector<Z> &&
-             (!std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Z>>>)
-constexpr void step(Z&& z) noexcept {
+requires input_vector<Z> &&
+    (!std::is_const_v<std::remove_reference_t<
+         std::ranges::range_reference_t<Z>>>)constexpr void step(Z&& z) noexcept {
     auto* p = std::ranges::data(z);
     auto const n = static_cast<std::size_t>(std::ranges::size(z));
     for (std::size_t i = 0; i < n; ++i) p[i] = soma::step(p[i]);

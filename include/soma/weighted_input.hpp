@@ -46,7 +46,8 @@ template <scalar T>
             detail::throw_overflow("soma::weighted_input");
         }
     }
-    if (has_bias && __builtin_add_overflow(z, b, &z)) detail::throw_overflow("soma::weighted_input");
+    if (has_bias && __builtin_add_overflow(z, b, &z))
+        detail::throw_overflow("soma::weighted_input");
     return z;
 }
 
@@ -65,8 +66,7 @@ template <std::floating_point T>
 // Σ_{i<n} w_i x_i, plus b as the last term when has_bias; N is the static extent when
 // one is known (small fixed sizes compile to straight-line code).
 template <scalar T, std::size_t N = std::dynamic_extent>
-[[nodiscard]] constexpr T weighted_sum(T const* w, T const* x, std::size_t n, bool has_bias,
-                                       T b) {
+[[nodiscard]] constexpr T weighted_sum(T const* w, T const* x, std::size_t n, bool has_bias, T b) {
     if constexpr (std::integral<T>) {
         return checked_inner_product(w, x, n, has_bias, b);
     } else if constexpr (ieee_binary<T>) {
@@ -77,8 +77,8 @@ template <scalar T, std::size_t N = std::dynamic_extent>
 }
 
 template <class A, class B>
-constexpr std::size_t checked_size(A const& a, B const& b, char const* where,
-                                   char const* name_a, char const* name_b) {
+constexpr std::size_t checked_size(A const& a, B const& b, char const* where, char const* name_a,
+                                   char const* name_b) {
     auto const na = static_cast<std::size_t>(std::ranges::size(a));
     auto const nb = static_cast<std::size_t>(std::ranges::size(b));
     if constexpr (static_extent_v<A> == std::dynamic_extent ||
@@ -98,7 +98,7 @@ inline constexpr std::size_t common_extent =
 // Sizes known at compile time must agree (else the call does not compile); otherwise a
 // mismatch throws std::invalid_argument naming both sizes. dot of two empty vectors is 0.
 template <class A, class B>
-    requires compatible_vectors<A, B>
+requires compatible_vectors<A, B>
 [[nodiscard]] constexpr element_t<A> dot(A const& a, B const& b) {
     std::size_t const n = detail::checked_size(a, b, "soma::dot", "a", "b");
     return detail::weighted_sum<element_t<A>, detail::common_extent<A, B>>(
@@ -107,7 +107,7 @@ template <class A, class B>
 
 // weighted_input(w, x) = Σ w_i x_i: the weighted sum of the inputs, before the bias.
 template <class W, class X>
-    requires compatible_vectors<W, X>
+requires compatible_vectors<W, X>
 [[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x) {
     std::size_t const n = detail::checked_size(w, x, "soma::weighted_input", "w", "x");
     return detail::weighted_sum<element_t<W>, detail::common_extent<W, X>>(
@@ -117,7 +117,7 @@ template <class W, class X>
 // weighted_input(w, x, b) = Σ w_i x_i + b = z, the weighted input of a neuron with bias
 // b = -θ. The neuron fires when z >= 0.
 template <class W, class X>
-    requires compatible_vectors<W, X>
+requires compatible_vectors<W, X>
 [[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x,
                                                     std::type_identity_t<element_t<W>> b) {
     std::size_t const n = detail::checked_size(w, x, "soma::weighted_input", "w", "x");

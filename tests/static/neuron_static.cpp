@@ -52,7 +52,9 @@ static_assert(!soma::activation_for<soma::sigmoid_activation, int>);  // σ need
 
 // Must not compile: sizes fixed at compile time that differ.
 template <class W, class X>
-concept dot_compiles = requires(W const& w, X const& x) { soma::dot(w, x); };
+concept dot_compiles = requires(W const& w, X const& x) {
+    soma::dot(w, x);
+};
 static_assert(dot_compiles<std::array<int, 2>, std::array<int, 2>>);
 static_assert(!dot_compiles<std::array<int, 2>, std::array<int, 3>>);
 static_assert(!dot_compiles<std::span<float, 4>, std::array<float, 3>>);
@@ -64,7 +66,9 @@ static_assert(!dot_compiles<std::vector<int>, std::vector<long>>);
 static_assert(!dot_compiles<std::array<bool, 2>, std::array<bool, 2>>);
 
 template <class N, class X>
-concept callable_with = requires(N const& neuron, X const& x) { neuron(x); };
+concept callable_with = requires(N const& neuron, X const& x) {
+    neuron(x);
+};
 using example1 = soma::step_neuron<int, 2>;
 static_assert(callable_with<example1, std::array<int, 2>>);
 static_assert(!callable_with<example1, std::array<int, 3>>);
@@ -73,14 +77,18 @@ static_assert(callable_with<example1, std::vector<int>>);  // checked at run tim
 
 // Must not compile: a threshold for an unsigned type (no bias -θ exists).
 template <class T>
-concept has_bias_from_threshold = requires(T t) { soma::bias_from_threshold(t); };
+concept has_bias_from_threshold = requires(T t) {
+    soma::bias_from_threshold(t);
+};
 static_assert(has_bias_from_threshold<int> && has_bias_from_threshold<float>);
 static_assert(!has_bias_from_threshold<unsigned>);
 
 // Must not compile: an activation that is not T -> T.
 template <class A>
-concept neuron_with = requires { typename soma::neuron<float, 2, A>; } &&
-                      soma::activation_for<A, float>;
+concept neuron_with = requires {
+    typename soma::neuron<float, 2, A>;
+}
+&&soma::activation_for<A, float>;
 struct not_an_activation {};
 static_assert(!neuron_with<not_an_activation>);
 

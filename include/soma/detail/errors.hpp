@@ -10,12 +10,10 @@
 namespace soma::detail {
 
 // Throws std::invalid_argument: "<where>: <what_a> has <a> elements but <what_b> has <b>".
-[[noreturn]] inline void throw_size_mismatch(char const* where, char const* what_a,
-                                             std::size_t a, char const* what_b,
-                                             std::size_t b) {
-    throw std::invalid_argument(std::string(where) + ": " + what_a + " has " +
-                                std::to_string(a) + " elements but " + what_b + " has " +
-                                std::to_string(b));
+[[noreturn]] inline void throw_size_mismatch(char const* where, char const* what_a, std::size_t a,
+                                             char const* what_b, std::size_t b) {
+    throw std::invalid_argument(std::string(where) + ": " + what_a + " has " + std::to_string(a) +
+                                " elements but " + what_b + " has " + std::to_string(b));
 }
 
 // Throws std::overflow_error for an integer result that does not fit its type.
