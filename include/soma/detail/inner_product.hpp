@@ -25,13 +25,36 @@
 //   |computed - exact| <= gamma_k * Σ|w_i x_i|,  k = ceil(m/P) + log2(P),
 //   gamma_k = k u / (1 - k u),
 // which is far tighter than the textbook bound n·u·Σ|w_i x_i| for long vectors.
+//
+// The same order, with the same bits, is computed by:
+//   inner_product_scalar   the definition below (readable, constexpr, std::fma per term);
+//   inner_product_avx2     soma/detail/inner_product_avx2.hpp   (x86-64 AVX2 + FMA3);
+//   inner_product_avx512   soma/detail/inner_product_avx512.hpp (x86-64 AVX-512);
+//   inner_product_neon     soma/detail/inner_product_neon.hpp   (AArch64);
+//   inner_product_fixed    a straight-line form for a static extent N < P (below).
+// inner_product() picks one: the scalar definition in constant evaluation; at run time
+// the kernel of the ISA the compiler targets (compiled_isa in soma/detail/cpu.hpp), or,
+// when the flags enable none, the best one the CPU has, chosen once on the first call
+// through a self-replacing function pointer. Results are identical on every target with
+// a fused multiply-add, with GCC and Clang, at any optimization level and alignment;
+// without hardware FMA the scalar definition still gives these bits (std::fma is exact),
+// only slower. Not part of the contract: which NaN payload a NaN result carries.
+//
+// No kernel requires alignment or reads outside w[0..n) and x[0..n).
 #ifndef SOMA_DETAIL_INNER_PRODUCT_HPP
 #define SOMA_DETAIL_INNER_PRODUCT_HPP
 
 #include <array>
+#include <atomic>
 #include <cstddef>
+#include <type_traits>
+#include <utility>
 
+#include "soma/detail/cpu.hpp"
 #include "soma/detail/fma.hpp"
+#include "soma/detail/inner_product_avx2.hpp"
+#include "soma/detail/inner_product_avx512.hpp"
+#include "soma/detail/inner_product_neon.hpp"
 
 namespace soma::detail {
 
@@ -64,12 +87,193 @@ template <ieee_binary T>
     return s[0];
 }
 
+// z_r = inner_product_scalar(W + r*n, x, n, b != nullptr, b[r]) for r < rows.
+template <ieee_binary T>
+constexpr void inner_products_scalar(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                     T const* b, T* z) noexcept {
+    for (std::size_t r = 0; r < rows; ++r) {
+        z[r] = inner_product_scalar(W + r * n, x, n, b != nullptr, b != nullptr ? b[r] : T(0));
+    }
+}
+
+template <ieee_binary T>
+using inner_product_kernel = T (*)(T const*, T const*, std::size_t, bool, T) noexcept;
+
+template <ieee_binary T>
+using inner_products_kernel = void (*)(T const*, std::size_t, std::size_t, T const*, T const*,
+                                       T*) noexcept;
+
+// A batch through a one-row kernel, for the ISAs without a multi-row kernel.
+template <ieee_binary T, inner_product_kernel<T> kernel>
+void inner_products_by_row(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                           T* z) noexcept {
+    for (std::size_t r = 0; r < rows; ++r) {
+        z[r] = kernel(W + r * n, x, n, b != nullptr, b != nullptr ? b[r] : T(0));
+    }
+}
+
+// The kernels of one ISA; isa::scalar (and any ISA this build has no kernel for) gives
+// the scalar definition.
+template <ieee_binary T>
+[[nodiscard]] inline inner_product_kernel<T> inner_product_kernel_for(isa target) noexcept {
+#if defined(SOMA_X86_KERNELS)
+    if (target == isa::avx512) return &inner_product_avx512<T>;
+    if (target == isa::avx2_fma) return &inner_product_avx2<T>;
+#elif defined(SOMA_NEON_KERNELS)
+    if (target == isa::neon) return &inner_product_neon<T>;
+#endif
+    (void)target;
+    return &inner_product_scalar<T>;
+}
+
+template <ieee_binary T>
+[[nodiscard]] inline inner_products_kernel<T> inner_products_kernel_for(isa target) noexcept {
+#if defined(SOMA_X86_KERNELS)
+    if (target == isa::avx512) return &inner_products_avx512<T>;
+    if (target == isa::avx2_fma) return &inner_products_by_row<T, &inner_product_avx2<T>>;
+#elif defined(SOMA_NEON_KERNELS)
+    if (target == isa::neon) return &inner_products_by_row<T, &inner_product_neon<T>>;
+#endif
+    (void)target;
+    return &inner_products_scalar<T>;
+}
+
+// Run-time dispatch for builds whose flags enable no SIMD ISA: each pointer starts at a
+// resolver that queries the CPU once, stores the chosen kernel and calls it; later calls
+// cost one relaxed load (a plain move) and an indirect call. Chosen once, outside every
+// loop; no static-initialization order issue, since the initial value is a constant.
+template <ieee_binary T>
+T inner_product_resolve(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept;
+template <ieee_binary T>
+void inner_products_resolve(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                            T* z) noexcept;
+
+template <ieee_binary T>
+inline constinit std::atomic<inner_product_kernel<T>> inner_product_selected{
+    &inner_product_resolve<T>};
+template <ieee_binary T>
+inline constinit std::atomic<inner_products_kernel<T>> inner_products_selected{
+    &inner_products_resolve<T>};
+
+template <ieee_binary T>
+T inner_product_resolve(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+    inner_product_kernel<T> const kernel = inner_product_kernel_for<T>(best_isa());
+    inner_product_selected<T>.store(kernel, std::memory_order_relaxed);
+    return kernel(w, x, n, has_bias, b);
+}
+
+template <ieee_binary T>
+void inner_products_resolve(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                            T* z) noexcept {
+    inner_products_kernel<T> const kernel = inner_products_kernel_for<T>(best_isa());
+    inner_products_selected<T>.store(kernel, std::memory_order_relaxed);
+    kernel(W, rows, n, x, b, z);
+}
+
 // The entry point every soma inner product goes through: the scalar definition in
 // constant evaluation, the best kernel for this machine at run time (same bits).
 template <ieee_binary T>
 [[nodiscard]] constexpr T inner_product(T const* w, T const* x, std::size_t n, bool has_bias,
                                         T b) noexcept {
+    if (std::is_constant_evaluated()) return inner_product_scalar(w, x, n, has_bias, b);
+#if defined(SOMA_X86_KERNELS)
+    if constexpr (compiled_isa == isa::avx512) {
+        return inner_product_avx512(w, x, n, has_bias, b);
+    } else if constexpr (compiled_isa == isa::avx2_fma) {
+        return inner_product_avx2(w, x, n, has_bias, b);
+    } else {
+        return inner_product_selected<T>.load(std::memory_order_relaxed)(w, x, n, has_bias, b);
+    }
+#elif defined(SOMA_NEON_KERNELS)
+    return inner_product_neon(w, x, n, has_bias, b);
+#else
     return inner_product_scalar(w, x, n, has_bias, b);
+#endif
+}
+
+// A batch of inner products with one weight row each and a shared x:
+// z_r = inner_product(W + r*n, x, n, b != nullptr, b[r]) bitwise, for r < rows; W is
+// row-major rows x n, b null or of length rows. Several rows per pass share each load
+// of x where the ISA has the registers for it (AVX-512: four).
+template <ieee_binary T>
+constexpr void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x,
+                              T const* b, T* z) noexcept {
+    if (std::is_constant_evaluated()) return inner_products_scalar(W, rows, n, x, b, z);
+#if defined(SOMA_X86_KERNELS)
+    if constexpr (compiled_isa == isa::avx512) {
+        inner_products_avx512(W, rows, n, x, b, z);
+    } else if constexpr (compiled_isa == isa::avx2_fma) {
+        inner_products_by_row<T, &inner_product_avx2<T>>(W, rows, n, x, b, z);
+    } else {
+        inner_products_selected<T>.load(std::memory_order_relaxed)(W, rows, n, x, b, z);
+    }
+#elif defined(SOMA_NEON_KERNELS)
+    inner_products_by_row<T, &inner_product_neon<T>>(W, rows, n, x, b, z);
+#else
+    inner_products_scalar(W, rows, n, x, b, z);
+#endif
+}
+
+// round(w * x) as a value the compiler cannot fuse into a later addition: with
+// -ffp-contract=fast (GCC's default in GNU mode) a*b + c may become one FMA, which
+// would change the bits. The empty asm makes the product opaque at no run-time cost.
+template <ieee_binary T>
+[[nodiscard]] constexpr T unfused_product(T w, T x) noexcept {
+    if (std::is_constant_evaluated()) return w * x;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    T p = w * x;
+    asm("" : "+x"(p));
+    return p;
+#elif defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
+    T p = w * x;
+    asm("" : "+w"(p));
+    return p;
+#else
+    return detail::fma(w, x, T(-0.0));
+#endif
+}
+
+template <ieee_binary T, std::size_t M, std::size_t H, std::size_t... J>
+constexpr void fixed_tree_level(std::array<T, M>& s, std::index_sequence<J...>) noexcept {
+    ((s[J] = s[J] + s[J + H]), ...);
+}
+
+// Levels h = H, H/2, ..., 1 of the canonical tree over M < P used partial sums; at level
+// h the live partial sums are the first min(M, 2h), and s_j += s_{j+h} for j + h < that.
+template <ieee_binary T, std::size_t M, std::size_t H>
+constexpr void fixed_tree(std::array<T, M>& s) noexcept {
+    constexpr std::size_t live = M < 2 * H ? M : 2 * H;
+    if constexpr (live > H) fixed_tree_level<T, M, H>(s, std::make_index_sequence<live - H>{});
+    if constexpr (H > 1) fixed_tree<T, M, H / 2>(s);
+}
+
+template <ieee_binary T, std::size_t N, bool has_bias, std::size_t... I>
+constexpr T fixed_sum(T const* w, T const* x, T b, std::index_sequence<I...>) noexcept {
+    constexpr std::size_t m = N + (has_bias ? 1 : 0);
+    if constexpr (m == 0) {
+        return T(0);  // the empty sum is +0
+    } else {
+        std::array<T, m> s{unfused_product(w[I], x[I])...};
+        if constexpr (has_bias) s[N] = b;
+        fixed_tree<T, m, partial_sums<T> / 2>(s);
+        return s[0];
+    }
+}
+
+// The canonical inner product for a static extent N, as straight-line code: no call, no
+// dispatch, no loop. For N < P every term has its own partial sum, which starts at -0, so
+// s_i = fma(w_i, x_i, -0) = round(w_i x_i) exactly, the bias is s_N = b, and the tree
+// skips the partial sums that stay -0 (exact). Bitwise equal to inner_product(w, x, N,
+// has_bias, b); larger N use that. Needs no hardware FMA for N < P.
+template <ieee_binary T, std::size_t N>
+[[nodiscard]] constexpr T inner_product_fixed(T const* w, T const* x, bool has_bias,
+                                              T b) noexcept {
+    if constexpr (N + 1 > partial_sums<T>) {
+        return inner_product(w, x, N, has_bias, b);
+    } else {
+        if (has_bias) return fixed_sum<T, N, true>(w, x, b, std::make_index_sequence<N>{});
+        return fixed_sum<T, N, false>(w, x, b, std::make_index_sequence<N>{});
+    }
 }
 
 }  // namespace soma::detail

@@ -1,0 +1,219 @@
+// soma/detail/inner_product_avx512.hpp - the canonical inner product with AVX-512.
+//
+// Same order, hence same bits, as inner_product_scalar (soma/detail/inner_product.hpp):
+// the P = 256 / sizeof(T) partial sums are exactly four 512-bit registers s[0..3], lane l
+// of s[k] holding partial sum 16k + l (float) or 8k + l (double).
+//
+// Why four accumulators: the canonical order fixes them (256 bytes), and four is also what
+// the load ports allow: every fused multiply-add needs two 64-byte loads, and two such
+// loads per cycle give one FMA per cycle, which four independent chains of 4-cycle
+// latency sustain. The batch kernel evaluates four rows per pass (16 accumulators), so
+// each load of x serves four FMAs and two FMAs per cycle become possible.
+//
+// No alignment requirement (unaligned loads). The remainder of r < P terms uses masked
+// loads, which never touch memory past the end, and masked FMAs that leave the lanes past
+// the end untouched (an FMA with zero operands would turn a -0 partial sum into +0).
+#ifndef SOMA_DETAIL_INNER_PRODUCT_AVX512_HPP
+#define SOMA_DETAIL_INNER_PRODUCT_AVX512_HPP
+
+#include <cstddef>
+#include <utility>
+
+#include "soma/detail/cpu.hpp"
+#include "soma/detail/fma.hpp"
+
+#if defined(SOMA_X86_KERNELS)
+#include <immintrin.h>
+
+namespace soma::detail {
+
+template <ieee_binary T>
+struct avx512_ops;
+
+template <>
+struct avx512_ops<float> {
+    using v = __m512;
+    using mask = __mmask16;
+    static constexpr std::size_t lanes = 16;
+    SOMA_TARGET_AVX512 static v splat(float a) noexcept { return _mm512_set1_ps(a); }
+    SOMA_TARGET_AVX512 static v load(float const* p) noexcept { return _mm512_loadu_ps(p); }
+    SOMA_TARGET_AVX512 static v load(mask k, float const* p) noexcept {
+        return _mm512_maskz_loadu_ps(k, p);
+    }
+    SOMA_TARGET_AVX512 static v fma(v a, v b, v c) noexcept { return _mm512_fmadd_ps(a, b, c); }
+    SOMA_TARGET_AVX512 static v fma(v a, v b, v c, mask k) noexcept {
+        return _mm512_mask3_fmadd_ps(a, b, c, k);
+    }
+    SOMA_TARGET_AVX512 static v add(v a, v b) noexcept { return _mm512_add_ps(a, b); }
+    SOMA_TARGET_AVX512 static v add(v a, v b, mask k) noexcept {
+        return _mm512_mask_add_ps(a, k, a, b);
+    }
+    // The tree inside one register: h = 8, 4, 2, 1, each step bringing lanes j + h down to
+    // lanes j with a shuffle. Zero-masked forms with a full mask: the plain ones (and the
+    // 512-to-256 casts) trip a false -Wmaybe-uninitialized in GCC 12's headers.
+    SOMA_TARGET_AVX512 static float reduce(v s) noexcept {
+        constexpr mask all = 0xFFFF;
+        s = _mm512_add_ps(s, _mm512_maskz_shuffle_f32x4(all, s, s, 0x4E));  // h = 8: 256-bit halves
+        s = _mm512_add_ps(s, _mm512_maskz_shuffle_f32x4(all, s, s, 0xB1));  // h = 4: 128-bit blocks
+        s = _mm512_add_ps(s, _mm512_maskz_permute_ps(all, s, 0x4E));        // h = 2
+        s = _mm512_add_ps(s, _mm512_maskz_permute_ps(all, s, 0xB1));        // h = 1
+        return _mm512_cvtss_f32(s);
+    }
+};
+
+template <>
+struct avx512_ops<double> {
+    using v = __m512d;
+    using mask = __mmask8;
+    static constexpr std::size_t lanes = 8;
+    SOMA_TARGET_AVX512 static v splat(double a) noexcept { return _mm512_set1_pd(a); }
+    SOMA_TARGET_AVX512 static v load(double const* p) noexcept { return _mm512_loadu_pd(p); }
+    SOMA_TARGET_AVX512 static v load(mask k, double const* p) noexcept {
+        return _mm512_maskz_loadu_pd(k, p);
+    }
+    SOMA_TARGET_AVX512 static v fma(v a, v b, v c) noexcept { return _mm512_fmadd_pd(a, b, c); }
+    SOMA_TARGET_AVX512 static v fma(v a, v b, v c, mask k) noexcept {
+        return _mm512_mask3_fmadd_pd(a, b, c, k);
+    }
+    SOMA_TARGET_AVX512 static v add(v a, v b) noexcept { return _mm512_add_pd(a, b); }
+    SOMA_TARGET_AVX512 static v add(v a, v b, mask k) noexcept {
+        return _mm512_mask_add_pd(a, k, a, b);
+    }
+    // The tree inside one register: h = 4, 2, 1, as for float.
+    SOMA_TARGET_AVX512 static double reduce(v s) noexcept {
+        constexpr mask all = 0xFF;
+        s = _mm512_add_pd(s, _mm512_maskz_shuffle_f64x2(all, s, s, 0x4E));  // h = 4: 256-bit halves
+        s = _mm512_add_pd(s, _mm512_maskz_shuffle_f64x2(all, s, s, 0xB1));  // h = 2: 128-bit blocks
+        s = _mm512_add_pd(s, _mm512_maskz_permute_pd(all, s, 0x55));        // h = 1
+        return _mm512_cvtsd_f64(s);
+    }
+};
+
+// The four accumulators of one inner product, partial sum j in lane j % L of s[j / L].
+template <ieee_binary T>
+struct avx512_sums {
+    using ops = avx512_ops<T>;
+    using v = typename ops::v;
+    static constexpr std::size_t lanes = ops::lanes;
+    static constexpr std::size_t p = 4 * lanes;
+    v s0, s1, s2, s3;
+
+    SOMA_TARGET_AVX512 static avx512_sums start() noexcept {
+        v const z = ops::splat(T(-0.0));
+        return {z, z, z, z};
+    }
+    // Terms i .. i+P-1 with x already loaded (shared between rows).
+    SOMA_TARGET_AVX512 void block(T const* w, v x0, v x1, v x2, v x3) noexcept {
+        s0 = ops::fma(ops::load(w), x0, s0);
+        s1 = ops::fma(ops::load(w + lanes), x1, s1);
+        s2 = ops::fma(ops::load(w + 2 * lanes), x2, s2);
+        s3 = ops::fma(ops::load(w + 3 * lanes), x3, s3);
+    }
+    SOMA_TARGET_AVX512 static typename ops::mask first(std::size_t c) noexcept {
+        using m = typename ops::mask;
+        return c >= lanes ? static_cast<m>(~m{0}) : static_cast<m>((1U << c) - 1U);
+    }
+    SOMA_TARGET_AVX512 static v tail_step(v s, T const* w, T const* x, std::size_t c) noexcept {
+        auto const k = first(c);
+        return ops::fma(ops::load(k, w), ops::load(k, x), s, k);
+    }
+    // The last r < P terms into partial sums 0 .. r-1, then the bias into partial sum r.
+    SOMA_TARGET_AVX512 void finish_terms(T const* w, T const* x, std::size_t r, bool has_bias,
+                                         T b) noexcept {
+        if (r > 0) s0 = tail_step(s0, w, x, r);
+        if (r > lanes) s1 = tail_step(s1, w + lanes, x + lanes, r - lanes);
+        if (r > 2 * lanes) s2 = tail_step(s2, w + 2 * lanes, x + 2 * lanes, r - 2 * lanes);
+        if (r > 3 * lanes) s3 = tail_step(s3, w + 3 * lanes, x + 3 * lanes, r - 3 * lanes);
+        if (has_bias) {
+            auto const k = static_cast<typename ops::mask>(1U << (r % lanes));
+            v const bv = ops::splat(b);
+            switch (r / lanes) {
+                case 0: s0 = ops::add(s0, bv, k); break;
+                case 1: s1 = ops::add(s1, bv, k); break;
+                case 2: s2 = ops::add(s2, bv, k); break;
+                default: s3 = ops::add(s3, bv, k); break;
+            }
+        }
+    }
+    // The pairwise tree over m terms: h = P/2 and P/4 across registers, then in-register.
+    // With m <= L only s0 holds terms and the rest are -0, which the tree may skip.
+    SOMA_TARGET_AVX512 T reduce(std::size_t m) const noexcept {
+        if (m <= lanes) return ops::reduce(s0);
+        v const t0 = ops::add(s0, s2);
+        v const t1 = ops::add(s1, s3);
+        return ops::reduce(ops::add(t0, t1));
+    }
+};
+
+// z = Σ w_i x_i (+ b) in the canonical order. No alignment requirement; reads exactly
+// w[0..n) and x[0..n).
+template <ieee_binary T>
+SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::size_t n,
+                                                 bool has_bias, T b) noexcept {
+    using sums = avx512_sums<T>;
+    using ops = typename sums::ops;
+    constexpr std::size_t lanes = sums::lanes;
+    if (n == 0 && !has_bias) return T(0);
+    sums a = sums::start();
+    std::size_t i = 0;
+    for (; i + sums::p <= n; i += sums::p) {
+        a.block(w + i, ops::load(x + i), ops::load(x + i + lanes), ops::load(x + i + 2 * lanes),
+                ops::load(x + i + 3 * lanes));
+    }
+    a.finish_terms(w + i, x + i, n - i, has_bias, b);
+    return a.reduce(n + (has_bias ? 1 : 0));
+}
+
+// z_r = Σ_i W[r*n + i] x_i (+ b_r) for r < rows: each z_r bitwise equal to
+// inner_product_avx512(W + r*n, x, n, b != nullptr, b[r]). b may be null (no bias).
+// Four rows per pass share every load of x.
+template <ieee_binary T>
+SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t rows, std::size_t n,
+                                                     T const* x, T const* b, T* z) noexcept {
+    using sums = avx512_sums<T>;
+    using ops = typename sums::ops;
+    constexpr std::size_t lanes = sums::lanes;
+    bool const has_bias = b != nullptr;
+    std::size_t const m = n + (has_bias ? 1 : 0);
+    std::size_t r = 0;
+    if (m > 0) {
+        for (; r + 4 <= rows; r += 4) {
+            T const* w0 = W + r * n;
+            T const* w1 = w0 + n;
+            T const* w2 = w1 + n;
+            T const* w3 = w2 + n;
+            sums a0 = sums::start();
+            sums a1 = a0;
+            sums a2 = a0;
+            sums a3 = a0;
+            std::size_t i = 0;
+            for (; i + sums::p <= n; i += sums::p) {
+                auto const x0 = ops::load(x + i);
+                auto const x1 = ops::load(x + i + lanes);
+                auto const x2 = ops::load(x + i + 2 * lanes);
+                auto const x3 = ops::load(x + i + 3 * lanes);
+                a0.block(w0 + i, x0, x1, x2, x3);
+                a1.block(w1 + i, x0, x1, x2, x3);
+                a2.block(w2 + i, x0, x1, x2, x3);
+                a3.block(w3 + i, x0, x1, x2, x3);
+            }
+            a0.finish_terms(w0 + i, x + i, n - i, has_bias, has_bias ? b[r] : T(0));
+            a1.finish_terms(w1 + i, x + i, n - i, has_bias, has_bias ? b[r + 1] : T(0));
+            a2.finish_terms(w2 + i, x + i, n - i, has_bias, has_bias ? b[r + 2] : T(0));
+            a3.finish_terms(w3 + i, x + i, n - i, has_bias, has_bias ? b[r + 3] : T(0));
+            z[r] = a0.reduce(m);
+            z[r + 1] = a1.reduce(m);
+            z[r + 2] = a2.reduce(m);
+            z[r + 3] = a3.reduce(m);
+        }
+    }
+    for (; r < rows; ++r) {
+        z[r] = inner_product_avx512(W + r * n, x, n, has_bias, has_bias ? b[r] : T(0));
+    }
+}
+
+}  // namespace soma::detail
+
+#endif  // SOMA_X86_KERNELS
+
+#endif  // SOMA_DETAIL_INNER_PRODUCT_AVX512_HPP
