@@ -87,12 +87,14 @@ template <ieee_binary T>
     return s[0];
 }
 
-// z_r = inner_product_scalar(W + r*n, x, n, b != nullptr, b[r]) for r < rows.
+// z_r = inner_product_scalar(W + r*n, x, n, b != nullptr, b[r * b_stride]) for r < rows
+// (b_stride 0: one bias for every row).
 template <ieee_binary T>
 constexpr void inner_products_scalar(T const* W, std::size_t rows, std::size_t n, T const* x,
-                                     T const* b, T* z) noexcept {
+                                     T const* b, std::size_t b_stride, T* z) noexcept {
     for (std::size_t r = 0; r < rows; ++r) {
-        z[r] = inner_product_scalar(W + r * n, x, n, b != nullptr, b != nullptr ? b[r] : T(0));
+        z[r] = inner_product_scalar(W + r * n, x, n, b != nullptr,
+                                    b != nullptr ? b[r * b_stride] : T(0));
     }
 }
 
@@ -101,14 +103,14 @@ using inner_product_kernel = T (*)(T const*, T const*, std::size_t, bool, T) noe
 
 template <ieee_binary T>
 using inner_products_kernel = void (*)(T const*, std::size_t, std::size_t, T const*, T const*,
-                                       T*) noexcept;
+                                       std::size_t, T*) noexcept;
 
 // A batch through a one-row kernel, for the ISAs without a multi-row kernel.
 template <ieee_binary T, inner_product_kernel<T> kernel>
 void inner_products_by_row(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
-                           T* z) noexcept {
+                           std::size_t b_stride, T* z) noexcept {
     for (std::size_t r = 0; r < rows; ++r) {
-        z[r] = kernel(W + r * n, x, n, b != nullptr, b != nullptr ? b[r] : T(0));
+        z[r] = kernel(W + r * n, x, n, b != nullptr, b != nullptr ? b[r * b_stride] : T(0));
     }
 }
 
@@ -146,7 +148,7 @@ template <ieee_binary T>
 T inner_product_resolve(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept;
 template <ieee_binary T>
 void inner_products_resolve(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
-                            T* z) noexcept;
+                            std::size_t b_stride, T* z) noexcept;
 
 template <ieee_binary T>
 inline constinit std::atomic<inner_product_kernel<T>> inner_product_selected{
@@ -164,10 +166,10 @@ T inner_product_resolve(T const* w, T const* x, std::size_t n, bool has_bias, T 
 
 template <ieee_binary T>
 void inner_products_resolve(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
-                            T* z) noexcept {
+                            std::size_t b_stride, T* z) noexcept {
     inner_products_kernel<T> const kernel = inner_products_kernel_for<T>(best_isa());
     inner_products_selected<T>.store(kernel, std::memory_order_relaxed);
-    kernel(W, rows, n, x, b, z);
+    kernel(W, rows, n, x, b, b_stride, z);
 }
 
 // The entry point every soma inner product goes through: the scalar definition in
@@ -192,25 +194,28 @@ template <ieee_binary T>
 }
 
 // A batch of inner products with one weight row each and a shared x:
-// z_r = inner_product(W + r*n, x, n, b != nullptr, b[r]) bitwise, for r < rows; W is
-// row-major rows x n, b null or of length rows. Several rows per pass share each load
-// of x where the ISA has the registers for it (AVX-512: four).
+// z_r = inner_product(W + r*n, x, n, b != nullptr, b[r * b_stride]) bitwise, for r < rows;
+// W is row-major rows x n; b null (no bias), or b_stride 1 (one bias per row), or
+// b_stride 0 (one bias for all rows). Several rows per pass share each load of x where
+// the ISA has the registers for it (AVX-512: four). z must not overlap W, x or b.
 template <ieee_binary T>
 constexpr void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x,
-                              T const* b, T* z) noexcept {
-    if (std::is_constant_evaluated()) return inner_products_scalar(W, rows, n, x, b, z);
+                              T const* b, std::size_t b_stride, T* z) noexcept {
+    if (std::is_constant_evaluated()) {
+        return inner_products_scalar(W, rows, n, x, b, b_stride, z);
+    }
 #if defined(SOMA_X86_KERNELS)
     if constexpr (compiled_isa == isa::avx512) {
-        inner_products_avx512(W, rows, n, x, b, z);
+        inner_products_avx512(W, rows, n, x, b, b_stride, z);
     } else if constexpr (compiled_isa == isa::avx2_fma) {
-        inner_products_by_row<T, &inner_product_avx2<T>>(W, rows, n, x, b, z);
+        inner_products_by_row<T, &inner_product_avx2<T>>(W, rows, n, x, b, b_stride, z);
     } else {
-        inner_products_selected<T>.load(std::memory_order_relaxed)(W, rows, n, x, b, z);
+        inner_products_selected<T>.load(std::memory_order_relaxed)(W, rows, n, x, b, b_stride, z);
     }
 #elif defined(SOMA_NEON_KERNELS)
-    inner_products_by_row<T, &inner_product_neon<T>>(W, rows, n, x, b, z);
+    inner_products_by_row<T, &inner_product_neon<T>>(W, rows, n, x, b, b_stride, z);
 #else
-    inner_products_scalar(W, rows, n, x, b, z);
+    inner_products_scalar(W, rows, n, x, b, b_stride, z);
 #endif
 }
 

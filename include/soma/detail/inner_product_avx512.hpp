@@ -164,12 +164,13 @@ SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::si
     return a.reduce(n + (has_bias ? 1 : 0));
 }
 
-// z_r = Σ_i W[r*n + i] x_i (+ b_r) for r < rows: each z_r bitwise equal to
-// inner_product_avx512(W + r*n, x, n, b != nullptr, b[r]). b may be null (no bias).
-// Four rows per pass share every load of x.
+// z_r = Σ_i W[r*n + i] x_i (+ b[r * b_stride]) for r < rows: each z_r bitwise equal to
+// inner_product_avx512(W + r*n, x, n, b != nullptr, b[r * b_stride]). b may be null (no
+// bias). Four rows per pass share every load of x.
 template <ieee_binary T>
 SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t rows, std::size_t n,
-                                                     T const* x, T const* b, T* z) noexcept {
+                                                     T const* x, T const* b,
+                                                     std::size_t b_stride, T* z) noexcept {
     using sums = avx512_sums<T>;
     using ops = typename sums::ops;
     constexpr std::size_t lanes = sums::lanes;
@@ -197,10 +198,11 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
                 a2.block(w2 + i, x0, x1, x2, x3);
                 a3.block(w3 + i, x0, x1, x2, x3);
             }
-            a0.finish_terms(w0 + i, x + i, n - i, has_bias, has_bias ? b[r] : T(0));
-            a1.finish_terms(w1 + i, x + i, n - i, has_bias, has_bias ? b[r + 1] : T(0));
-            a2.finish_terms(w2 + i, x + i, n - i, has_bias, has_bias ? b[r + 2] : T(0));
-            a3.finish_terms(w3 + i, x + i, n - i, has_bias, has_bias ? b[r + 3] : T(0));
+            T const* const br = has_bias ? b + r * b_stride : nullptr;
+            a0.finish_terms(w0 + i, x + i, n - i, has_bias, has_bias ? br[0] : T(0));
+            a1.finish_terms(w1 + i, x + i, n - i, has_bias, has_bias ? br[b_stride] : T(0));
+            a2.finish_terms(w2 + i, x + i, n - i, has_bias, has_bias ? br[2 * b_stride] : T(0));
+            a3.finish_terms(w3 + i, x + i, n - i, has_bias, has_bias ? br[3 * b_stride] : T(0));
             z[r] = a0.reduce(m);
             z[r + 1] = a1.reduce(m);
             z[r + 2] = a2.reduce(m);
@@ -208,7 +210,8 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
         }
     }
     for (; r < rows; ++r) {
-        z[r] = inner_product_avx512(W + r * n, x, n, has_bias, has_bias ? b[r] : T(0));
+        T const br = has_bias ? b[r * b_stride] : T(0);
+        z[r] = inner_product_avx512(W + r * n, x, n, has_bias, br);
     }
 }
 

@@ -1,0 +1,192 @@
+// soma/layer.hpp - many neurons, or many inputs, at once.
+//
+// A dense layer of m neurons with n inputs each has row-major weights W (m x n, row r the
+// weights w of neuron r) and biases b (m):
+//     z = W x + b,   z_r = Σ_i W[r, i] x_i + b_r,   y_r = a(z_r).
+// Every z_r is computed in soma's canonical inner-product order (soma/detail/
+// inner_product.hpp) and is bitwise equal to the single-neuron weighted input of row r,
+// detail::inner_product(W_r, x, n, true, b_r), on every target; accuracy is therefore the
+// bound documented there: |z_r - exact| <= gamma_k Σ_i |W[r, i] x_i|, k = ceil((n+1)/P) +
+// log2(P), P = 256 / sizeof(T).
+//
+// The rows are evaluated several per pass where the ISA has the registers (AVX-512: four
+// rows share each load of x), and the bias and the activation are applied to blocks of
+// 16 outputs while they are still in L1. No function here allocates.
+//
+// Sizes are checked: a mismatch throws std::invalid_argument naming both sizes. The
+// outputs must not overlap the inputs (checked for x, X and W; it would change results).
+#ifndef SOMA_LAYER_HPP
+#define SOMA_LAYER_HPP
+
+#include <concepts>
+#include <cstddef>
+#include <functional>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include "soma/detail/inner_product.hpp"
+
+namespace soma {
+
+// An activation a: T -> T, e.g. a lambda, a function pointer or soma's step and sigmoid
+// function objects.
+template <class A, class T>
+concept activation_for =
+    std::invocable<A&, T> && std::convertible_to<std::invoke_result_t<A&, T>, T>;
+
+// An activation that also transforms a block of outputs in place, a(std::span<T>), and
+// says so with a member type `block_activation` (the member keeps generic lambdas, whose
+// bodies would not compile for a span, out of the span overload check). forward() then
+// hands it blocks of 16 outputs instead of calling it once per output.
+template <class A, class T>
+concept block_activation_for = activation_for<A, T> &&
+    requires { typename std::remove_cvref_t<A>::block_activation; } &&
+    std::invocable<A&, std::span<T>>;
+
+namespace detail {
+
+[[noreturn]] inline void size_mismatch(char const* function, char const* what,
+                                       std::size_t got, char const* expected_what,
+                                       std::size_t expected) {
+    throw std::invalid_argument(std::string(function) + ": " + what + " has " +
+                                std::to_string(got) + " elements, but " + expected_what +
+                                " is " + std::to_string(expected));
+}
+
+// rows * cols, or a clear error when the product overflows std::size_t.
+[[nodiscard]] inline std::size_t checked_product(char const* function, std::size_t rows,
+                                                 std::size_t cols) {
+    if (cols != 0 && rows > std::numeric_limits<std::size_t>::max() / cols) {
+        throw std::invalid_argument(std::string(function) + ": rows (" + std::to_string(rows) +
+                                    ") * columns (" + std::to_string(cols) +
+                                    ") overflows std::size_t");
+    }
+    return rows * cols;
+}
+
+template <class T>
+[[nodiscard]] bool overlap(std::span<T const> a, std::span<T const> b) noexcept {
+    if (a.empty() || b.empty()) return false;
+    std::less<T const*> const before;
+    return before(a.data(), b.data() + b.size()) && before(b.data(), a.data() + a.size());
+}
+
+inline void overlap_error(char const* function, char const* out, char const* in) {
+    throw std::invalid_argument(std::string(function) + ": " + out + " overlaps " + in);
+}
+
+inline constexpr std::size_t activation_block = 16;
+
+// y = a(W x + b) for one input, in blocks of 16 rows: weighted inputs, then the
+// activation while the block is in L1. Sizes already checked.
+template <ieee_binary T, class A>
+void forward_unchecked(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                       T* y, A& a) {
+    for (std::size_t r = 0; r < rows; r += activation_block) {
+        std::size_t const count = rows - r < activation_block ? rows - r : activation_block;
+        inner_products(W + r * n, count, n, x, b + r, 1, y + r);
+        if constexpr (block_activation_for<A, T>) {
+            std::invoke(a, std::span<T>(y + r, count));
+        } else {
+            for (std::size_t j = 0; j < count; ++j) {
+                y[r + j] = static_cast<T>(std::invoke(a, y[r + j]));
+            }
+        }
+    }
+}
+
+}  // namespace detail
+
+// Inputs take T from the output span (or an explicit template argument), so vectors,
+// arrays and spans of T all convert.
+template <class T>
+using in_span = std::type_identity_t<std::span<T const>>;
+
+// z = W x + b: the weighted inputs of a dense layer of `rows` neurons, W row-major
+// (rows x x.size()), b and z of size rows. z_r is bitwise the single-neuron weighted
+// input of row r. Throws std::invalid_argument on a size mismatch or when z overlaps W
+// or x.
+template <detail::ieee_binary T>
+void weighted_inputs(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::span<T> z) {
+    constexpr char const* f = "soma::weighted_inputs";
+    std::size_t const n = x.size();
+    if (W.size() != detail::checked_product(f, rows, n)) {
+        detail::size_mismatch(f, "W", W.size(), "rows * x.size()", rows * n);
+    }
+    if (b.size() != rows) detail::size_mismatch(f, "b", b.size(), "rows", rows);
+    if (z.size() != rows) detail::size_mismatch(f, "z", z.size(), "rows", rows);
+    std::span<T const> const out(z.data(), z.size());
+    if (detail::overlap(out, x)) detail::overlap_error(f, "z", "x");
+    if (detail::overlap(out, W)) detail::overlap_error(f, "z", "W");
+    detail::inner_products(W.data(), rows, n, x.data(), b.data(), 1, z.data());
+}
+
+// y = a(W x + b): a dense layer's outputs, y_r = a(z_r) with z_r as in weighted_inputs,
+// computed and activated 16 rows at a time. Same checks as weighted_inputs.
+template <detail::ieee_binary T, activation_for<T> A>
+void forward(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::span<T> y, A&& a) {
+    constexpr char const* f = "soma::forward";
+    std::size_t const n = x.size();
+    if (W.size() != detail::checked_product(f, rows, n)) {
+        detail::size_mismatch(f, "W", W.size(), "rows * x.size()", rows * n);
+    }
+    if (b.size() != rows) detail::size_mismatch(f, "b", b.size(), "rows", rows);
+    if (y.size() != rows) detail::size_mismatch(f, "y", y.size(), "rows", rows);
+    std::span<T const> const out(y.data(), y.size());
+    if (detail::overlap(out, x)) detail::overlap_error(f, "y", "x");
+    if (detail::overlap(out, W)) detail::overlap_error(f, "y", "W");
+    detail::forward_unchecked(W.data(), rows, n, x.data(), b.data(), y.data(), a);
+}
+
+// Y_k = a(W X_k + b) for every input k: X row-major (inputs x n), Y row-major
+// (inputs x rows), inputs = X.size() / n. Each Y_k is bitwise forward(W, rows, X_k, b).
+// n = 0 is allowed only with no inputs (Y empty). Throws std::invalid_argument on a size
+// mismatch or an overlap of Y with W or X.
+template <detail::ieee_binary T, activation_for<T> A>
+void batch_forward(in_span<T> W, std::size_t rows, std::size_t n, in_span<T> X, in_span<T> b,
+                   std::span<T> Y, A&& a) {
+    constexpr char const* f = "soma::batch_forward";
+    if (W.size() != detail::checked_product(f, rows, n)) {
+        detail::size_mismatch(f, "W", W.size(), "rows * n", rows * n);
+    }
+    if (b.size() != rows) detail::size_mismatch(f, "b", b.size(), "rows", rows);
+    std::size_t const inputs = rows != 0 ? Y.size() / rows : 0;
+    if (rows != 0 && Y.size() % rows != 0) {
+        detail::size_mismatch(f, "Y", Y.size(), "a multiple of rows, rows", rows);
+    }
+    if (X.size() != detail::checked_product(f, inputs, n)) {
+        detail::size_mismatch(f, "X", X.size(), "(Y.size() / rows) * n", inputs * n);
+    }
+    std::span<T const> const out(Y.data(), Y.size());
+    if (detail::overlap(out, X)) detail::overlap_error(f, "Y", "X");
+    if (detail::overlap(out, W)) detail::overlap_error(f, "Y", "W");
+    for (std::size_t k = 0; k < inputs; ++k) {
+        detail::forward_unchecked(W.data(), rows, n, X.data() + k * n, b.data(),
+                                  Y.data() + k * rows, a);
+    }
+}
+
+// z_k = w · X_k + b: one neuron (weights w, bias b) over many inputs, the rows of X
+// (row-major, z.size() x w.size()). z_k is bitwise the neuron's weighted input for X_k,
+// detail::inner_product(w, X_k, n, true, b). Throws std::invalid_argument on a size
+// mismatch or when z overlaps w or X.
+template <detail::ieee_binary T>
+void batch_weighted_input(in_span<T> w, std::type_identity_t<T> b, in_span<T> X, std::span<T> z) {
+    constexpr char const* f = "soma::batch_weighted_input";
+    std::size_t const n = w.size();
+    if (X.size() != detail::checked_product(f, z.size(), n)) {
+        detail::size_mismatch(f, "X", X.size(), "z.size() * w.size()", z.size() * n);
+    }
+    std::span<T const> const out(z.data(), z.size());
+    if (detail::overlap(out, w)) detail::overlap_error(f, "z", "w");
+    if (detail::overlap(out, X)) detail::overlap_error(f, "z", "X");
+    // fma(x, w, s) == fma(w, x, s): the rows of X play the weights' part, w the input's.
+    detail::inner_products(X.data(), z.size(), n, w.data(), &b, 0, z.data());
+}
+
+}  // namespace soma
+
+#endif  // SOMA_LAYER_HPP
