@@ -32,7 +32,8 @@ std::vector<named_kernel<T>> kernels() {
     std::vector<named_kernel<T>> k{{"scalar", &soma::detail::inner_product_scalar<T>},
                                    {"dispatch", &soma::detail::inner_product<T>}};
 #if defined(SOMA_X86_KERNELS)
-    if (soma::detail::cpu_has_avx2_fma()) k.push_back({"avx2", &soma::detail::inner_product_avx2<T>});
+    if (soma::detail::cpu_has_avx2_fma())
+        k.push_back({"avx2", &soma::detail::inner_product_avx2<T>});
     if (soma::detail::cpu_has_avx512()) {
         k.push_back({"avx512", &soma::detail::inner_product_avx512<T>});
     }
@@ -114,7 +115,8 @@ reference exact_sum(std::vector<T> const& w, std::vector<T> const& x, bool has_b
 template <ieee_binary T>
 double gamma_bound(std::size_t m) {
     constexpr std::size_t p = soma::detail::partial_sums<T>;
-    double const k = static_cast<double>((m + p - 1) / p + static_cast<std::size_t>(std::bit_width(p) - 1));
+    double const k =
+        static_cast<double>((m + p - 1) / p + static_cast<std::size_t>(std::bit_width(p) - 1));
     double const u = std::numeric_limits<T>::epsilon() / 2;
     return k * u / (1 - k * u);
 }
@@ -138,9 +140,10 @@ void check_all_kernels(std::vector<T> const& w, std::vector<T> const& x, bool ha
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("every kernel is bitwise the scalar definition, n = 0..300, offsets, NaN "
-                   "padding",
-                   "[inner_product]", float, double) {
+TEMPLATE_TEST_CASE(
+    "every kernel is bitwise the scalar definition, n = 0..300, offsets, NaN "
+    "padding",
+    "[inner_product]", float, double) {
     using T = TestType;
     std::mt19937_64 rng(20240601);
     constexpr std::size_t offsets = 64 / sizeof(T);  // 0..63 bytes in steps of one element
@@ -160,8 +163,8 @@ TEMPLATE_TEST_CASE("every kernel is bitwise the scalar definition for long vecto
                    "[inner_product]", float, double) {
     using T = TestType;
     std::mt19937_64 rng(7);
-    for (std::size_t n : {std::size_t{1000}, std::size_t{4096}, std::size_t{65537},
-                          std::size_t{1000000}}) {
+    for (std::size_t n :
+         {std::size_t{1000}, std::size_t{4096}, std::size_t{65537}, std::size_t{1000000}}) {
         auto const w = random_values<T>(n, rng);
         auto const x = random_values<T>(n, rng);
         check_all_kernels(w, x, true, T(0.25), 0, 0);
@@ -190,8 +193,8 @@ TEMPLATE_TEST_CASE("the error is within gamma_k * sum |w x| of a double-double r
             for (auto const& k : kernels<T>()) {
                 T const got = k.f(w.data(), x.data(), n, has_bias, b);
                 double const err = std::fabs((static_cast<double>(got) - ref.hi) - ref.lo);
-                INFO("kernel " << k.name << " n " << n << " bias " << has_bias << " error "
-                               << err << " bound " << bound);
+                INFO("kernel " << k.name << " n " << n << " bias " << has_bias << " error " << err
+                               << " bound " << bound);
                 CHECK(err <= bound);
                 if (bound > 0) worst = std::max(worst, err / bound);
             }
@@ -222,7 +225,8 @@ TEMPLATE_TEST_CASE("special values: signed zeros, infinities, NaN", "[inner_prod
                 std::vector<T> xs(n, T(1));
                 xs[at] = inf;
                 CHECK(k.f(w.data(), xs.data(), n, true, T(1)) == inf);
-                CHECK(k.f(w.data(), xs.data(), n, true, -inf) != k.f(w.data(), xs.data(), n, true, -inf));
+                CHECK(k.f(w.data(), xs.data(), n, true, -inf) !=
+                      k.f(w.data(), xs.data(), n, true, -inf));
                 xs[at] = nan;
                 CHECK(std::isnan(k.f(w.data(), xs.data(), n, false, T(0))));
                 xs[at] = T(0);
@@ -270,8 +274,7 @@ void check_fixed(std::mt19937_64& rng) {
     auto const x = random_values<T>(N + 1, rng);
     T const b = random_values<T>(1, rng)[0];
     for (bool has_bias : {false, true}) {
-        T const expected =
-            soma::detail::inner_product_scalar(w.data(), x.data(), N, has_bias, b);
+        T const expected = soma::detail::inner_product_scalar(w.data(), x.data(), N, has_bias, b);
         T const got = soma::detail::inner_product_fixed<T, N>(w.data(), x.data(), has_bias, b);
         INFO("N " << N << " bias " << has_bias);
         CHECK(bits(got) == bits(expected));

@@ -59,9 +59,8 @@ struct shape {
     std::size_t n;
 };
 
-constexpr shape shapes[] = {{4, 3},  {16, 16}, {5, 67},  {13, 300}, {1, 0},  {0, 5},
-                            {7, 1},  {3, 64},  {9, 65},  {33, 31},  {64, 64}, {17, 129},
-                            {2, 1000}};
+constexpr shape shapes[] = {{4, 3},  {16, 16}, {5, 67},  {13, 300}, {1, 0},    {0, 5},   {7, 1},
+                            {3, 64}, {9, 65},  {33, 31}, {64, 64},  {17, 129}, {2, 1000}};
 
 template <ieee_binary T>
 T single_neuron(std::vector<T> const& W, std::size_t r, std::size_t n, std::vector<T> const& x,
@@ -99,8 +98,8 @@ struct doubling {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("weighted_inputs: each z_r is bitwise the single-neuron result",
-                   "[layer]", float, double) {
+TEMPLATE_TEST_CASE("weighted_inputs: each z_r is bitwise the single-neuron result", "[layer]",
+                   float, double) {
     using T = TestType;
     std::mt19937_64 rng(11);
     for (shape const s : shapes) {
@@ -227,8 +226,8 @@ TEMPLATE_TEST_CASE("batches are bitwise the one-input functions", "[layer]", flo
         std::vector<T> z(count);
         soma::batch_weighted_input<T>(w, T(0.5), std::span<T const>(X.data(), count * n), z);
         for (std::size_t k = 0; k < count; ++k) {
-            T const expected = soma::detail::inner_product_scalar(w.data(), X.data() + k * n, n,
-                                                                  true, T(0.5));
+            T const expected =
+                soma::detail::inner_product_scalar(w.data(), X.data() + k * n, n, true, T(0.5));
             CHECK(bits(z[k]) == bits(expected));
         }
     }
@@ -264,9 +263,8 @@ TEMPLATE_TEST_CASE("size mismatches and overlaps throw std::invalid_argument nam
     CHECK(e.find("X has 6") != std::string::npos);
     CHECK(e.find("is 3") != std::string::npos);
     // rows * n overflowing size_t is reported, not wrapped.
-    e = error_of([&] {
-        soma::weighted_inputs<T>(W, std::numeric_limits<std::size_t>::max(), x, b, z);
-    });
+    e = error_of(
+        [&] { soma::weighted_inputs<T>(W, std::numeric_limits<std::size_t>::max(), x, b, z); });
     CHECK(e.find("overflows") != std::string::npos);
     // Output overlapping an input.
     std::vector<T> buf(8, T(1));

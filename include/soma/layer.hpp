@@ -27,33 +27,30 @@
 #include <string>
 #include <type_traits>
 
+#include "soma/activation.hpp"
+#include "soma/concepts.hpp"
 #include "soma/detail/inner_product.hpp"
 
 namespace soma {
 
-// An activation a: T -> T, e.g. a lambda, a function pointer or soma's step and sigmoid
-// function objects.
-template <class A, class T>
-concept activation_for =
-    std::invocable<A&, T> && std::convertible_to<std::invoke_result_t<A&, T>, T>;
-
-// An activation that also transforms a block of outputs in place, a(std::span<T>), and
-// says so with a member type `block_activation` (the member keeps generic lambdas, whose
-// bodies would not compile for a span, out of the span overload check). forward() then
-// hands it blocks of 16 outputs instead of calling it once per output.
+// An activation that also transforms a block of outputs in place, a(std::span<T>):
+// soma's step_activation, sigmoid_activation and identity_activation, or any type that
+// says so with a member type `block_activation`. (The opt-in keeps generic lambdas, whose
+// bodies would not compile for a span, out of the span-overload check.) forward() hands
+// such an activation blocks of 16 outputs instead of calling it once per output.
 template <class A, class T>
 concept block_activation_for = activation_for<A, T> &&
-    requires { typename std::remove_cvref_t<A>::block_activation; } &&
-    std::invocable<A&, std::span<T>>;
+    (requires { typename A::block_activation; } || std::same_as<A, step_activation> ||
+     std::same_as<A, sigmoid_activation> ||
+     std::same_as<A, identity_activation>)&&std::invocable<A const&, std::span<T>>;
 
 namespace detail {
 
-[[noreturn]] inline void size_mismatch(char const* function, char const* what,
-                                       std::size_t got, char const* expected_what,
-                                       std::size_t expected) {
+[[noreturn]] inline void size_mismatch(char const* function, char const* what, std::size_t got,
+                                       char const* expected_what, std::size_t expected) {
     throw std::invalid_argument(std::string(function) + ": " + what + " has " +
-                                std::to_string(got) + " elements, but " + expected_what +
-                                " is " + std::to_string(expected));
+                                std::to_string(got) + " elements, but " + expected_what + " is " +
+                                std::to_string(expected));
 }
 
 // rows * cols, or a clear error when the product overflows std::size_t.
@@ -83,8 +80,8 @@ inline constexpr std::size_t activation_block = 16;
 // y = a(W x + b) for one input, in blocks of 16 rows: weighted inputs, then the
 // activation while the block is in L1. Sizes already checked.
 template <ieee_binary T, class A>
-void forward_unchecked(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
-                       T* y, A& a) {
+void forward_unchecked(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b, T* y,
+                       A const& a) {
     for (std::size_t r = 0; r < rows; r += activation_block) {
         std::size_t const count = rows - r < activation_block ? rows - r : activation_block;
         inner_products(W + r * n, count, n, x, b + r, 1, y + r);
@@ -127,7 +124,8 @@ void weighted_inputs(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b,
 // y = a(W x + b): a dense layer's outputs, y_r = a(z_r) with z_r as in weighted_inputs,
 // computed and activated 16 rows at a time. Same checks as weighted_inputs.
 template <detail::ieee_binary T, activation_for<T> A>
-void forward(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::span<T> y, A&& a) {
+void forward(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::span<T> y,
+             A const& a) {
     constexpr char const* f = "soma::forward";
     std::size_t const n = x.size();
     if (W.size() != detail::checked_product(f, rows, n)) {
@@ -147,7 +145,7 @@ void forward(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::sp
 // mismatch or an overlap of Y with W or X.
 template <detail::ieee_binary T, activation_for<T> A>
 void batch_forward(in_span<T> W, std::size_t rows, std::size_t n, in_span<T> X, in_span<T> b,
-                   std::span<T> Y, A&& a) {
+                   std::span<T> Y, A const& a) {
     constexpr char const* f = "soma::batch_forward";
     if (W.size() != detail::checked_product(f, rows, n)) {
         detail::size_mismatch(f, "W", W.size(), "rows * n", rows * n);

@@ -43,8 +43,7 @@ inline constexpr isa compiled_isa = isa::scalar;
 #if !defined(SOMA_NO_SIMD) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define SOMA_X86_KERNELS 1
 #define SOMA_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define SOMA_TARGET_AVX512 \
-    __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
+#define SOMA_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
 inline constexpr bool x86_kernels = true;
 #else
 inline constexpr bool x86_kernels = false;

@@ -63,8 +63,8 @@ inline constexpr std::size_t partial_sums = 256 / sizeof(T);
 
 // The canonical order, term by term. has_bias adds b as term n.
 template <ieee_binary T>
-[[nodiscard]] constexpr T inner_product_scalar(T const* w, T const* x, std::size_t n,
-                                               bool has_bias, T b) noexcept {
+[[nodiscard]] constexpr T inner_product_scalar(T const* w, T const* x, std::size_t n, bool has_bias,
+                                               T b) noexcept {
     constexpr std::size_t p = partial_sums<T>;
     std::array<T, p> s{};
     for (T& v : s) v = T(-0.0);
@@ -199,8 +199,8 @@ template <ieee_binary T>
 // b_stride 0 (one bias for all rows). Several rows per pass share each load of x where
 // the ISA has the registers for it (AVX-512: four). z must not overlap W, x or b.
 template <ieee_binary T>
-constexpr void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x,
-                              T const* b, std::size_t b_stride, T* z) noexcept {
+constexpr void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                              std::size_t b_stride, T* z) noexcept {
     if (std::is_constant_evaluated()) {
         return inner_products_scalar(W, rows, n, x, b, b_stride, z);
     }
@@ -271,8 +271,7 @@ constexpr T fixed_sum(T const* w, T const* x, T b, std::index_sequence<I...>) no
 // skips the partial sums that stay -0 (exact). Bitwise equal to inner_product(w, x, N,
 // has_bias, b); larger N use that. Needs no hardware FMA for N < P.
 template <ieee_binary T, std::size_t N>
-[[nodiscard]] constexpr T inner_product_fixed(T const* w, T const* x, bool has_bias,
-                                              T b) noexcept {
+[[nodiscard]] constexpr T inner_product_fixed(T const* w, T const* x, bool has_bias, T b) noexcept {
     if constexpr (N + 1 > partial_sums<T>) {
         return inner_product(w, x, N, has_bias, b);
     } else {

@@ -92,8 +92,8 @@ struct avx2_ops<double> {
 // z = Σ w_i x_i (+ b) in the canonical order. No alignment requirement; reads exactly
 // w[0..n) and x[0..n).
 template <ieee_binary T>
-SOMA_TARGET_AVX2 inline T inner_product_avx2(T const* w, T const* x, std::size_t n,
-                                             bool has_bias, T b) noexcept {
+SOMA_TARGET_AVX2 inline T inner_product_avx2(T const* w, T const* x, std::size_t n, bool has_bias,
+                                             T b) noexcept {
     using ops = avx2_ops<T>;
     using v = typename ops::v;
     constexpr std::size_t lanes = ops::lanes;

@@ -128,10 +128,18 @@ struct avx512_sums {
             auto const k = static_cast<typename ops::mask>(1U << (r % lanes));
             v const bv = ops::splat(b);
             switch (r / lanes) {
-                case 0: s0 = ops::add(s0, bv, k); break;
-                case 1: s1 = ops::add(s1, bv, k); break;
-                case 2: s2 = ops::add(s2, bv, k); break;
-                default: s3 = ops::add(s3, bv, k); break;
+                case 0:
+                    s0 = ops::add(s0, bv, k);
+                    break;
+                case 1:
+                    s1 = ops::add(s1, bv, k);
+                    break;
+                case 2:
+                    s2 = ops::add(s2, bv, k);
+                    break;
+                default:
+                    s3 = ops::add(s3, bv, k);
+                    break;
             }
         }
     }
@@ -169,8 +177,8 @@ SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::si
 // bias). Four rows per pass share every load of x.
 template <ieee_binary T>
 SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t rows, std::size_t n,
-                                                     T const* x, T const* b,
-                                                     std::size_t b_stride, T* z) noexcept {
+                                                     T const* x, T const* b, std::size_t b_stride,
+                                                     T* z) noexcept {
     using sums = avx512_sums<T>;
     using ops = typename sums::ops;
     constexpr std::size_t lanes = sums::lanes;

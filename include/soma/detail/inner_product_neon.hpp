@@ -57,8 +57,7 @@ struct neon_ops<double> {
 // z = Σ w_i x_i (+ b) in the canonical order. No alignment requirement; reads exactly
 // w[0..n) and x[0..n).
 template <ieee_binary T>
-inline T inner_product_neon(T const* w, T const* x, std::size_t n, bool has_bias,
-                            T b) noexcept {
+inline T inner_product_neon(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
     using ops = neon_ops<T>;
     using v = typename ops::v;
     constexpr std::size_t lanes = ops::lanes;
