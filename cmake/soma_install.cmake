@@ -22,3 +22,4 @@ install(FILES
   "${PROJECT_BINARY_DIR}/soma-config-version.cmake"
   DESTINATION "${SOMA_INSTALL_CMAKEDIR}")
 install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/soma")
+include("${CMAKE_CURRENT_LIST_DIR}/soma_pkgconfig.cmake")
