@@ -1,0 +1,132 @@
+// Prints one FNV-1a hash over the bits of many soma inner products, computed over a fixed
+// deterministic input set: float and double, lengths 0..300 and longer, several
+// misalignments, with and without a bias, the fixed-size path, and dense-layer and batch
+// results. Built for several instruction sets, compilers and optimization levels
+// (tests/cmake/kernels.cmake); every build must print the same hash, which is soma's
+// "same bits everywhere" contract. NaN results hash as one value (payloads are not part
+// of the contract).
+//
+// Output: "isa <name>" and "hash <16 hex digits>".
+#include <bit>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "soma/detail/inner_product.hpp"
+#include "soma/layer.hpp"
+
+namespace {
+
+struct fnv1a {
+    std::uint64_t h = 14695981039346656037ULL;
+    void byte(unsigned char c) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    template <soma::detail::ieee_binary T>
+    void value(T v) {
+        std::uint64_t bits = 0;
+        if constexpr (sizeof(T) == 4) {
+            bits = std::isnan(v) ? 0x7fc00000U : std::bit_cast<std::uint32_t>(v);
+        } else {
+            bits = std::isnan(v) ? 0x7ff8000000000000ULL : std::bit_cast<std::uint64_t>(v);
+        }
+        for (std::size_t i = 0; i < sizeof(T); ++i)
+            byte(static_cast<unsigned char>(bits >> (8 * i)));
+    }
+};
+
+// SplitMix64: a fixed sequence, the same with every compiler and standard library.
+struct splitmix {
+    std::uint64_t s;
+    std::uint64_t next() {
+        std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+    // A value m * 2^e with m in [-1, 1) of 24 random bits and e in [-12, 12]: wide range,
+    // both signs, many inexact products and sums.
+    template <class T>
+    T value() {
+        std::uint64_t const r = next();
+        double const m = static_cast<double>(static_cast<std::int64_t>(r >> 40) - (1 << 23)) /
+                         static_cast<double>(1 << 23);
+        int const e = static_cast<int>((r >> 8) % 25) - 12;
+        return static_cast<T>(std::ldexp(m, e));
+    }
+};
+
+template <soma::detail::ieee_binary T>
+void hash_type(fnv1a& h) {
+    constexpr std::size_t max_n = 5000;
+    constexpr std::size_t slack = 16;
+    splitmix g{42 + sizeof(T)};
+    std::vector<T> w(max_n + slack);
+    std::vector<T> x(max_n + slack);
+    for (T& v : w) v = g.value<T>();
+    for (T& v : x) v = g.value<T>();
+    std::vector<std::size_t> lengths;
+    for (std::size_t n = 0; n <= 300; ++n) lengths.push_back(n);
+    for (std::size_t n : {511U, 512U, 513U, 1000U, 1023U, 1024U, 4096U, 5000U}) {
+        lengths.push_back(n);
+    }
+    std::size_t const offsets[][2] = {{0, 0}, {1, 0}, {0, 3}, {5, 7}, {15, 9}};
+    for (std::size_t n : lengths) {
+        for (auto const& o : offsets) {
+            T const b = g.value<T>();
+            h.value(soma::detail::inner_product(w.data() + o[0], x.data() + o[1], n, false, b));
+            h.value(soma::detail::inner_product(w.data() + o[0], x.data() + o[1], n, true, b));
+        }
+    }
+    // The fixed-size path, N = 0..16.
+    [&]<std::size_t... N>(std::index_sequence<N...>) {
+        ((h.value(soma::detail::inner_product_fixed<T, N>(w.data() + 3, x.data(), true, T(-4))),
+          h.value(soma::detail::inner_product_fixed<T, N>(w.data(), x.data() + 1, false, T(0)))),
+         ...);
+    }
+    (std::make_index_sequence<17>{});
+    // Dense layers and batches.
+    std::size_t const shapes[][2] = {{4, 3}, {16, 16}, {37, 129}, {5, 1000}, {64, 64}};
+    std::vector<T> z(64);
+    for (auto const& s : shapes) {
+        std::size_t const rows = s[0];
+        std::size_t const n = s[1];
+        std::span<T const> const W(w.data() + 1, rows * n);
+        std::span<T const> const xs(x.data() + 2, n);
+        std::span<T const> const b(x.data() + 3000, rows);
+        soma::weighted_inputs<T>(W, rows, xs, b, std::span<T>(z.data(), rows));
+        for (std::size_t r = 0; r < rows; ++r) h.value(z[r]);
+        soma::batch_weighted_input<T>(xs, T(0.5), W, std::span<T>(z.data(), rows));
+        for (std::size_t r = 0; r < rows; ++r) h.value(z[r]);
+    }
+}
+
+char const* isa_name(soma::detail::isa i) {
+    switch (i) {
+        case soma::detail::isa::avx512:
+            return "avx512";
+        case soma::detail::isa::avx2_fma:
+            return "avx2";
+        case soma::detail::isa::neon:
+            return "neon";
+        default:
+            return "scalar";
+    }
+}
+
+}  // namespace
+
+int main() {
+    fnv1a h;
+    hash_type<float>(h);
+    hash_type<double>(h);
+    std::printf("isa %s\nhash %016llx\n", isa_name(soma::detail::best_isa()),
+                static_cast<unsigned long long>(h.h));
+    return 0;
+}
