@@ -1,0 +1,12 @@
+# Docs tests (label `docs`): the pictures committed in docs/img are what examples/plots
+# draws from the current headers. To regenerate them after a change:
+#   cmake --build <build> --target plots && <build>/examples/plots docs/img
+if(TARGET plots)
+  add_test(NAME docs_images_current
+    COMMAND "${CMAKE_COMMAND}"
+      "-DPLOTS=$<TARGET_FILE:plots>"
+      "-DWORK=${PROJECT_BINARY_DIR}/docs-img"
+      "-DCOMMITTED=${PROJECT_SOURCE_DIR}/docs/img"
+      -P "${PROJECT_SOURCE_DIR}/tests/packaging/check_docs_images.cmake")
+  set_tests_properties(docs_images_current PROPERTIES LABELS "docs" TIMEOUT 60)
+endif()
