@@ -1,0 +1,22 @@
+# sigmoid: extra settings for tests/sigmoid_test.cpp and the exhaustive sweep.
+
+# The long double check compares against binary128 from libquadmath (GCC on x86-64).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  target_link_libraries(sigmoid_test PRIVATE quadmath)
+endif()
+
+# All 2^32 floats (every kernel, scalar == array bitwise, <= 1 ULP, monotonic) and 10^7+
+# doubles: label `exhaustive`, run on its own with `ctest -L exhaustive`.
+find_package(Threads REQUIRED)
+target_link_libraries(sigmoid_exhaustive_test PRIVATE Threads::Threads)
+set_tests_properties(sigmoid_exhaustive_test PROPERTIES LABELS "exhaustive" TIMEOUT 1800)
+
+# Cross check of the NEON kernels under qemu (needs g++-aarch64-linux-gnu and qemu-user):
+# cmake -DSOMA_SIGMOID_AARCH64_TEST=ON adds the test `sigmoid_aarch64_qemu`.
+option(SOMA_SIGMOID_AARCH64_TEST "Build and run the sigmoid tests for AArch64 under qemu" OFF)
+if(SOMA_SIGMOID_AARCH64_TEST)
+  add_test(NAME sigmoid_aarch64_qemu
+    COMMAND "${PROJECT_SOURCE_DIR}/tests/cmake/sigmoid_aarch64.sh"
+            "${PROJECT_SOURCE_DIR}" "${CMAKE_CURRENT_BINARY_DIR}/sigmoid_aarch64")
+  set_tests_properties(sigmoid_aarch64_qemu PROPERTIES LABELS "cross" TIMEOUT 1800)
+endif()
