@@ -22,7 +22,7 @@ int main() {
     soma::sigmoid_neuron<double, 2> const s({5.0, 3.0}, -3.0);
     if (s({0.0, 1.0}) != 0.5) ++failures;
 
-    std::printf("soma %d.%d.%d: %s\n", SOMA_VERSION_MAJOR, SOMA_VERSION_MINOR,
-                SOMA_VERSION_PATCH, failures == 0 ? "ok" : "FAILED");
+    std::printf("soma %d.%d.%d: %s\n", SOMA_VERSION_MAJOR, SOMA_VERSION_MINOR, SOMA_VERSION_PATCH,
+                failures == 0 ? "ok" : "FAILED");
     return failures == 0 ? 0 : 1;
 }
