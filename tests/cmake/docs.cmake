@@ -10,3 +10,13 @@ if(TARGET plots)
       -P "${PROJECT_SOURCE_DIR}/tests/packaging/check_docs_images.cmake")
   set_tests_properties(docs_images_current PROPERTIES LABELS "docs" TIMEOUT 60)
 endif()
+
+# The code blocks of docs/math.md compile and their asserts hold.
+add_test(NAME docs_math_snippets
+  COMMAND "${CMAKE_COMMAND}"
+    "-DMARKDOWN=${PROJECT_SOURCE_DIR}/docs/math.md"
+    "-DWORK=${PROJECT_BINARY_DIR}/docs-snippets"
+    "-DCXX=${CMAKE_CXX_COMPILER}"
+    "-DSOMA_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+    -P "${PROJECT_SOURCE_DIR}/tests/packaging/check_docs_snippets.cmake")
+set_tests_properties(docs_math_snippets PROPERTIES LABELS "docs" TIMEOUT 120)
