@@ -27,11 +27,16 @@
 #include <string>
 #include <type_traits>
 
-#include "soma/activation.hpp"
 #include "soma/concepts.hpp"
 #include "soma/detail/inner_product.hpp"
 
 namespace soma {
+
+// soma's activation types (soma/activation.hpp); declared here so that this header does
+// not pull in every activation's implementation.
+struct step_activation;
+struct sigmoid_activation;
+struct identity_activation;
 
 // An activation that also transforms a block of outputs in place, a(std::span<T>):
 // soma's step_activation, sigmoid_activation and identity_activation, or any type that

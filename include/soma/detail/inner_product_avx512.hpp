@@ -17,6 +17,7 @@
 #define SOMA_DETAIL_INNER_PRODUCT_AVX512_HPP
 
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 
 #include "soma/detail/cpu.hpp"
@@ -39,6 +40,17 @@ struct avx512_ops<float> {
     SOMA_TARGET_AVX512 static v load(float const* p) noexcept { return _mm512_loadu_ps(p); }
     SOMA_TARGET_AVX512 static v load(mask k, float const* p) noexcept {
         return _mm512_maskz_loadu_ps(k, p);
+    }
+    // The first popcount(k) elements of p into the lanes set in k, in order.
+    SOMA_TARGET_AVX512 static v expand(mask k, float const* p) noexcept {
+        return _mm512_maskz_expandloadu_ps(k, p);
+    }
+    // Lanes L-k .. L-1 of lo followed by lanes 0 .. L-k-1 of hi.
+    SOMA_TARGET_AVX512 static v rotate(v lo, v hi, std::size_t k) noexcept {
+        __m512i const idx = _mm512_add_epi32(
+            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            _mm512_set1_epi32(static_cast<int>(lanes - k)));
+        return _mm512_permutex2var_ps(lo, idx, hi);
     }
     SOMA_TARGET_AVX512 static v fma(v a, v b, v c) noexcept { return _mm512_fmadd_ps(a, b, c); }
     SOMA_TARGET_AVX512 static v fma(v a, v b, v c, mask k) noexcept {
@@ -70,6 +82,14 @@ struct avx512_ops<double> {
     SOMA_TARGET_AVX512 static v load(double const* p) noexcept { return _mm512_loadu_pd(p); }
     SOMA_TARGET_AVX512 static v load(mask k, double const* p) noexcept {
         return _mm512_maskz_loadu_pd(k, p);
+    }
+    SOMA_TARGET_AVX512 static v expand(mask k, double const* p) noexcept {
+        return _mm512_maskz_expandloadu_pd(k, p);
+    }
+    SOMA_TARGET_AVX512 static v rotate(v lo, v hi, std::size_t k) noexcept {
+        __m512i const idx = _mm512_add_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0),
+                                             _mm512_set1_epi64(static_cast<long long>(lanes - k)));
+        return _mm512_permutex2var_pd(lo, idx, hi);
     }
     SOMA_TARGET_AVX512 static v fma(v a, v b, v c) noexcept { return _mm512_fmadd_pd(a, b, c); }
     SOMA_TARGET_AVX512 static v fma(v a, v b, v c, mask k) noexcept {
@@ -108,6 +128,34 @@ struct avx512_sums {
         s1 = ops::fma(ops::load(w + lanes), x1, s1);
         s2 = ops::fma(ops::load(w + 2 * lanes), x2, s2);
         s3 = ops::fma(ops::load(w + 3 * lanes), x3, s3);
+    }
+    // Alignment peeling. Full-width loads that straddle two cache lines cost two load slots,
+    // so for long vectors the main loop starts at the first i = k (< L) where w + i is
+    // 64-byte aligned. The registers then hold the partial sums rotated by k: storage
+    // position q = (i - k) mod P receives term i, i.e. partial sum (q + k) mod P. The k
+    // peeled terms 0 .. k-1 belong at positions P-k .. P-1, the top lanes of s3; the tail
+    // and the bias land at positions r = (n - k) mod P as before; unrotate() restores
+    // the canonical layout before the tree. Only the placement changes, not one operation.
+    SOMA_TARGET_AVX512 void peel(T const* w, T const* x, std::size_t k) noexcept {
+        using m = typename ops::mask;
+        auto const top = static_cast<m>(static_cast<m>(~m{0}) << (lanes - k));
+        s3 = ops::fma(ops::expand(top, w), ops::expand(top, x), s3, top);
+    }
+    SOMA_TARGET_AVX512 void unrotate(std::size_t k) noexcept {
+        if (k == 0) return;
+        v const t0 = ops::rotate(s3, s0, k);
+        v const t1 = ops::rotate(s0, s1, k);
+        v const t2 = ops::rotate(s1, s2, k);
+        s3 = ops::rotate(s2, s3, k);
+        s0 = t0;
+        s1 = t1;
+        s2 = t2;
+    }
+    // Elements to skip until w is 64-byte aligned (w is T-aligned), for long vectors.
+    SOMA_TARGET_AVX512 static std::size_t peel_count(T const* w, std::size_t n) noexcept {
+        if (n < 4 * p) return 0;
+        auto const address = reinterpret_cast<std::uintptr_t>(w);
+        return ((64U - (address & 63U)) & 63U) / sizeof(T);
     }
     SOMA_TARGET_AVX512 static typename ops::mask first(std::size_t c) noexcept {
         using m = typename ops::mask;
@@ -163,12 +211,15 @@ SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::si
     constexpr std::size_t lanes = sums::lanes;
     if (n == 0 && !has_bias) return T(0);
     sums a = sums::start();
-    std::size_t i = 0;
+    std::size_t const k = sums::peel_count(w, n);
+    if (k != 0) a.peel(w, x, k);
+    std::size_t i = k;
     for (; i + sums::p <= n; i += sums::p) {
         a.block(w + i, ops::load(x + i), ops::load(x + i + lanes), ops::load(x + i + 2 * lanes),
                 ops::load(x + i + 3 * lanes));
     }
     a.finish_terms(w + i, x + i, n - i, has_bias, b);
+    a.unrotate(k);
     return a.reduce(n + (has_bias ? 1 : 0));
 }
 
@@ -195,7 +246,16 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
             sums a1 = a0;
             sums a2 = a0;
             sums a3 = a0;
-            std::size_t i = 0;
+            // One peel count for the four rows (rows of the same alignment when n * sizeof(T)
+            // is a multiple of 64); any count gives the same result.
+            std::size_t const k = sums::peel_count(w0, n);
+            if (k != 0) {
+                a0.peel(w0, x, k);
+                a1.peel(w1, x, k);
+                a2.peel(w2, x, k);
+                a3.peel(w3, x, k);
+            }
+            std::size_t i = k;
             for (; i + sums::p <= n; i += sums::p) {
                 auto const x0 = ops::load(x + i);
                 auto const x1 = ops::load(x + i + lanes);
@@ -211,6 +271,10 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
             a1.finish_terms(w1 + i, x + i, n - i, has_bias, has_bias ? br[b_stride] : T(0));
             a2.finish_terms(w2 + i, x + i, n - i, has_bias, has_bias ? br[2 * b_stride] : T(0));
             a3.finish_terms(w3 + i, x + i, n - i, has_bias, has_bias ? br[3 * b_stride] : T(0));
+            a0.unrotate(k);
+            a1.unrotate(k);
+            a2.unrotate(k);
+            a3.unrotate(k);
             z[r] = a0.reduce(m);
             z[r + 1] = a1.reduce(m);
             z[r + 2] = a2.reduce(m);
