@@ -523,8 +523,10 @@ namespace soma::detail {
     float64x2_t const y_lo = sigmoid_f32_core_neon(vcvt_f64_f32(vget_low_f32(z)));
     float64x2_t const y_hi = sigmoid_f32_core_neon(vcvt_high_f64_f32(z));
     float32x4_t const y = vcvt_high_f32_f64(vcvt_f32_f64(y_lo), y_hi);
+    // z + z only in NaN lanes (others add zeros): a huge z must not raise FE_OVERFLOW.
     uint32x4_t const not_nan = vceqq_f32(z, z);
-    return vbslq_f32(not_nan, y, vaddq_f32(z, z));
+    float32x4_t const z_nan = vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(z), not_nan));
+    return vbslq_f32(not_nan, y, vaddq_f32(z_nan, z_nan));
 }
 
 inline void sigmoid_neon(float const* z, float* out, std::size_t n) noexcept {
@@ -597,7 +599,8 @@ inline void sigmoid_neon(float const* z, float* out, std::size_t n) noexcept {
     uint64x2_t const negative = vcltq_f64(z, vdupq_n_f64(0.0));
     float64x2_t const y = vbslq_f64(negative, y_neg, y_pos);
     uint64x2_t const not_nan = vceqq_f64(z, z);
-    return vbslq_f64(not_nan, y, vaddq_f64(z, z));
+    float64x2_t const z_nan = vreinterpretq_f64_u64(vbicq_u64(vreinterpretq_u64_f64(z), not_nan));
+    return vbslq_f64(not_nan, y, vaddq_f64(z_nan, z_nan));
 }
 
 inline void sigmoid_neon(double const* z, double* out, std::size_t n) noexcept {
@@ -623,6 +626,245 @@ inline void sigmoid_neon(double const* z, double* out, std::size_t n) noexcept {
 
 #endif  // SOMA_DETAIL_SIGMOID_NEON_HPP
 // ---- end soma/detail/sigmoid_neon.hpp ----
+// ---- begin soma/detail/sigmoid_scalar.hpp ----
+// soma/detail/sigmoid_scalar.hpp - the definition of σ(z) = 1/(1 + e^-z), one value at a time.
+//
+// This file is the readable definition of soma's sigmoid. The SIMD kernels in
+// sigmoid_x86.hpp and sigmoid_neon.hpp perform exactly the same operations, in the same
+// order, lane by lane, so that every target returns the same bits as this code (and as
+// its constant evaluation, because detail::fma is exact there too). Nothing here relies
+// on the compiler fusing a*b + c: every fused operation is an explicit detail::fma and
+// every other product or sum is rounded on its own.
+//
+// Shared idea, with a = -|z| <= 0 and e = e^a in (0, 1]:
+//     σ(z) = 1 / (1 + e)   for z >= 0,
+//     σ(z) = e / (1 + e)   for z <  0,
+// so e never overflows and 1 + e lies in (1, 2]. e = 2^k · e^r with k = round(a/ln 2)
+// and r = a - k·ln 2 in [-ln2/2, ln2/2] (Cody and Waite), e^r by a polynomial.
+//
+// float is evaluated in double (z, e and the quotient in binary64, one rounding to
+// binary32 at the end), which keeps the whole error below 0.5 + 2^-5 ULP including
+// subnormal results, with one division and a degree-6 polynomial.
+//
+// double has no wider type to borrow, so e^r and 1/(1 + e) are carried as unevaluated
+// sums hi + lo (double-double) and rounded once at the end; for subnormal results the
+// final scaling by 2^k adds a second rounding, still within 1 ULP.
+//
+// long double uses a plain constexpr evaluation (Taylor series, true division), with a
+// weaker bound; it is not part of the bitwise scalar/SIMD contract.
+#ifndef SOMA_DETAIL_SIGMOID_SCALAR_HPP
+#define SOMA_DETAIL_SIGMOID_SCALAR_HPP
+
+#include <bit>
+#include <cstdint>
+#include <limits>
+
+
+namespace soma::detail {
+
+// Constants shared by the scalar definition and every SIMD kernel.
+struct sigmoid_constants {
+    static constexpr std::uint64_t sign_bit = 0x8000000000000000U;
+    static constexpr double log2e = 0x1.71547652b82fep+0;
+    static constexpr double ln2_hi = 0x1.62e42fefa39efp-1;  // ln 2 rounded to double
+    static constexpr double ln2_lo = 0x1.abc9e3b39803fp-56;  // ln 2 - ln2_hi
+    // t = a·log2e + 1.5·2^52 rounds a·log2e to the integer k in t's low bits.
+    static constexpr double round_magic = 0x1.8p52;
+    static constexpr std::uint64_t exponent_bias = 1023;
+
+    // float, evaluated in double. Below a = -104, e^a < 2^-150 and σ rounds to +0 in
+    // float, so clamping there changes no result; k >= -151 keeps 2^k a normal double.
+    static constexpr double f32_a_min = -104.0;
+    // e^r on [-0.3466, 0.3466]: Chebyshev fit of degree 6, |error| < 2^-28.9.
+    static constexpr double f32_p6 = 0x1.6d753216c60e8p-10;
+    static constexpr double f32_p5 = 0x1.126fa72958a72p-7;
+    static constexpr double f32_p4 = 0x1.5554ace0f68fap-5;
+    static constexpr double f32_p3 = 0x1.5554043dd438bp-3;
+    static constexpr double f32_p2 = 0x1.00000028795d2p-1;
+    static constexpr double f32_p1 = 0x1.000000a1fda73p+0;
+
+    // double. Below a = -746, e^a < 2^-1075 and σ rounds to +0; k >= -1076.
+    static constexpr double f64_a_min = -746.0;
+    // e^r = 1 + r + r²/2 + (r²/2)·r·w(r), w(r) ≈ 2(e^r - 1 - r - r²/2)/r³: Chebyshev fit
+    // of degree 9 on [-0.3466, 0.3466]; the term it feeds is off by < 2^-61.3.
+    static constexpr double f64_w9 = 4.182245959112723e-09;
+    static constexpr double f64_w8 = 5.0200751849419434e-08;
+    static constexpr double f64_w7 = 5.511456596783511e-07;
+    static constexpr double f64_w6 = 5.5114536960232666e-06;
+    static constexpr double f64_w5 = 4.9603174634270504e-05;
+    static constexpr double f64_w4 = 0.0003968253972608134;
+    static constexpr double f64_w3 = 0.002777777777777311;
+    static constexpr double f64_w2 = 0.01666666666666013;
+    static constexpr double f64_w1 = 0.08333333333333333;
+    static constexpr double f64_w0 = 0.33333333333333337;
+    // 1 + e only needs e above 2^-120 (below, e moves the quotient by < 2^-120);
+    // clamping k there keeps e's low part a normal number.
+    static constexpr double f64_k_min_for_d = -120.0;
+    // 2^k for k in [-1076, 0] as 2^(k + 600) · 2^-600: the first product is exact, the
+    // second rounds once when the result is subnormal.
+    static constexpr std::uint64_t f64_k_shift = 600;
+    static constexpr double f64_unshift = 0x1p-600;
+};
+
+// 2^k from t = k + round_magic (k an integer in t's low mantissa bits), plus extra:
+// (bits(t) + 1023 + extra) << 52 leaves exactly k + 1023 + extra in the exponent field.
+[[nodiscard]] constexpr double sigmoid_pow2(double t, std::uint64_t extra) noexcept {
+    std::uint64_t const bits = std::bit_cast<std::uint64_t>(t);
+    return std::bit_cast<double>((bits + sigmoid_constants::exponent_bias + extra) << 52);
+}
+
+[[nodiscard]] constexpr double sigmoid_minus_abs(double x) noexcept {
+    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) | sigmoid_constants::sign_bit);
+}
+
+// max(lo, x) with x86 MAXPD semantics (x if either is NaN); NaN never reaches it here.
+[[nodiscard]] constexpr double sigmoid_max(double lo, double x) noexcept {
+    return lo > x ? lo : x;
+}
+
+// σ for float: max error 0.5 + 2^-5 ULP by analysis; the exhaustive test asserts <= 1 ULP
+// over all 2^32 inputs.
+[[nodiscard]] constexpr float sigmoid_f32(float z) noexcept {
+    using c = sigmoid_constants;
+    if (z != z) return z + z;
+    double const x = z;  // exact
+    double const a = sigmoid_max(c::f32_a_min, sigmoid_minus_abs(x));
+    double const t = detail::fma(a, c::log2e, c::round_magic);
+    double const k = t - c::round_magic;
+    double const r_hi = detail::fma(k, -c::ln2_hi, a);
+    double const r = detail::fma(k, -c::ln2_lo, r_hi);
+    double p = c::f32_p6;
+    p = detail::fma(p, r, c::f32_p5);
+    p = detail::fma(p, r, c::f32_p4);
+    p = detail::fma(p, r, c::f32_p3);
+    p = detail::fma(p, r, c::f32_p2);
+    p = detail::fma(p, r, c::f32_p1);
+    p = detail::fma(p, r, 1.0);
+    double const e = p * sigmoid_pow2(t, 0);  // exact: 2^k >= 2^-151 is normal
+    double const d = 1.0 + e;
+    double const numerator = x < 0.0 ? e : 1.0;
+    return static_cast<float>(numerator / d);
+}
+
+// σ for double: max error 1 ULP (the tests assert exactly that; analysis gives
+// 0.5 + 2^-6 ULP for normal results, 0.75 + 2^-6 ULP for subnormal ones).
+[[nodiscard]] constexpr double sigmoid_f64(double z) noexcept {
+    using c = sigmoid_constants;
+    if (z != z) return z + z;
+    double const a = sigmoid_max(c::f64_a_min, sigmoid_minus_abs(z));
+    double const t = detail::fma(a, c::log2e, c::round_magic);
+    double const k = t - c::round_magic;
+    // r is exact: k·ln2_hi and a are multiples of 2^-54 and |r| < 2^-1.
+    double const r = detail::fma(k, -c::ln2_hi, a);
+    double const r_lo = k * -c::ln2_lo;  // e^(r + r_lo) = e^r·(1 + r_lo) + O(2^-90)
+
+    double w = c::f64_w9;
+    w = detail::fma(w, r, c::f64_w8);
+    w = detail::fma(w, r, c::f64_w7);
+    w = detail::fma(w, r, c::f64_w6);
+    w = detail::fma(w, r, c::f64_w5);
+    w = detail::fma(w, r, c::f64_w4);
+    w = detail::fma(w, r, c::f64_w3);
+    w = detail::fma(w, r, c::f64_w2);
+    w = detail::fma(w, r, c::f64_w1);
+    w = detail::fma(w, r, c::f64_w0);
+    // h = r²/2 exactly as h_hi + h_lo; the cubic tail h·r·w is below 2^-7.
+    double const half_r = 0.5 * r;
+    double const h_hi = half_r * r;
+    double const h_lo = detail::fma(half_r, r, -h_hi);
+    double const tail = detail::fma(h_hi, r * w, h_lo);
+    // 1 + r + h_hi by two exact Fast2Sums (|1| >= |r|, |1 + r| >= |h_hi|).
+    double const s1 = 1.0 + r;
+    double const e1 = (1.0 - s1) + r;
+    double const s2 = s1 + h_hi;
+    double const e2 = (s1 - s2) + h_hi;
+    double lo = (e1 + e2) + tail;
+    lo = detail::fma(r_lo, s2 + tail, lo);  // e^r·r_lo needs e^r only to 2^-20
+    double const p_hi = s2 + lo;  // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
+    double const p_lo = (s2 - p_hi) + lo;
+
+    // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120).
+    double const t_d = sigmoid_max(c::round_magic + c::f64_k_min_for_d, t);
+    double const scale_d = sigmoid_pow2(t_d, 0);
+    double const e_hi = p_hi * scale_d;
+    double const e_lo = p_lo * scale_d;
+    double const d_hi = 1.0 + e_hi;
+    double const d_lo = ((1.0 - d_hi) + e_hi) + e_lo;
+
+    // 1/d = q·(1 + rho) + O(rho²): q = 1/d_hi correctly rounded, so 1 - q·d_hi is exact.
+    double const q = 1.0 / d_hi;
+    double rho = detail::fma(-q, d_hi, 1.0);
+    rho = detail::fma(-q, d_lo, rho);
+    double const y_pos = detail::fma(q, rho, q);
+
+    // e/d = 2^k·(p_hi + p_lo)·q·(1 + rho), rounded once before the exact 2^(k+600)
+    // scaling; 2^-600 rounds a second time only for subnormal results.
+    double const q_rho = q * rho;
+    double const y_m = detail::fma(p_hi, q, detail::fma(p_hi, q_rho, p_lo * q));
+    double const y_neg = (y_m * sigmoid_pow2(t, c::f64_k_shift)) * c::f64_unshift;
+    return z < 0.0 ? y_neg : y_pos;
+}
+
+// 2^n for a normal power of two, by binary powering (exact, constexpr).
+[[nodiscard]] constexpr long double sigmoid_pow2_long(long n) noexcept {
+    long double base = n < 0 ? 0.5L : 2.0L;
+    unsigned long m = static_cast<unsigned long>(n < 0 ? -n : n);
+    long double result = 1.0L;
+    while (m != 0U) {
+        if ((m & 1U) != 0U) result *= base;
+        base *= base;
+        m >>= 1U;
+    }
+    return result;
+}
+
+// σ for long double: e^a by Cody-Waite reduction and a Taylor series carried to the
+// precision of long double, then 1/(1 + e) or e/(1 + e) by true division. Not fused, not
+// bitwise tied to any SIMD kernel. Max error 3 ULP against a binary128 reference where
+// long double is the x87 80-bit format (tested with libquadmath where available).
+[[nodiscard]] constexpr long double sigmoid_long(long double z) noexcept {
+    constexpr int digits = std::numeric_limits<long double>::digits;
+    constexpr int min_exp = std::numeric_limits<long double>::min_exponent;
+    if (z != z) return z + z;
+    long double a = z < 0.0L ? z : -z;
+    // Below a_min, e^a < 2^(min_exp - digits - 1): σ rounds to +0.
+    constexpr long double a_min =
+        -(static_cast<long double>(digits - min_exp + 3) * 0.6931471805599453094172321L);
+    if (a < a_min) a = a_min;
+    // ln 2 = ln2_hi + ln2_lo with ln2_hi on 48 bits: k·ln2_hi is exact for |k| < 2^15.
+    constexpr long double ln2_hi = 195103586505167.0L / 281474976710656.0L;
+    constexpr long double ln2_lo = 1.688525005076197806790396056774985255254e-15L;
+    constexpr long double log2e = 1.442695040888963407359924681001892137427L;
+    long double const kx = a * log2e;
+    long const k = static_cast<long>(kx - 0.5L);  // a <= 0: truncation of kx - 0.5
+    long double const kf = static_cast<long double>(k);
+    long double const r = (a - kf * ln2_hi) - kf * ln2_lo;
+    // Taylor series of e^r, |r| < 0.35: stop once r^n/n! < 2^-(digits + 4).
+    long double terms[64] = {};
+    int n_terms = 1;
+    terms[0] = 1.0L;
+    long double bound = 1.0L;
+    for (int n = 1; n < 64; ++n) {
+        terms[n] = terms[n - 1] / static_cast<long double>(n);
+        bound = bound * 0.35L / static_cast<long double>(n);
+        n_terms = n + 1;
+        if (bound < sigmoid_pow2_long(-(digits + 4))) break;
+    }
+    long double p = terms[n_terms - 1];
+    for (int n = n_terms - 2; n >= 0; --n) p = p * r + terms[n];
+    // e = p·2^k; 2^k split in two normal factors so the last product rounds once.
+    long const k1 = k / 2;
+    long const k2 = k - k1;
+    long double const e = p * sigmoid_pow2_long(k1) * sigmoid_pow2_long(k2);
+    long double const d = 1.0L + e;
+    if (z >= 0.0L) return 1.0L / d;
+    return p * sigmoid_pow2_long(k1) / d * sigmoid_pow2_long(k2);
+}
+
+}  // namespace soma::detail
+
+#endif  // SOMA_DETAIL_SIGMOID_SCALAR_HPP
+// ---- end soma/detail/sigmoid_scalar.hpp ----
 // ---- begin soma/detail/sigmoid_x86.hpp ----
 // soma/detail/sigmoid_x86.hpp - σ(z) over arrays with AVX2+FMA and AVX-512F.
 //
@@ -652,10 +894,12 @@ inline void sigmoid_neon(double const* z, double* out, std::size_t n) noexcept {
 
 
 // GCC 12 reports its own _mm512_undefined_* placeholders as "maybe uninitialized" when
-// AVX-512 intrinsics are inlined into a target("avx512f") function of a non-AVX-512 build.
+// AVX-512 intrinsics are inlined into a target("avx512f") function of a non-AVX-512 build
+// (-Wmaybe-uninitialized at -O2, -Wuninitialized at -O3).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace soma::detail {
@@ -840,8 +1084,10 @@ __attribute__((target("avx2,fma"))) inline __m256 sigmoid_f32_avx2_8(__m256 z) n
     __m128 const y_lo = _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_castps256_ps128(z))));
     __m128 const y_hi = _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_extractf128_ps(z, 1))));
     __m256 const y = _mm256_insertf128_ps(_mm256_castps128_ps256(y_lo), y_hi, 1);
+    // z + z only in NaN lanes (others add zeros): a huge z must not raise FE_OVERFLOW.
     __m256 const nan = _mm256_cmp_ps(z, z, _CMP_UNORD_Q);
-    return _mm256_blendv_ps(y, _mm256_add_ps(z, z), nan);
+    __m256 const z_nan = _mm256_and_ps(nan, z);
+    return _mm256_blendv_ps(y, _mm256_add_ps(z_nan, z_nan), nan);
 }
 
 __attribute__((target("avx2,fma"))) inline void sigmoid_avx2(float const* z, float* out,
@@ -923,7 +1169,8 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f64_avx2_4(__m256d z)
     __m256d const negative = _mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_LT_OQ);
     __m256d const y = _mm256_blendv_pd(y_pos, y_neg, negative);
     __m256d const nan = _mm256_cmp_pd(z, z, _CMP_UNORD_Q);
-    return _mm256_blendv_pd(y, _mm256_add_pd(z, z), nan);
+    __m256d const z_nan = _mm256_and_pd(nan, z);
+    return _mm256_blendv_pd(y, _mm256_add_pd(z_nan, z_nan), nan);
 }
 
 __attribute__((target("avx2,fma"))) inline void sigmoid_avx2(double const* z, double* out,
@@ -1799,6 +2046,7 @@ SOMA_TARGET_AVX2 inline T inner_product_avx2(T const* w, T const* x, std::size_t
 #define SOMA_DETAIL_INNER_PRODUCT_AVX512_HPP
 
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 
 
@@ -1820,6 +2068,17 @@ struct avx512_ops<float> {
     SOMA_TARGET_AVX512 static v load(mask k, float const* p) noexcept {
         return _mm512_maskz_loadu_ps(k, p);
     }
+    // The first popcount(k) elements of p into the lanes set in k, in order.
+    SOMA_TARGET_AVX512 static v expand(mask k, float const* p) noexcept {
+        return _mm512_maskz_expandloadu_ps(k, p);
+    }
+    // Lanes L-k .. L-1 of lo followed by lanes 0 .. L-k-1 of hi.
+    SOMA_TARGET_AVX512 static v rotate(v lo, v hi, std::size_t k) noexcept {
+        __m512i const idx = _mm512_add_epi32(
+            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            _mm512_set1_epi32(static_cast<int>(lanes - k)));
+        return _mm512_permutex2var_ps(lo, idx, hi);
+    }
     SOMA_TARGET_AVX512 static v fma(v a, v b, v c) noexcept { return _mm512_fmadd_ps(a, b, c); }
     SOMA_TARGET_AVX512 static v fma(v a, v b, v c, mask k) noexcept {
         return _mm512_mask3_fmadd_ps(a, b, c, k);
@@ -1839,6 +2098,21 @@ struct avx512_ops<float> {
         s = _mm512_add_ps(s, _mm512_maskz_permute_ps(all, s, 0xB1));        // h = 1
         return _mm512_cvtss_f32(s);
     }
+    // The same in-register tree for four rows at once, writing z[0..3]: h = 8 pairs the
+    // 256-bit halves of two rows per add, h = 4 the 128-bit blocks of four rows per add,
+    // then h = 2 and 1 inside each block. Each row sees exactly its own pairwise sums.
+    SOMA_TARGET_AVX512 static void reduce4(v a, v b, v c, v d, float* z) noexcept {
+        constexpr mask all = 0xFFFF;
+        v const ab = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, a, b, 0x44),
+                                   _mm512_maskz_shuffle_f32x4(all, a, b, 0xEE));
+        v const cd = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, c, d, 0x44),
+                                   _mm512_maskz_shuffle_f32x4(all, c, d, 0xEE));
+        v t = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, ab, cd, 0x88),
+                            _mm512_maskz_shuffle_f32x4(all, ab, cd, 0xDD));
+        t = _mm512_add_ps(t, _mm512_maskz_permute_ps(all, t, 0x4E));
+        t = _mm512_add_ps(t, _mm512_maskz_permute_ps(all, t, 0xB1));
+        _mm512_mask_storeu_ps(z, 0x000F, _mm512_maskz_compress_ps(0x1111, t));
+    }
 };
 
 template <>
@@ -1850,6 +2124,14 @@ struct avx512_ops<double> {
     SOMA_TARGET_AVX512 static v load(double const* p) noexcept { return _mm512_loadu_pd(p); }
     SOMA_TARGET_AVX512 static v load(mask k, double const* p) noexcept {
         return _mm512_maskz_loadu_pd(k, p);
+    }
+    SOMA_TARGET_AVX512 static v expand(mask k, double const* p) noexcept {
+        return _mm512_maskz_expandloadu_pd(k, p);
+    }
+    SOMA_TARGET_AVX512 static v rotate(v lo, v hi, std::size_t k) noexcept {
+        __m512i const idx = _mm512_add_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0),
+                                             _mm512_set1_epi64(static_cast<long long>(lanes - k)));
+        return _mm512_permutex2var_pd(lo, idx, hi);
     }
     SOMA_TARGET_AVX512 static v fma(v a, v b, v c) noexcept { return _mm512_fmadd_pd(a, b, c); }
     SOMA_TARGET_AVX512 static v fma(v a, v b, v c, mask k) noexcept {
@@ -1866,6 +2148,19 @@ struct avx512_ops<double> {
         s = _mm512_add_pd(s, _mm512_maskz_shuffle_f64x2(all, s, s, 0xB1));  // h = 2: 128-bit blocks
         s = _mm512_add_pd(s, _mm512_maskz_permute_pd(all, s, 0x55));        // h = 1
         return _mm512_cvtsd_f64(s);
+    }
+    // Four rows at once, as for float: h = 4 over pairs of rows, h = 2 over four rows'
+    // 128-bit blocks, h = 1 inside each block.
+    SOMA_TARGET_AVX512 static void reduce4(v a, v b, v c, v d, double* z) noexcept {
+        constexpr mask all = 0xFF;
+        v const ab = _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, a, b, 0x44),
+                                   _mm512_maskz_shuffle_f64x2(all, a, b, 0xEE));
+        v const cd = _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, c, d, 0x44),
+                                   _mm512_maskz_shuffle_f64x2(all, c, d, 0xEE));
+        v t = _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, ab, cd, 0x88),
+                            _mm512_maskz_shuffle_f64x2(all, ab, cd, 0xDD));
+        t = _mm512_add_pd(t, _mm512_maskz_permute_pd(all, t, 0x55));
+        _mm512_mask_storeu_pd(z, 0x0F, _mm512_maskz_compress_pd(0x55, t));
     }
 };
 
@@ -1889,6 +2184,34 @@ struct avx512_sums {
         s2 = ops::fma(ops::load(w + 2 * lanes), x2, s2);
         s3 = ops::fma(ops::load(w + 3 * lanes), x3, s3);
     }
+    // Alignment peeling. Full-width loads that straddle two cache lines cost two load slots,
+    // so for long vectors the main loop starts at the first i = k (< L) where w + i is
+    // 64-byte aligned. The registers then hold the partial sums rotated by k: storage
+    // position q = (i - k) mod P receives term i, i.e. partial sum (q + k) mod P. The k
+    // peeled terms 0 .. k-1 belong at positions P-k .. P-1, the top lanes of s3; the tail
+    // and the bias land at positions r = (n - k) mod P as before; unrotate() restores
+    // the canonical layout before the tree. Only the placement changes, not one operation.
+    SOMA_TARGET_AVX512 void peel(T const* w, T const* x, std::size_t k) noexcept {
+        using m = typename ops::mask;
+        auto const top = static_cast<m>(static_cast<m>(~m{0}) << (lanes - k));
+        s3 = ops::fma(ops::expand(top, w), ops::expand(top, x), s3, top);
+    }
+    SOMA_TARGET_AVX512 void unrotate(std::size_t k) noexcept {
+        if (k == 0) return;
+        v const t0 = ops::rotate(s3, s0, k);
+        v const t1 = ops::rotate(s0, s1, k);
+        v const t2 = ops::rotate(s1, s2, k);
+        s3 = ops::rotate(s2, s3, k);
+        s0 = t0;
+        s1 = t1;
+        s2 = t2;
+    }
+    // Elements to skip until w is 64-byte aligned (w is T-aligned), for long vectors.
+    SOMA_TARGET_AVX512 static std::size_t peel_count(T const* w, std::size_t n) noexcept {
+        if (n < 4 * p) return 0;
+        auto const address = reinterpret_cast<std::uintptr_t>(w);
+        return ((64U - (address & 63U)) & 63U) / sizeof(T);
+    }
     SOMA_TARGET_AVX512 static typename ops::mask first(std::size_t c) noexcept {
         using m = typename ops::mask;
         return c >= lanes ? static_cast<m>(~m{0}) : static_cast<m>((1U << c) - 1U);
@@ -1905,32 +2228,27 @@ struct avx512_sums {
         if (r > 2 * lanes) s2 = tail_step(s2, w + 2 * lanes, x + 2 * lanes, r - 2 * lanes);
         if (r > 3 * lanes) s3 = tail_step(s3, w + 3 * lanes, x + 3 * lanes, r - 3 * lanes);
         if (has_bias) {
-            auto const k = static_cast<typename ops::mask>(1U << (r % lanes));
+            // A one-hot mask over the P partial sums, split per register: a switch on the
+            // register index instead makes compilers address s0..s3 as memory (spills).
+            using m = typename ops::mask;
+            std::uint64_t const one_hot = std::uint64_t{1} << r;
             v const bv = ops::splat(b);
-            switch (r / lanes) {
-                case 0:
-                    s0 = ops::add(s0, bv, k);
-                    break;
-                case 1:
-                    s1 = ops::add(s1, bv, k);
-                    break;
-                case 2:
-                    s2 = ops::add(s2, bv, k);
-                    break;
-                default:
-                    s3 = ops::add(s3, bv, k);
-                    break;
-            }
+            s0 = ops::add(s0, bv, static_cast<m>(one_hot));
+            s1 = ops::add(s1, bv, static_cast<m>(one_hot >> lanes));
+            s2 = ops::add(s2, bv, static_cast<m>(one_hot >> (2 * lanes)));
+            s3 = ops::add(s3, bv, static_cast<m>(one_hot >> (3 * lanes)));
         }
     }
     // The pairwise tree over m terms: h = P/2 and P/4 across registers, then in-register.
     // With m <= L only s0 holds terms and the rest are -0, which the tree may skip.
-    SOMA_TARGET_AVX512 T reduce(std::size_t m) const noexcept {
-        if (m <= lanes) return ops::reduce(s0);
-        v const t0 = ops::add(s0, s2);
-        v const t1 = ops::add(s1, s3);
-        return ops::reduce(ops::add(t0, t1));
+    // The levels h = P/2 (s0 += s2, s1 += s3) and h = P/4 (s0 += s1) of the tree; levels
+    // whose upper half holds no term (all -0) are skipped.
+    SOMA_TARGET_AVX512 v combine(std::size_t m) const noexcept {
+        if (m <= lanes) return s0;
+        if (m <= 2 * lanes) return ops::add(s0, s1);
+        return ops::add(ops::add(s0, s2), ops::add(s1, s3));
     }
+    SOMA_TARGET_AVX512 T reduce(std::size_t m) const noexcept { return ops::reduce(combine(m)); }
 };
 
 // z = Σ w_i x_i (+ b) in the canonical order. No alignment requirement; reads exactly
@@ -1943,12 +2261,15 @@ SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::si
     constexpr std::size_t lanes = sums::lanes;
     if (n == 0 && !has_bias) return T(0);
     sums a = sums::start();
-    std::size_t i = 0;
+    std::size_t const k = sums::peel_count(w, n);
+    if (k != 0) a.peel(w, x, k);
+    std::size_t i = k;
     for (; i + sums::p <= n; i += sums::p) {
         a.block(w + i, ops::load(x + i), ops::load(x + i + lanes), ops::load(x + i + 2 * lanes),
                 ops::load(x + i + 3 * lanes));
     }
     a.finish_terms(w + i, x + i, n - i, has_bias, b);
+    a.unrotate(k);
     return a.reduce(n + (has_bias ? 1 : 0));
 }
 
@@ -1975,7 +2296,16 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
             sums a1 = a0;
             sums a2 = a0;
             sums a3 = a0;
-            std::size_t i = 0;
+            // One peel count for the four rows (rows of the same alignment when n * sizeof(T)
+            // is a multiple of 64); any count gives the same result.
+            std::size_t const k = sums::peel_count(w0, n);
+            if (k != 0) {
+                a0.peel(w0, x, k);
+                a1.peel(w1, x, k);
+                a2.peel(w2, x, k);
+                a3.peel(w3, x, k);
+            }
+            std::size_t i = k;
             for (; i + sums::p <= n; i += sums::p) {
                 auto const x0 = ops::load(x + i);
                 auto const x1 = ops::load(x + i + lanes);
@@ -1991,10 +2321,11 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
             a1.finish_terms(w1 + i, x + i, n - i, has_bias, has_bias ? br[b_stride] : T(0));
             a2.finish_terms(w2 + i, x + i, n - i, has_bias, has_bias ? br[2 * b_stride] : T(0));
             a3.finish_terms(w3 + i, x + i, n - i, has_bias, has_bias ? br[3 * b_stride] : T(0));
-            z[r] = a0.reduce(m);
-            z[r + 1] = a1.reduce(m);
-            z[r + 2] = a2.reduce(m);
-            z[r + 3] = a3.reduce(m);
+            a0.unrotate(k);
+            a1.unrotate(k);
+            a2.unrotate(k);
+            a3.unrotate(k);
+            ops::reduce4(a0.combine(m), a1.combine(m), a2.combine(m), a3.combine(m), z + r);
         }
     }
     for (; r < rows; ++r) {
