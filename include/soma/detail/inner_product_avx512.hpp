@@ -71,6 +71,21 @@ struct avx512_ops<float> {
         s = _mm512_add_ps(s, _mm512_maskz_permute_ps(all, s, 0xB1));        // h = 1
         return _mm512_cvtss_f32(s);
     }
+    // The same in-register tree for four rows at once, writing z[0..3]: h = 8 pairs the
+    // 256-bit halves of two rows per add, h = 4 the 128-bit blocks of four rows per add,
+    // then h = 2 and 1 inside each block. Each row sees exactly its own pairwise sums.
+    SOMA_TARGET_AVX512 static void reduce4(v a, v b, v c, v d, float* z) noexcept {
+        constexpr mask all = 0xFFFF;
+        v const ab = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, a, b, 0x44),
+                                   _mm512_maskz_shuffle_f32x4(all, a, b, 0xEE));
+        v const cd = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, c, d, 0x44),
+                                   _mm512_maskz_shuffle_f32x4(all, c, d, 0xEE));
+        v t = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, ab, cd, 0x88),
+                            _mm512_maskz_shuffle_f32x4(all, ab, cd, 0xDD));
+        t = _mm512_add_ps(t, _mm512_maskz_permute_ps(all, t, 0x4E));
+        t = _mm512_add_ps(t, _mm512_maskz_permute_ps(all, t, 0xB1));
+        _mm512_mask_storeu_ps(z, 0x000F, _mm512_maskz_compress_ps(0x1111, t));
+    }
 };
 
 template <>
@@ -106,6 +121,19 @@ struct avx512_ops<double> {
         s = _mm512_add_pd(s, _mm512_maskz_shuffle_f64x2(all, s, s, 0xB1));  // h = 2: 128-bit blocks
         s = _mm512_add_pd(s, _mm512_maskz_permute_pd(all, s, 0x55));        // h = 1
         return _mm512_cvtsd_f64(s);
+    }
+    // Four rows at once, as for float: h = 4 over pairs of rows, h = 2 over four rows'
+    // 128-bit blocks, h = 1 inside each block.
+    SOMA_TARGET_AVX512 static void reduce4(v a, v b, v c, v d, double* z) noexcept {
+        constexpr mask all = 0xFF;
+        v const ab = _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, a, b, 0x44),
+                                   _mm512_maskz_shuffle_f64x2(all, a, b, 0xEE));
+        v const cd = _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, c, d, 0x44),
+                                   _mm512_maskz_shuffle_f64x2(all, c, d, 0xEE));
+        v t = _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, ab, cd, 0x88),
+                            _mm512_maskz_shuffle_f64x2(all, ab, cd, 0xDD));
+        t = _mm512_add_pd(t, _mm512_maskz_permute_pd(all, t, 0x55));
+        _mm512_mask_storeu_pd(z, 0x0F, _mm512_maskz_compress_pd(0x55, t));
     }
 };
 
@@ -173,32 +201,27 @@ struct avx512_sums {
         if (r > 2 * lanes) s2 = tail_step(s2, w + 2 * lanes, x + 2 * lanes, r - 2 * lanes);
         if (r > 3 * lanes) s3 = tail_step(s3, w + 3 * lanes, x + 3 * lanes, r - 3 * lanes);
         if (has_bias) {
-            auto const k = static_cast<typename ops::mask>(1U << (r % lanes));
+            // A one-hot mask over the P partial sums, split per register: a switch on the
+            // register index instead makes compilers address s0..s3 as memory (spills).
+            using m = typename ops::mask;
+            std::uint64_t const one_hot = std::uint64_t{1} << r;
             v const bv = ops::splat(b);
-            switch (r / lanes) {
-                case 0:
-                    s0 = ops::add(s0, bv, k);
-                    break;
-                case 1:
-                    s1 = ops::add(s1, bv, k);
-                    break;
-                case 2:
-                    s2 = ops::add(s2, bv, k);
-                    break;
-                default:
-                    s3 = ops::add(s3, bv, k);
-                    break;
-            }
+            s0 = ops::add(s0, bv, static_cast<m>(one_hot));
+            s1 = ops::add(s1, bv, static_cast<m>(one_hot >> lanes));
+            s2 = ops::add(s2, bv, static_cast<m>(one_hot >> (2 * lanes)));
+            s3 = ops::add(s3, bv, static_cast<m>(one_hot >> (3 * lanes)));
         }
     }
     // The pairwise tree over m terms: h = P/2 and P/4 across registers, then in-register.
     // With m <= L only s0 holds terms and the rest are -0, which the tree may skip.
-    SOMA_TARGET_AVX512 T reduce(std::size_t m) const noexcept {
-        if (m <= lanes) return ops::reduce(s0);
-        v const t0 = ops::add(s0, s2);
-        v const t1 = ops::add(s1, s3);
-        return ops::reduce(ops::add(t0, t1));
+    // The levels h = P/2 (s0 += s2, s1 += s3) and h = P/4 (s0 += s1) of the tree; levels
+    // whose upper half holds no term (all -0) are skipped.
+    SOMA_TARGET_AVX512 v combine(std::size_t m) const noexcept {
+        if (m <= lanes) return s0;
+        if (m <= 2 * lanes) return ops::add(s0, s1);
+        return ops::add(ops::add(s0, s2), ops::add(s1, s3));
     }
+    SOMA_TARGET_AVX512 T reduce(std::size_t m) const noexcept { return ops::reduce(combine(m)); }
 };
 
 // z = Σ w_i x_i (+ b) in the canonical order. No alignment requirement; reads exactly
@@ -275,10 +298,7 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
             a1.unrotate(k);
             a2.unrotate(k);
             a3.unrotate(k);
-            z[r] = a0.reduce(m);
-            z[r + 1] = a1.reduce(m);
-            z[r + 2] = a2.reduce(m);
-            z[r + 3] = a3.reduce(m);
+            ops::reduce4(a0.combine(m), a1.combine(m), a2.combine(m), a3.combine(m), z + r);
         }
     }
     for (; r < rows; ++r) {
