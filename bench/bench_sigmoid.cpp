@@ -27,6 +27,15 @@
 #include <span>
 #include <vector>
 
+// GCC 12 flags its own _mm512_undefined_* placeholders once AVX-512 intrinsics are inlined
+// (Eigen's packet math with -march=native, the target("avx512f")
+// kernel below); the state must hold where Eigen's templates are defined).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
 #if defined(SOMA_BENCH_HAVE_EIGEN)
 #include <Eigen/Core>
 #endif
@@ -79,12 +88,6 @@ void sigmoid_eigen(T const* z, T* out, std::size_t n) {
 #endif
 
 #if defined(SOMA_BENCH_HAVE_XNNPACK_STYLE)
-// GCC 12 flags its own _mm512_undefined_* placeholders in target("avx512f") functions.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
 // e^-|z| = 2^n · p(t), n = round(-|z|·log2e), t = -|z| - n·ln2 (one constant), p of
 // degree 5 (Chebyshev fit on [-ln2/2, ln2/2]); σ(-|z|) = e/(1 + e) by true division,
 // σ(z) = 1 - σ(-|z|) for z > 0. _mm512_scalef_ps applies 2^n with gradual underflow;
@@ -120,9 +123,10 @@ __attribute__((target("avx512f"))) void sigmoid_xnnpack_style(float const* z, fl
         _mm512_mask_storeu_ps(out + i, m, sigmoid_xnnpack_style_16(_mm512_maskz_loadu_ps(m, z + i)));
     }
 }
+#endif
+
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
-#endif
 #endif
 
 // ---------------------------------------------------------------------------------------
