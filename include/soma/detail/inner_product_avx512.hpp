@@ -185,35 +185,48 @@ struct avx512_sums {
         auto const address = reinterpret_cast<std::uintptr_t>(w);
         return ((64U - (address & 63U)) & 63U) / sizeof(T);
     }
-    SOMA_TARGET_AVX512 static typename ops::mask first(std::size_t c) noexcept {
+    // Where the last r < P terms and the bias go: per register, the lanes of the tail
+    // terms (partial sums 0 .. r-1) and the lane of the bias (partial sum r). Computed once
+    // and shared by every row of a batch, since all rows have the same r.
+    struct tail {
         using m = typename ops::mask;
-        return c >= lanes ? static_cast<m>(~m{0}) : static_cast<m>((1U << c) - 1U);
-    }
-    SOMA_TARGET_AVX512 static v tail_step(v s, T const* w, T const* x, std::size_t c) noexcept {
-        auto const k = first(c);
+        m t0, t1, t2, t3;
+        m b0, b1, b2, b3;
+        SOMA_TARGET_AVX512 static m first(std::size_t r, std::size_t from) noexcept {
+            if (r <= from) return 0;
+            std::size_t const c = r - from;
+            return c >= lanes ? static_cast<m>(~m{0}) : static_cast<m>((1U << c) - 1U);
+        }
+        SOMA_TARGET_AVX512 static tail make(std::size_t r, bool has_bias) noexcept {
+            // A one-hot mask over the P partial sums, split per register (a switch on the
+            // register index instead makes compilers address s0..s3 through memory).
+            std::uint64_t const one_hot = has_bias ? std::uint64_t{1} << r : 0;
+            return {first(r, 0),
+                    first(r, lanes),
+                    first(r, 2 * lanes),
+                    first(r, 3 * lanes),
+                    static_cast<m>(one_hot),
+                    static_cast<m>(one_hot >> lanes),
+                    static_cast<m>(one_hot >> (2 * lanes)),
+                    static_cast<m>(one_hot >> (3 * lanes))};
+        }
+    };
+    SOMA_TARGET_AVX512 static v tail_step(v s, T const* w, T const* x,
+                                          typename ops::mask k) noexcept {
         return ops::fma(ops::load(k, w), ops::load(k, x), s, k);
     }
     // The last r < P terms into partial sums 0 .. r-1, then the bias into partial sum r.
-    SOMA_TARGET_AVX512 void finish_terms(T const* w, T const* x, std::size_t r, bool has_bias,
-                                         T b) noexcept {
-        if (r > 0) s0 = tail_step(s0, w, x, r);
-        if (r > lanes) s1 = tail_step(s1, w + lanes, x + lanes, r - lanes);
-        if (r > 2 * lanes) s2 = tail_step(s2, w + 2 * lanes, x + 2 * lanes, r - 2 * lanes);
-        if (r > 3 * lanes) s3 = tail_step(s3, w + 3 * lanes, x + 3 * lanes, r - 3 * lanes);
-        if (has_bias) {
-            // A one-hot mask over the P partial sums, split per register: a switch on the
-            // register index instead makes compilers address s0..s3 as memory (spills).
-            using m = typename ops::mask;
-            std::uint64_t const one_hot = std::uint64_t{1} << r;
-            v const bv = ops::splat(b);
-            s0 = ops::add(s0, bv, static_cast<m>(one_hot));
-            s1 = ops::add(s1, bv, static_cast<m>(one_hot >> lanes));
-            s2 = ops::add(s2, bv, static_cast<m>(one_hot >> (2 * lanes)));
-            s3 = ops::add(s3, bv, static_cast<m>(one_hot >> (3 * lanes)));
-        }
+    SOMA_TARGET_AVX512 void finish_terms(T const* w, T const* x, tail const& t, T b) noexcept {
+        if (t.t0 != 0) s0 = tail_step(s0, w, x, t.t0);
+        if (t.t1 != 0) s1 = tail_step(s1, w + lanes, x + lanes, t.t1);
+        if (t.t2 != 0) s2 = tail_step(s2, w + 2 * lanes, x + 2 * lanes, t.t2);
+        if (t.t3 != 0) s3 = tail_step(s3, w + 3 * lanes, x + 3 * lanes, t.t3);
+        v const bv = ops::splat(b);
+        if (t.b0 != 0) s0 = ops::add(s0, bv, t.b0);
+        if (t.b1 != 0) s1 = ops::add(s1, bv, t.b1);
+        if (t.b2 != 0) s2 = ops::add(s2, bv, t.b2);
+        if (t.b3 != 0) s3 = ops::add(s3, bv, t.b3);
     }
-    // The pairwise tree over m terms: h = P/2 and P/4 across registers, then in-register.
-    // With m <= L only s0 holds terms and the rest are -0, which the tree may skip.
     // The levels h = P/2 (s0 += s2, s1 += s3) and h = P/4 (s0 += s1) of the tree; levels
     // whose upper half holds no term (all -0) are skipped.
     SOMA_TARGET_AVX512 v combine(std::size_t m) const noexcept {
@@ -241,7 +254,7 @@ SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::si
         a.block(w + i, ops::load(x + i), ops::load(x + i + lanes), ops::load(x + i + 2 * lanes),
                 ops::load(x + i + 3 * lanes));
     }
-    a.finish_terms(w + i, x + i, n - i, has_bias, b);
+    a.finish_terms(w + i, x + i, sums::tail::make(n - i, has_bias), b);
     a.unrotate(k);
     return a.reduce(n + (has_bias ? 1 : 0));
 }
@@ -290,10 +303,11 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
                 a3.block(w3 + i, x0, x1, x2, x3);
             }
             T const* const br = has_bias ? b + r * b_stride : nullptr;
-            a0.finish_terms(w0 + i, x + i, n - i, has_bias, has_bias ? br[0] : T(0));
-            a1.finish_terms(w1 + i, x + i, n - i, has_bias, has_bias ? br[b_stride] : T(0));
-            a2.finish_terms(w2 + i, x + i, n - i, has_bias, has_bias ? br[2 * b_stride] : T(0));
-            a3.finish_terms(w3 + i, x + i, n - i, has_bias, has_bias ? br[3 * b_stride] : T(0));
+            auto const t = sums::tail::make(n - i, has_bias);
+            a0.finish_terms(w0 + i, x + i, t, has_bias ? br[0] : T(0));
+            a1.finish_terms(w1 + i, x + i, t, has_bias ? br[b_stride] : T(0));
+            a2.finish_terms(w2 + i, x + i, t, has_bias ? br[2 * b_stride] : T(0));
+            a3.finish_terms(w3 + i, x + i, t, has_bias ? br[3 * b_stride] : T(0));
             a0.unrotate(k);
             a1.unrotate(k);
             a2.unrotate(k);
