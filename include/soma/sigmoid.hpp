@@ -19,10 +19,11 @@ namespace soma {
 // σ(z) = 1 / (1 + e^-z), the activation of the sigmoid neuron.
 //
 // Domain: every z. Special values: σ(±0) = 0.5 exactly, σ(+inf) = 1, σ(-inf) = +0,
-// σ(NaN) = NaN (the input, quieted). The result always lies in [0, 1] and is
-// non-decreasing in z. No finite or infinite z raises FE_OVERFLOW, FE_INVALID or
-// FE_DIVBYZERO; FE_INEXACT is raised, and FE_UNDERFLOW where the result is subnormal or
-// rounds to zero (float: z < -87.34; double: z < -708.4).
+// σ(NaN) = the same NaN with its quiet bit set (bit for bit on every path). The result
+// always lies in [0, 1] and is non-decreasing in z. No finite or infinite z raises
+// FE_OVERFLOW, FE_INVALID or FE_DIVBYZERO. FE_INEXACT is raised; FE_UNDERFLOW where the
+// result is subnormal or rounds to zero (float: z < -87.34; double: z < -708.4) and, for
+// double, where |z| < 2^-511 (an intermediate square underflows; the result is exact 0.5).
 //
 // Accuracy against the exact value:
 //   float        <= 1 ULP over all 2^32 inputs (exhaustive test; evaluated in double,

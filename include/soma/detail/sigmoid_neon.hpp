@@ -62,10 +62,11 @@ namespace soma::detail {
     float64x2_t const y_lo = sigmoid_f32_core_neon(vcvt_f64_f32(vget_low_f32(z)));
     float64x2_t const y_hi = sigmoid_f32_core_neon(vcvt_high_f64_f32(z));
     float32x4_t const y = vcvt_high_f32_f64(vcvt_f32_f64(y_lo), y_hi);
-    // z + z only in NaN lanes (others add zeros): a huge z must not raise FE_OVERFLOW.
+    // NaN lanes: z with its quiet bit set (integer OR, no flags), as the scalar code.
     uint32x4_t const not_nan = vceqq_f32(z, z);
-    float32x4_t const z_nan = vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(z), not_nan));
-    return vbslq_f32(not_nan, y, vaddq_f32(z_nan, z_nan));
+    float32x4_t const z_quiet = vreinterpretq_f32_u32(
+        vorrq_u32(vreinterpretq_u32_f32(z), vdupq_n_u32(sigmoid_constants::f32_quiet_bit)));
+    return vbslq_f32(not_nan, y, z_quiet);
 }
 
 inline void sigmoid_neon(float const* z, float* out, std::size_t n) noexcept {
@@ -138,8 +139,9 @@ inline void sigmoid_neon(float const* z, float* out, std::size_t n) noexcept {
     uint64x2_t const negative = vcltq_f64(z, vdupq_n_f64(0.0));
     float64x2_t const y = vbslq_f64(negative, y_neg, y_pos);
     uint64x2_t const not_nan = vceqq_f64(z, z);
-    float64x2_t const z_nan = vreinterpretq_f64_u64(vbicq_u64(vreinterpretq_u64_f64(z), not_nan));
-    return vbslq_f64(not_nan, y, vaddq_f64(z_nan, z_nan));
+    float64x2_t const z_quiet = vreinterpretq_f64_u64(
+        vorrq_u64(vreinterpretq_u64_f64(z), vdupq_n_u64(c::f64_quiet_bit)));
+    return vbslq_f64(not_nan, y, z_quiet);
 }
 
 inline void sigmoid_neon(double const* z, double* out, std::size_t n) noexcept {

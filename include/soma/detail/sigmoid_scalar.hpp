@@ -37,6 +37,10 @@ namespace soma::detail {
 // Constants shared by the scalar definition and every SIMD kernel.
 struct sigmoid_constants {
     static constexpr std::uint64_t sign_bit = 0x8000000000000000U;
+    // σ(NaN) is the input NaN with its quiet bit set, made by an integer OR: no floating
+    // operation, so no flag even where a compiler evaluates that branch speculatively.
+    static constexpr std::uint32_t f32_quiet_bit = 0x00400000U;
+    static constexpr std::uint64_t f64_quiet_bit = 0x0008000000000000U;
     static constexpr double log2e = 0x1.71547652b82fep+0;
     static constexpr double ln2_hi = 0x1.62e42fefa39efp-1;  // ln 2 rounded to double
     static constexpr double ln2_lo = 0x1.abc9e3b39803fp-56;  // ln 2 - ln2_hi
@@ -98,7 +102,7 @@ struct sigmoid_constants {
 // over all 2^32 inputs.
 [[nodiscard]] constexpr float sigmoid_f32(float z) noexcept {
     using c = sigmoid_constants;
-    if (z != z) return z + z;
+    if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
     double const x = z;  // exact
     double const a = sigmoid_max(c::f32_a_min, sigmoid_minus_abs(x));
     double const t = detail::fma(a, c::log2e, c::round_magic);
@@ -122,7 +126,7 @@ struct sigmoid_constants {
 // 0.5 + 2^-6 ULP for normal results, 0.75 + 2^-6 ULP for subnormal ones).
 [[nodiscard]] constexpr double sigmoid_f64(double z) noexcept {
     using c = sigmoid_constants;
-    if (z != z) return z + z;
+    if (z != z) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
     double const a = sigmoid_max(c::f64_a_min, sigmoid_minus_abs(z));
     double const t = detail::fma(a, c::log2e, c::round_magic);
     double const k = t - c::round_magic;

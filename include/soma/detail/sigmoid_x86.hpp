@@ -3,8 +3,9 @@
 // Each kernel is sigmoid_f32 / sigmoid_f64 of sigmoid_scalar.hpp, lane by lane: the same
 // constants, the same fused and unfused operations in the same order, so every lane
 // returns the bits of the scalar definition (the tests check this on every float and on
-// millions of doubles). Only the NaN lanes are patched at the end (z + z, as the scalar
-// code returns), which keeps the main path free of branches.
+// millions of doubles). Only the NaN lanes are patched at the end (z with its quiet bit
+// set, by an integer OR, as the scalar code returns), which keeps the main path free of
+// branches and of floating-point flags.
 //
 // The kernels are compiled with function-level target attributes, so a default build
 // (no -march) still contains them; sigmoid_array.hpp picks one once per array call.
@@ -78,7 +79,9 @@ __attribute__((target("avx512f"))) inline __m512 sigmoid_f32_avx512_16(__m512 z)
     __m512 const y = _mm512_castpd_ps(_mm512_insertf64x4(
         _mm512_castpd256_pd512(_mm256_castps_pd(y_lo)), _mm256_castps_pd(y_hi), 1));
     __mmask16 const nan = _mm512_cmp_ps_mask(z, z, _CMP_UNORD_Q);
-    return _mm512_mask_add_ps(y, nan, z, z);
+    __m512i const quiet = _mm512_set1_epi32(static_cast<int>(sigmoid_constants::f32_quiet_bit));
+    return _mm512_castsi512_ps(
+        _mm512_mask_or_epi32(_mm512_castps_si512(y), nan, _mm512_castps_si512(z), quiet));
 }
 
 __attribute__((target("avx512f"))) inline void sigmoid_avx512(float const* z, float* out,
@@ -161,7 +164,9 @@ __attribute__((target("avx512f"))) inline __m512d sigmoid_f64_avx512_8(__m512d z
     __mmask8 const negative = _mm512_cmp_pd_mask(z, _mm512_setzero_pd(), _CMP_LT_OQ);
     __m512d const y = _mm512_mask_blend_pd(negative, y_pos, y_neg);
     __mmask8 const nan = _mm512_cmp_pd_mask(z, z, _CMP_UNORD_Q);
-    return _mm512_mask_add_pd(y, nan, z, z);
+    __m512i const quiet = _mm512_set1_epi64(static_cast<long long>(c::f64_quiet_bit));
+    return _mm512_castsi512_pd(
+        _mm512_mask_or_epi64(_mm512_castpd_si512(y), nan, _mm512_castpd_si512(z), quiet));
 }
 
 __attribute__((target("avx512f"))) inline void sigmoid_avx512(double const* z, double* out,
@@ -217,10 +222,10 @@ __attribute__((target("avx2,fma"))) inline __m256 sigmoid_f32_avx2_8(__m256 z) n
     __m128 const y_lo = _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_castps256_ps128(z))));
     __m128 const y_hi = _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_extractf128_ps(z, 1))));
     __m256 const y = _mm256_insertf128_ps(_mm256_castps128_ps256(y_lo), y_hi, 1);
-    // z + z only in NaN lanes (others add zeros): a huge z must not raise FE_OVERFLOW.
     __m256 const nan = _mm256_cmp_ps(z, z, _CMP_UNORD_Q);
-    __m256 const z_nan = _mm256_and_ps(nan, z);
-    return _mm256_blendv_ps(y, _mm256_add_ps(z_nan, z_nan), nan);
+    __m256 const quiet =
+        _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(sigmoid_constants::f32_quiet_bit)));
+    return _mm256_blendv_ps(y, _mm256_or_ps(z, quiet), nan);
 }
 
 __attribute__((target("avx2,fma"))) inline void sigmoid_avx2(float const* z, float* out,
@@ -302,8 +307,9 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f64_avx2_4(__m256d z)
     __m256d const negative = _mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_LT_OQ);
     __m256d const y = _mm256_blendv_pd(y_pos, y_neg, negative);
     __m256d const nan = _mm256_cmp_pd(z, z, _CMP_UNORD_Q);
-    __m256d const z_nan = _mm256_and_pd(nan, z);
-    return _mm256_blendv_pd(y, _mm256_add_pd(z_nan, z_nan), nan);
+    __m256d const quiet =
+        _mm256_castsi256_pd(_mm256_set1_epi64x(static_cast<long long>(c::f64_quiet_bit)));
+    return _mm256_blendv_pd(y, _mm256_or_pd(z, quiet), nan);
 }
 
 __attribute__((target("avx2,fma"))) inline void sigmoid_avx2(double const* z, double* out,
