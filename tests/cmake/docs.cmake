@@ -20,3 +20,9 @@ add_test(NAME docs_math_snippets
     "-DSOMA_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
     -P "${PROJECT_SOURCE_DIR}/tests/packaging/check_docs_snippets.cmake")
 set_tests_properties(docs_math_snippets PROPERTIES LABELS "docs" TIMEOUT 120)
+
+# docs/api.md has a section for every public header.
+add_test(NAME docs_api_covers_headers
+  COMMAND "${CMAKE_COMMAND}" "-DSOMA_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+    -P "${PROJECT_SOURCE_DIR}/tests/packaging/check_api_doc.cmake")
+set_tests_properties(docs_api_covers_headers PROPERTIES LABELS "docs" TIMEOUT 30)

@@ -1,0 +1,20 @@
+# cmake -DSOMA_SOURCE_DIR=<src> -P ...
+# docs/api.md has a section for every public header include/soma/*.hpp.
+cmake_minimum_required(VERSION 3.23)
+file(READ "${SOMA_SOURCE_DIR}/docs/api.md" api)
+file(GLOB headers RELATIVE "${SOMA_SOURCE_DIR}/include" "${SOMA_SOURCE_DIR}/include/soma/*.hpp")
+list(SORT headers)
+set(missing "")
+foreach(header IN LISTS headers)
+  if(header STREQUAL "soma/soma.hpp")
+    continue()  # the umbrella header, described in the introduction
+  endif()
+  string(FIND "${api}" "## [${header}](../include/${header})" at)
+  if(at EQUAL -1)
+    list(APPEND missing "${header}")
+  endif()
+endforeach()
+if(missing)
+  message(FATAL_ERROR "docs/api.md has no section for: ${missing}")
+endif()
+message(STATUS "docs/api.md covers ${headers}")
