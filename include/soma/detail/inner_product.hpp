@@ -174,8 +174,8 @@ void inner_products_resolve(T const* W, std::size_t rows, std::size_t n, T const
 
 // Vectors this short take the straight-line fixed-size path: a jump on n and a few
 // scalar multiplies and adds beat a vector kernel's masked loads and in-register tree
-// (measured crossover on AVX-512: about 8 to 12 terms).
-inline constexpr std::size_t short_length = 8;
+// (measured crossover against the AVX-512 kernel's one-register path: about 4 terms).
+inline constexpr std::size_t short_length = 4;
 
 template <ieee_binary T>
 T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept;
@@ -292,7 +292,7 @@ template <ieee_binary T, std::size_t N>
 // inner_product for n <= short_length through the fixed-size path (same bits).
 template <ieee_binary T>
 T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
-    static_assert(short_length == 8);
+    static_assert(short_length == 4);
     switch (n) {
         case 0:
             return inner_product_fixed<T, 0>(w, x, has_bias, b);
@@ -304,14 +304,6 @@ T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b)
             return inner_product_fixed<T, 3>(w, x, has_bias, b);
         case 4:
             return inner_product_fixed<T, 4>(w, x, has_bias, b);
-        case 5:
-            return inner_product_fixed<T, 5>(w, x, has_bias, b);
-        case 6:
-            return inner_product_fixed<T, 6>(w, x, has_bias, b);
-        case 7:
-            return inner_product_fixed<T, 7>(w, x, has_bias, b);
-        case 8:
-            return inner_product_fixed<T, 8>(w, x, has_bias, b);
         default:
             return inner_product_scalar(w, x, n, has_bias, b);
     }

@@ -244,8 +244,17 @@ SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::si
                                                  bool has_bias, T b) noexcept {
     using sums = avx512_sums<T>;
     using ops = typename sums::ops;
+    using v = typename ops::v;
     constexpr std::size_t lanes = sums::lanes;
     if (n == 0 && !has_bias) return T(0);
+    if (n + (has_bias ? 1 : 0) <= lanes) {
+        // Short vectors: one register of partial sums, the rest of the tree is all -0.
+        using m = typename ops::mask;
+        auto const k = static_cast<m>((1U << n) - 1U);
+        v s = ops::fma(ops::load(k, w), ops::load(k, x), ops::splat(T(-0.0)), k);
+        if (has_bias) s = ops::add(s, ops::splat(b), static_cast<m>(1U << n));
+        return ops::reduce(s);
+    }
     sums a = sums::start();
     std::size_t const k = sums::peel_count(w, n);
     if (k != 0) a.peel(w, x, k);
