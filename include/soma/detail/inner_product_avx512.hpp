@@ -227,6 +227,49 @@ struct avx512_sums {
         if (t.b2 != 0) s2 = ops::add(s2, bv, t.b2);
         if (t.b3 != 0) s3 = ops::add(s3, bv, t.b3);
     }
+    // finish_terms for four rows sharing one tail: each test is made once per group and
+    // each tail load of x serves four rows.
+    template <v avx512_sums::*s>
+    SOMA_TARGET_AVX512 static void tail4(avx512_sums& a0, avx512_sums& a1, avx512_sums& a2,
+                                         avx512_sums& a3, T const* w0, T const* w1, T const* w2,
+                                         T const* w3, T const* x, typename ops::mask k) noexcept {
+        v const xv = ops::load(k, x);
+        a0.*s = ops::fma(ops::load(k, w0), xv, a0.*s, k);
+        a1.*s = ops::fma(ops::load(k, w1), xv, a1.*s, k);
+        a2.*s = ops::fma(ops::load(k, w2), xv, a2.*s, k);
+        a3.*s = ops::fma(ops::load(k, w3), xv, a3.*s, k);
+    }
+    template <v avx512_sums::*s>
+    SOMA_TARGET_AVX512 static void bias4(avx512_sums& a0, avx512_sums& a1, avx512_sums& a2,
+                                         avx512_sums& a3, T b0, T b1, T b2, T b3,
+                                         typename ops::mask k) noexcept {
+        a0.*s = ops::add(a0.*s, ops::splat(b0), k);
+        a1.*s = ops::add(a1.*s, ops::splat(b1), k);
+        a2.*s = ops::add(a2.*s, ops::splat(b2), k);
+        a3.*s = ops::add(a3.*s, ops::splat(b3), k);
+    }
+    SOMA_TARGET_AVX512 static void finish4(avx512_sums& a0, avx512_sums& a1, avx512_sums& a2,
+                                           avx512_sums& a3, T const* w0, T const* w1, T const* w2,
+                                           T const* w3, T const* x, tail const& t, T b0, T b1, T b2,
+                                           T b3) noexcept {
+        constexpr std::size_t l = lanes;
+        if (t.t0 != 0) tail4<&avx512_sums::s0>(a0, a1, a2, a3, w0, w1, w2, w3, x, t.t0);
+        if (t.t1 != 0) {
+            tail4<&avx512_sums::s1>(a0, a1, a2, a3, w0 + l, w1 + l, w2 + l, w3 + l, x + l, t.t1);
+        }
+        if (t.t2 != 0) {
+            tail4<&avx512_sums::s2>(a0, a1, a2, a3, w0 + 2 * l, w1 + 2 * l, w2 + 2 * l, w3 + 2 * l,
+                                    x + 2 * l, t.t2);
+        }
+        if (t.t3 != 0) {
+            tail4<&avx512_sums::s3>(a0, a1, a2, a3, w0 + 3 * l, w1 + 3 * l, w2 + 3 * l, w3 + 3 * l,
+                                    x + 3 * l, t.t3);
+        }
+        if (t.b0 != 0) bias4<&avx512_sums::s0>(a0, a1, a2, a3, b0, b1, b2, b3, t.b0);
+        if (t.b1 != 0) bias4<&avx512_sums::s1>(a0, a1, a2, a3, b0, b1, b2, b3, t.b1);
+        if (t.b2 != 0) bias4<&avx512_sums::s2>(a0, a1, a2, a3, b0, b1, b2, b3, t.b2);
+        if (t.b3 != 0) bias4<&avx512_sums::s3>(a0, a1, a2, a3, b0, b1, b2, b3, t.b3);
+    }
     // The levels h = P/2 (s0 += s2, s1 += s3) and h = P/4 (s0 += s1) of the tree; levels
     // whose upper half holds no term (all -0) are skipped.
     SOMA_TARGET_AVX512 v combine(std::size_t m) const noexcept {
@@ -313,10 +356,9 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
             }
             T const* const br = has_bias ? b + r * b_stride : nullptr;
             auto const t = sums::tail::make(n - i, has_bias);
-            a0.finish_terms(w0 + i, x + i, t, has_bias ? br[0] : T(0));
-            a1.finish_terms(w1 + i, x + i, t, has_bias ? br[b_stride] : T(0));
-            a2.finish_terms(w2 + i, x + i, t, has_bias ? br[2 * b_stride] : T(0));
-            a3.finish_terms(w3 + i, x + i, t, has_bias ? br[3 * b_stride] : T(0));
+            sums::finish4(a0, a1, a2, a3, w0 + i, w1 + i, w2 + i, w3 + i, x + i, t,
+                          has_bias ? br[0] : T(0), has_bias ? br[b_stride] : T(0),
+                          has_bias ? br[2 * b_stride] : T(0), has_bias ? br[3 * b_stride] : T(0));
             a0.unrotate(k);
             a1.unrotate(k);
             a2.unrotate(k);
