@@ -348,7 +348,7 @@ order. Inputs are std::vector (16-byte aligned), so full-width loads are misalig
 
 NOTES_LAYER = """\
 Notes: soma::forward computes 4 rows per pass (AVX-512) sharing each load of x, applies
-the bias and ReLU per block of 16 outputs, and every output is bitwise the single-neuron
+the bias and ReLU per block of 64 outputs, and every output is bitwise the single-neuron
 result. The OpenBLAS baseline is `memcpy(y, b)`, `cblas_sgemv(RowMajor, NoTrans, ...,
 beta = 1)`, then a separate ReLU loop; Eigen evaluates `W * x` then `(y + b).cwiseMax(0)`.
 The batch rows compare soma::batch_forward (64 inputs, one layer pass each) with one

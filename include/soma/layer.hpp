@@ -11,7 +11,7 @@
 //
 // The rows are evaluated several per pass where the ISA has the registers (AVX-512: four
 // rows share each load of x), and the bias and the activation are applied to blocks of
-// 16 outputs while they are still in L1. No function here allocates.
+// 64 outputs (256 or 512 bytes) while they are still in L1. No function here allocates.
 //
 // Sizes are checked: a mismatch throws std::invalid_argument naming both sizes. The
 // outputs must not overlap the inputs (checked for x, X and W; it would change results).
@@ -42,7 +42,7 @@ struct identity_activation;
 // soma's step_activation, sigmoid_activation and identity_activation, or any type that
 // says so with a member type `block_activation`. (The opt-in keeps generic lambdas, whose
 // bodies would not compile for a span, out of the span-overload check.) forward() hands
-// such an activation blocks of 16 outputs instead of calling it once per output.
+// such an activation blocks of up to 64 outputs instead of calling it once per output.
 template <class A, class T>
 concept block_activation_for = activation_for<A, T> &&
     (requires { typename A::block_activation; } || std::same_as<A, step_activation> ||
@@ -80,9 +80,9 @@ inline void overlap_error(char const* function, char const* out, char const* in)
     throw std::invalid_argument(std::string(function) + ": " + out + " overlaps " + in);
 }
 
-inline constexpr std::size_t activation_block = 16;
+inline constexpr std::size_t activation_block = 64;
 
-// y = a(W x + b) for one input, in blocks of 16 rows: weighted inputs, then the
+// y = a(W x + b) for one input, in blocks of 64 rows: weighted inputs, then the
 // activation while the block is in L1. Sizes already checked.
 template <ieee_binary T, class A>
 void forward_unchecked(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b, T* y,
@@ -127,7 +127,7 @@ void weighted_inputs(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b,
 }
 
 // y = a(W x + b): a dense layer's outputs, y_r = a(z_r) with z_r as in weighted_inputs,
-// computed and activated 16 rows at a time. Same checks as weighted_inputs.
+// computed and activated 64 rows at a time. Same checks as weighted_inputs.
 template <detail::ieee_binary T, activation_for<T> A>
 void forward(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::span<T> y,
              A const& a) {
