@@ -2,6 +2,12 @@
 // soma::forward (rows sharing loads of x, bias and activation fused per block of 16)
 // beside OpenBLAS cblas_sgemv followed by a separate activation loop, Eigen, and a plain
 // loop. Also soma::weighted_inputs (z = W x + b, no activation) and a batch of inputs.
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12 reports a false -Wmaybe-uninitialized inside its own AVX-512 headers when Eigen's
+// reductions are inlined with -march=native.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

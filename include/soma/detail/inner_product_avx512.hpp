@@ -52,6 +52,15 @@ struct avx512_ops<float> {
             _mm512_set1_epi32(static_cast<int>(lanes - k)));
         return _mm512_permutex2var_ps(lo, idx, hi);
     }
+    // Lanes d .. L-1 of lo followed by lanes 0 .. d-1 of hi (join with shift_index(d)).
+    SOMA_TARGET_AVX512 static __m512i shift_index(std::size_t d) noexcept {
+        return _mm512_add_epi32(
+            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            _mm512_set1_epi32(static_cast<int>(d)));
+    }
+    SOMA_TARGET_AVX512 static v join(v lo, v hi, __m512i idx) noexcept {
+        return _mm512_permutex2var_ps(lo, idx, hi);
+    }
     SOMA_TARGET_AVX512 static v fma(v a, v b, v c) noexcept { return _mm512_fmadd_ps(a, b, c); }
     SOMA_TARGET_AVX512 static v fma(v a, v b, v c, mask k) noexcept {
         return _mm512_mask3_fmadd_ps(a, b, c, k);
@@ -104,6 +113,13 @@ struct avx512_ops<double> {
     SOMA_TARGET_AVX512 static v rotate(v lo, v hi, std::size_t k) noexcept {
         __m512i const idx = _mm512_add_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0),
                                              _mm512_set1_epi64(static_cast<long long>(lanes - k)));
+        return _mm512_permutex2var_pd(lo, idx, hi);
+    }
+    SOMA_TARGET_AVX512 static __m512i shift_index(std::size_t d) noexcept {
+        return _mm512_add_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0),
+                                _mm512_set1_epi64(static_cast<long long>(d)));
+    }
+    SOMA_TARGET_AVX512 static v join(v lo, v hi, __m512i idx) noexcept {
         return _mm512_permutex2var_pd(lo, idx, hi);
     }
     SOMA_TARGET_AVX512 static v fma(v a, v b, v c) noexcept { return _mm512_fmadd_pd(a, b, c); }
@@ -302,6 +318,29 @@ SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::si
     std::size_t const k = sums::peel_count(w, n);
     if (k != 0) a.peel(w, x, k);
     std::size_t i = k;
+    // With w aligned, x may still straddle cache lines (its own alignment d elements
+    // off). Then x is read as aligned blocks, each 16-lane chunk assembled from two
+    // neighbours by one permute: two load slots and a permute per FMA instead of three
+    // load slots. The first block is a masked load of its lanes >= d (x[i] on, nothing
+    // before x); the loop stops while the next full block still lies inside x.
+    auto const address = reinterpret_cast<std::uintptr_t>(x + i);
+    std::size_t const d = (address & 63U) / sizeof(T);
+    if (d != 0 && i + sums::p + lanes <= n) {
+        using m = typename ops::mask;
+        auto const shift = ops::shift_index(d);
+        auto const* xb = reinterpret_cast<T const*>(address - d * sizeof(T));
+        v x0 = ops::load(static_cast<m>(static_cast<m>(~m{0}) << d), xb);
+        for (; i + sums::p + lanes <= n; i += sums::p) {
+            v const x1 = ops::load(xb + lanes);
+            v const x2 = ops::load(xb + 2 * lanes);
+            v const x3 = ops::load(xb + 3 * lanes);
+            v const x4 = ops::load(xb + 4 * lanes);
+            a.block(w + i, ops::join(x0, x1, shift), ops::join(x1, x2, shift),
+                    ops::join(x2, x3, shift), ops::join(x3, x4, shift));
+            x0 = x4;
+            xb += sums::p;
+        }
+    }
     for (; i + sums::p <= n; i += sums::p) {
         a.block(w + i, ops::load(x + i), ops::load(x + i + lanes), ops::load(x + i + 2 * lanes),
                 ops::load(x + i + 3 * lanes));
