@@ -331,10 +331,14 @@ SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::si
         auto const* xb = reinterpret_cast<T const*>(address - d * sizeof(T));
         v x0 = ops::load(static_cast<m>(static_cast<m>(~m{0}) << d), xb);
         for (; i + sums::p + lanes <= n; i += sums::p) {
-            v const x1 = ops::load(xb + lanes);
-            v const x2 = ops::load(xb + 2 * lanes);
-            v const x3 = ops::load(xb + 3 * lanes);
-            v const x4 = ops::load(xb + 4 * lanes);
+            v x1 = ops::load(xb + lanes);
+            v x2 = ops::load(xb + 2 * lanes);
+            v x3 = ops::load(xb + 3 * lanes);
+            v x4 = ops::load(xb + 4 * lanes);
+            // Each block is loaded once: without these, GCC re-reads blocks as memory
+            // operands of the permutes (which overwrite a table register) instead of
+            // copying a register, spending the load slots this loop exists to save.
+            asm("" : "+v"(x1), "+v"(x2), "+v"(x3), "+v"(x4));
             a.block(w + i, ops::join(x0, x1, shift), ops::join(x1, x2, shift),
                     ops::join(x2, x3, shift), ops::join(x3, x4, shift));
             x0 = x4;
