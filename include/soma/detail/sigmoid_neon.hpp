@@ -28,6 +28,13 @@ namespace soma::detail {
     return vreinterpretq_f64_u64(vshlq_n_u64(bits, 52));
 }
 
+// sigmoid_scale_exact: p·2^(k + extra) by an integer add to the exponent field.
+[[nodiscard]] inline float64x2_t sigmoid_neon_scale_exact(float64x2_t p, float64x2_t t,
+                                                          std::uint64_t extra) noexcept {
+    uint64x2_t const k = vshlq_n_u64(vaddq_u64(vreinterpretq_u64_f64(t), vdupq_n_u64(extra)), 52);
+    return vreinterpretq_f64_u64(vaddq_u64(vreinterpretq_u64_f64(p), k));
+}
+
 [[nodiscard]] inline float64x2_t sigmoid_neon_minus_abs(float64x2_t x) noexcept {
     return vreinterpretq_f64_u64(
         vorrq_u64(vreinterpretq_u64_f64(x), vdupq_n_u64(sigmoid_constants::sign_bit)));
@@ -41,8 +48,7 @@ namespace soma::detail {
     float64x2_t const magic = vdupq_n_f64(c::round_magic);
     float64x2_t const t = vfmaq_f64(magic, a, vdupq_n_f64(c::log2e));
     float64x2_t const k = vsubq_f64(t, magic);
-    float64x2_t const r_hi = vfmaq_f64(a, k, vdupq_n_f64(-c::ln2_hi));
-    float64x2_t const r = vfmaq_f64(r_hi, k, vdupq_n_f64(-c::ln2_lo));
+    float64x2_t const r = vfmaq_f64(a, k, vdupq_n_f64(-c::ln2_hi));
     float64x2_t p = vdupq_n_f64(c::f32_p6);
     p = vfmaq_f64(vdupq_n_f64(c::f32_p5), p, r);
     p = vfmaq_f64(vdupq_n_f64(c::f32_p4), p, r);
@@ -51,7 +57,7 @@ namespace soma::detail {
     p = vfmaq_f64(vdupq_n_f64(c::f32_p1), p, r);
     float64x2_t const one = vdupq_n_f64(1.0);
     p = vfmaq_f64(one, p, r);
-    float64x2_t const e = vmulq_f64(p, sigmoid_neon_pow2(t, 0));
+    float64x2_t const e = sigmoid_neon_scale_exact(p, t, 0);
     float64x2_t const d = vaddq_f64(one, e);
     uint64x2_t const negative = vcltq_f64(x, vdupq_n_f64(0.0));
     float64x2_t const numerator = vbslq_f64(negative, e, one);
@@ -120,9 +126,8 @@ inline void sigmoid_neon(float const* z, float* out, std::size_t n) noexcept {
     float64x2_t const p_lo = vaddq_f64(vsubq_f64(s2, p_hi), lo);
 
     float64x2_t const t_d = vmaxq_f64(vdupq_n_f64(c::round_magic + c::f64_k_min_for_d), t);
-    float64x2_t const scale_d = sigmoid_neon_pow2(t_d, 0);
-    float64x2_t const e_hi = vmulq_f64(p_hi, scale_d);
-    float64x2_t const e_lo = vmulq_f64(p_lo, scale_d);
+    float64x2_t const e_hi = sigmoid_neon_scale_exact(p_hi, t_d, 0);
+    float64x2_t const e_lo = vmulq_f64(p_lo, sigmoid_neon_pow2(t_d, 0));
     float64x2_t const d_hi = vaddq_f64(one, e_hi);
     float64x2_t const d_lo = vaddq_f64(vaddq_f64(vsubq_f64(one, d_hi), e_hi), e_lo);
 
@@ -133,8 +138,8 @@ inline void sigmoid_neon(float const* z, float* out, std::size_t n) noexcept {
 
     float64x2_t const q_rho = vmulq_f64(q, rho);
     float64x2_t const y_m = vfmaq_f64(vfmaq_f64(vmulq_f64(p_lo, q), p_hi, q_rho), p_hi, q);
-    float64x2_t const y_neg = vmulq_f64(vmulq_f64(y_m, sigmoid_neon_pow2(t, c::f64_k_shift)),
-                                        vdupq_n_f64(c::f64_unshift));
+    float64x2_t const y_neg =
+        vmulq_f64(sigmoid_neon_scale_exact(y_m, t, c::f64_k_shift), vdupq_n_f64(c::f64_unshift));
 
     uint64x2_t const negative = vcltq_f64(z, vdupq_n_f64(0.0));
     float64x2_t const y = vbslq_f64(negative, y_neg, y_pos);

@@ -82,6 +82,16 @@ struct sigmoid_constants {
     static constexpr double f64_unshift = 0x1p-600;
 };
 
+// p·2^(k + extra) for a normal p and a normal result, by adding to p's exponent field:
+// t's low 12 bits hold k (two's complement), so (bits(t) + extra) << 52 is
+// (k + extra)·2^52 modulo 2^64. Exact, and integer operations only (the floating-point
+// multiplier ports are the kernels' bottleneck, the integer ones are not).
+[[nodiscard]] constexpr double sigmoid_scale_exact(double p, double t,
+                                                   std::uint64_t extra = 0) noexcept {
+    std::uint64_t const bits = std::bit_cast<std::uint64_t>(p);
+    return std::bit_cast<double>(bits + ((std::bit_cast<std::uint64_t>(t) + extra) << 52));
+}
+
 // 2^k from t = k + round_magic (k an integer in t's low mantissa bits), plus extra:
 // (bits(t) + 1023 + extra) << 52 leaves exactly k + 1023 + extra in the exponent field.
 [[nodiscard]] constexpr double sigmoid_pow2(double t, std::uint64_t extra) noexcept {
@@ -107,8 +117,9 @@ struct sigmoid_constants {
     double const a = sigmoid_max(c::f32_a_min, sigmoid_minus_abs(x));
     double const t = detail::fma(a, c::log2e, c::round_magic);
     double const k = t - c::round_magic;
-    double const r_hi = detail::fma(k, -c::ln2_hi, a);
-    double const r = detail::fma(k, -c::ln2_lo, r_hi);
+    // One-constant reduction: r = a - k·ln2_hi is exact and the omitted k·ln2_lo is below
+    // 151·2^-55 < 2^-47, far under float's resolution.
+    double const r = detail::fma(k, -c::ln2_hi, a);
     double p = c::f32_p6;
     p = detail::fma(p, r, c::f32_p5);
     p = detail::fma(p, r, c::f32_p4);
@@ -116,7 +127,7 @@ struct sigmoid_constants {
     p = detail::fma(p, r, c::f32_p2);
     p = detail::fma(p, r, c::f32_p1);
     p = detail::fma(p, r, 1.0);
-    double const e = p * sigmoid_pow2(t, 0);  // exact: 2^k >= 2^-151 is normal
+    double const e = sigmoid_scale_exact(p, t);  // p·2^k, k >= -151: normal, exact
     double const d = 1.0 + e;
     double const numerator = x < 0.0 ? e : 1.0;
     return static_cast<float>(numerator / d);
@@ -161,9 +172,8 @@ struct sigmoid_constants {
 
     // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120).
     double const t_d = sigmoid_max(c::round_magic + c::f64_k_min_for_d, t);
-    double const scale_d = sigmoid_pow2(t_d, 0);
-    double const e_hi = p_hi * scale_d;
-    double const e_lo = p_lo * scale_d;
+    double const e_hi = sigmoid_scale_exact(p_hi, t_d);  // p_hi normal, k >= -120
+    double const e_lo = p_lo * sigmoid_pow2(t_d, 0);     // p_lo may be 0: a true product
     double const d_hi = 1.0 + e_hi;
     double const d_lo = ((1.0 - d_hi) + e_hi) + e_lo;
 
@@ -173,11 +183,11 @@ struct sigmoid_constants {
     rho = detail::fma(-q, d_lo, rho);
     double const y_pos = detail::fma(q, rho, q);
 
-    // e/d = 2^k·(p_hi + p_lo)·q·(1 + rho), rounded once before the exact 2^(k+600)
-    // scaling; 2^-600 rounds a second time only for subnormal results.
+    // e/d = 2^k·(p_hi + p_lo)·q·(1 + rho), rounded once (y_m in [0.35, 1.42]) before the
+    // exact 2^(k+600) scaling; 2^-600 rounds a second time only for subnormal results.
     double const q_rho = q * rho;
     double const y_m = detail::fma(p_hi, q, detail::fma(p_hi, q_rho, p_lo * q));
-    double const y_neg = (y_m * sigmoid_pow2(t, c::f64_k_shift)) * c::f64_unshift;
+    double const y_neg = sigmoid_scale_exact(y_m, t, c::f64_k_shift) * c::f64_unshift;
     return z < 0.0 ? y_neg : y_pos;
 }
 

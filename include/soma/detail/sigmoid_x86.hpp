@@ -51,8 +51,7 @@ __attribute__((target("avx512f"))) inline __m512d sigmoid_f32_core_avx512(__m512
     __m512d const magic = _mm512_set1_pd(c::round_magic);
     __m512d const t = _mm512_fmadd_pd(a, _mm512_set1_pd(c::log2e), magic);
     __m512d const k = _mm512_sub_pd(t, magic);
-    __m512d const r_hi = _mm512_fmadd_pd(k, _mm512_set1_pd(-c::ln2_hi), a);
-    __m512d const r = _mm512_fmadd_pd(k, _mm512_set1_pd(-c::ln2_lo), r_hi);
+    __m512d const r = _mm512_fmadd_pd(k, _mm512_set1_pd(-c::ln2_hi), a);
     __m512d p = _mm512_set1_pd(c::f32_p6);
     p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c::f32_p5));
     p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c::f32_p4));
@@ -61,10 +60,10 @@ __attribute__((target("avx512f"))) inline __m512d sigmoid_f32_core_avx512(__m512
     p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c::f32_p1));
     __m512d const one = _mm512_set1_pd(1.0);
     p = _mm512_fmadd_pd(p, r, one);
-    __m512i const bias = _mm512_set1_epi64(static_cast<long long>(c::exponent_bias));
-    __m512d const scale = _mm512_castsi512_pd(
-        _mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(t), bias), 52));
-    __m512d const e = _mm512_mul_pd(p, scale);
+    // p·2^k by an integer add to the exponent field (sigmoid_scale_exact): the multiplier
+    // ports are this kernel's bottleneck, the integer ones are not.
+    __m512d const e = _mm512_castsi512_pd(_mm512_add_epi64(
+        _mm512_castpd_si512(p), _mm512_slli_epi64(_mm512_castpd_si512(t), 52)));
     __m512d const d = _mm512_add_pd(one, e);
     __mmask8 const negative = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
     __m512d const numerator = _mm512_mask_blend_pd(negative, one, e);
@@ -140,9 +139,11 @@ __attribute__((target("avx512f"))) inline __m512d sigmoid_f64_avx512_8(__m512d z
 
     __m512i const bias = _mm512_set1_epi64(static_cast<long long>(c::exponent_bias));
     __m512d const t_d = _mm512_max_pd(_mm512_set1_pd(c::round_magic + c::f64_k_min_for_d), t);
-    __m512d const scale_d = _mm512_castsi512_pd(
-        _mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(t_d), bias), 52));
-    __m512d const e_hi = _mm512_mul_pd(p_hi, scale_d);
+    __m512i const t_d_bits = _mm512_castpd_si512(t_d);
+    __m512d const e_hi = _mm512_castsi512_pd(
+        _mm512_add_epi64(_mm512_castpd_si512(p_hi), _mm512_slli_epi64(t_d_bits, 52)));
+    __m512d const scale_d =
+        _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(t_d_bits, bias), 52));
     __m512d const e_lo = _mm512_mul_pd(p_lo, scale_d);
     __m512d const d_hi = _mm512_add_pd(one, e_hi);
     __m512d const d_lo = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(one, d_hi), e_hi), e_lo);
@@ -155,11 +156,11 @@ __attribute__((target("avx512f"))) inline __m512d sigmoid_f64_avx512_8(__m512d z
     __m512d const q_rho = _mm512_mul_pd(q, rho);
     __m512d const y_m =
         _mm512_fmadd_pd(p_hi, q, _mm512_fmadd_pd(p_hi, q_rho, _mm512_mul_pd(p_lo, q)));
-    __m512i const bias_shift =
-        _mm512_set1_epi64(static_cast<long long>(c::exponent_bias + c::f64_k_shift));
-    __m512d const scale = _mm512_castsi512_pd(
-        _mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(t), bias_shift), 52));
-    __m512d const y_neg = _mm512_mul_pd(_mm512_mul_pd(y_m, scale), _mm512_set1_pd(c::f64_unshift));
+    __m512i const shift = _mm512_set1_epi64(static_cast<long long>(c::f64_k_shift));
+    __m512i const k_shift = _mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(t), shift), 52);
+    __m512d const y_shifted =
+        _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(y_m), k_shift));
+    __m512d const y_neg = _mm512_mul_pd(y_shifted, _mm512_set1_pd(c::f64_unshift));
 
     __mmask8 const negative = _mm512_cmp_pd_mask(z, _mm512_setzero_pd(), _CMP_LT_OQ);
     __m512d const y = _mm512_mask_blend_pd(negative, y_pos, y_neg);
@@ -198,8 +199,7 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f32_core_avx2(__m256d
     __m256d const magic = _mm256_set1_pd(c::round_magic);
     __m256d const t = _mm256_fmadd_pd(a, _mm256_set1_pd(c::log2e), magic);
     __m256d const k = _mm256_sub_pd(t, magic);
-    __m256d const r_hi = _mm256_fmadd_pd(k, _mm256_set1_pd(-c::ln2_hi), a);
-    __m256d const r = _mm256_fmadd_pd(k, _mm256_set1_pd(-c::ln2_lo), r_hi);
+    __m256d const r = _mm256_fmadd_pd(k, _mm256_set1_pd(-c::ln2_hi), a);
     __m256d p = _mm256_set1_pd(c::f32_p6);
     p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c::f32_p5));
     p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c::f32_p4));
@@ -208,10 +208,8 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f32_core_avx2(__m256d
     p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c::f32_p1));
     __m256d const one = _mm256_set1_pd(1.0);
     p = _mm256_fmadd_pd(p, r, one);
-    __m256i const bias = _mm256_set1_epi64x(static_cast<long long>(c::exponent_bias));
-    __m256d const scale = _mm256_castsi256_pd(
-        _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t), bias), 52));
-    __m256d const e = _mm256_mul_pd(p, scale);
+    __m256d const e = _mm256_castsi256_pd(_mm256_add_epi64(
+        _mm256_castpd_si256(p), _mm256_slli_epi64(_mm256_castpd_si256(t), 52)));
     __m256d const d = _mm256_add_pd(one, e);
     __m256d const negative = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ);
     __m256d const numerator = _mm256_blendv_pd(one, e, negative);
@@ -283,9 +281,11 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f64_avx2_4(__m256d z)
 
     __m256i const bias = _mm256_set1_epi64x(static_cast<long long>(c::exponent_bias));
     __m256d const t_d = _mm256_max_pd(_mm256_set1_pd(c::round_magic + c::f64_k_min_for_d), t);
-    __m256d const scale_d = _mm256_castsi256_pd(
-        _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t_d), bias), 52));
-    __m256d const e_hi = _mm256_mul_pd(p_hi, scale_d);
+    __m256i const t_d_bits = _mm256_castpd_si256(t_d);
+    __m256d const e_hi = _mm256_castsi256_pd(
+        _mm256_add_epi64(_mm256_castpd_si256(p_hi), _mm256_slli_epi64(t_d_bits, 52)));
+    __m256d const scale_d =
+        _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(t_d_bits, bias), 52));
     __m256d const e_lo = _mm256_mul_pd(p_lo, scale_d);
     __m256d const d_hi = _mm256_add_pd(one, e_hi);
     __m256d const d_lo = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(one, d_hi), e_hi), e_lo);
@@ -298,11 +298,11 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f64_avx2_4(__m256d z)
     __m256d const q_rho = _mm256_mul_pd(q, rho);
     __m256d const y_m =
         _mm256_fmadd_pd(p_hi, q, _mm256_fmadd_pd(p_hi, q_rho, _mm256_mul_pd(p_lo, q)));
-    __m256i const bias_shift =
-        _mm256_set1_epi64x(static_cast<long long>(c::exponent_bias + c::f64_k_shift));
-    __m256d const scale = _mm256_castsi256_pd(
-        _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t), bias_shift), 52));
-    __m256d const y_neg = _mm256_mul_pd(_mm256_mul_pd(y_m, scale), _mm256_set1_pd(c::f64_unshift));
+    __m256i const shift = _mm256_set1_epi64x(static_cast<long long>(c::f64_k_shift));
+    __m256i const k_shift = _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t), shift), 52);
+    __m256d const y_shifted =
+        _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(y_m), k_shift));
+    __m256d const y_neg = _mm256_mul_pd(y_shifted, _mm256_set1_pd(c::f64_unshift));
 
     __m256d const negative = _mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_LT_OQ);
     __m256d const y = _mm256_blendv_pd(y_pos, y_neg, negative);
