@@ -349,7 +349,7 @@ SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::si
         a.block(w + i, ops::load(x + i), ops::load(x + i + lanes), ops::load(x + i + 2 * lanes),
                 ops::load(x + i + 3 * lanes));
     }
-    a.finish_terms(w + i, x + i, sums::tail::make(n - i, has_bias), b);
+    if (i != n || has_bias) a.finish_terms(w + i, x + i, sums::tail::make(n - i, has_bias), b);
     a.unrotate(k);
     return a.reduce(n + (has_bias ? 1 : 0));
 }
@@ -398,10 +398,13 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
                 a3.block(w3 + i, x0, x1, x2, x3);
             }
             T const* const br = has_bias ? b + r * b_stride : nullptr;
-            auto const t = sums::tail::make(n - i, has_bias);
-            sums::finish4(a0, a1, a2, a3, w0 + i, w1 + i, w2 + i, w3 + i, x + i, t,
-                          has_bias ? br[0] : T(0), has_bias ? br[b_stride] : T(0),
-                          has_bias ? br[2 * b_stride] : T(0), has_bias ? br[3 * b_stride] : T(0));
+            if (i != n || has_bias) {
+                auto const t = sums::tail::make(n - i, has_bias);
+                sums::finish4(a0, a1, a2, a3, w0 + i, w1 + i, w2 + i, w3 + i, x + i, t,
+                              has_bias ? br[0] : T(0), has_bias ? br[b_stride] : T(0),
+                              has_bias ? br[2 * b_stride] : T(0),
+                              has_bias ? br[3 * b_stride] : T(0));
+            }
             a0.unrotate(k);
             a1.unrotate(k);
             a2.unrotate(k);
