@@ -33,14 +33,21 @@
 //   inner_product_neon     soma/detail/inner_product_neon.hpp   (AArch64);
 //   inner_product_fixed    a straight-line form for a static extent N < P (below).
 // inner_product() picks one: the scalar definition in constant evaluation; at run time
-// the kernel of the ISA the compiler targets (compiled_isa in soma/detail/cpu.hpp), or,
-// when the flags enable none, the best one the CPU has, chosen once on the first call
-// through a self-replacing function pointer. Results are identical on every target with
-// a fused multiply-add, with GCC and Clang, at any optimization level and alignment;
+// inner_product_fixed for n <= 4 (a jump on n), otherwise the kernel of the ISA the
+// compiler targets (compiled_isa in soma/detail/cpu.hpp), or, when the flags enable none,
+// the best one the CPU has, chosen once on the first call through a self-replacing
+// function pointer. inner_products() does the same for a batch of rows sharing x.
+//
+// The contract: results are identical on every target with a fused multiply-add (scalar
+// with FMA, AVX2, AVX-512, NEON), with GCC and Clang, at -O1 to -O3, for any alignment;
 // without hardware FMA the scalar definition still gives these bits (std::fma is exact),
 // only slower. Not part of the contract: which NaN payload a NaN result carries.
+// tests/inner_product_test.cpp checks every kernel against the scalar definition bit for
+// bit and the gamma_k bound against a double-double reference; tests/hash builds one
+// program with both compilers for every ISA and compares a hash of many results.
 //
-// No kernel requires alignment or reads outside w[0..n) and x[0..n).
+// No kernel requires alignment or reads outside w[0..n) and x[0..n) (masked loads for
+// partial blocks; full-width loads only inside the arrays).
 #ifndef SOMA_DETAIL_INNER_PRODUCT_HPP
 #define SOMA_DETAIL_INNER_PRODUCT_HPP
 
