@@ -367,7 +367,14 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
     bool const has_bias = b != nullptr;
     std::size_t const m = n + (has_bias ? 1 : 0);
     std::size_t r = 0;
-    if (m > 0) {
+    if (m > 0 && rows >= 4) {
+        // Software pipelining: the in-register trees of a group run after the next group's
+        // FMAs are issued, so the two overlap instead of waiting on each other.
+        using v = typename ops::v;
+        v c0{}, c1{}, c2{}, c3{};
+        T* pending = nullptr;
+        // Without peeling (k = 0) every group has the same remainder: its masks once.
+        auto const t_unpeeled = sums::tail::make(n % sums::p, has_bias);
         for (; r + 4 <= rows; r += 4) {
             T const* w0 = W + r * n;
             T const* w1 = w0 + n;
@@ -399,7 +406,7 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
             }
             T const* const br = has_bias ? b + r * b_stride : nullptr;
             if (i != n || has_bias) {
-                auto const t = sums::tail::make(n - i, has_bias);
+                auto const t = k == 0 ? t_unpeeled : sums::tail::make(n - i, has_bias);
                 sums::finish4(a0, a1, a2, a3, w0 + i, w1 + i, w2 + i, w3 + i, x + i, t,
                               has_bias ? br[0] : T(0), has_bias ? br[b_stride] : T(0),
                               has_bias ? br[2 * b_stride] : T(0),
@@ -409,8 +416,14 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
             a1.unrotate(k);
             a2.unrotate(k);
             a3.unrotate(k);
-            ops::reduce4(a0.combine(m), a1.combine(m), a2.combine(m), a3.combine(m), z + r);
+            if (pending != nullptr) ops::reduce4(c0, c1, c2, c3, pending);
+            c0 = a0.combine(m);
+            c1 = a1.combine(m);
+            c2 = a2.combine(m);
+            c3 = a3.combine(m);
+            pending = z + r;
         }
+        ops::reduce4(c0, c1, c2, c3, pending);
     }
     for (; r < rows; ++r) {
         T const br = has_bias ? b[r * b_stride] : T(0);
