@@ -10,9 +10,13 @@
 // latency sustain. The batch kernel evaluates four rows per pass (16 accumulators), so
 // each load of x serves four FMAs and two FMAs per cycle become possible.
 //
-// No alignment requirement (unaligned loads). The remainder of r < P terms uses masked
-// loads, which never touch memory past the end, and masked FMAs that leave the lanes past
-// the end untouched (an FMA with zero operands would turn a -0 partial sum into +0).
+// No alignment requirement. The remainder of r < P terms uses masked loads, which never
+// touch memory past the end, and masked FMAs that leave the lanes past the end untouched
+// (an FMA with zero operands would turn a -0 partial sum into +0). Because a 64-byte load
+// that straddles two cache lines costs two load slots, long vectors are peeled until w is
+// aligned, and a still misaligned x is read as aligned blocks joined by a permute; both
+// change only which lane holds which partial sum or how a chunk of x is assembled, never
+// an arithmetic operation. Vectors of at most L terms use one register and its tree.
 #ifndef SOMA_DETAIL_INNER_PRODUCT_AVX512_HPP
 #define SOMA_DETAIL_INNER_PRODUCT_AVX512_HPP
 
