@@ -23,11 +23,12 @@ namespace soma {
 // always lies in [0, 1] and is non-decreasing in z. No finite or infinite z raises
 // FE_OVERFLOW, FE_INVALID or FE_DIVBYZERO. FE_INEXACT is raised; FE_UNDERFLOW where the
 // result is subnormal or rounds to zero (float: z < -87.34; double: z < -708.4) and, for
-// double, where |z| < 2^-511 (an intermediate square underflows; the result is exact 0.5).
+// double, where |z| < 2^-340 (an intermediate power of z underflows; the result, 0.5, is exact).
+// Details and measurements: docs/sigmoid.md.
 //
 // Accuracy against the exact value:
 //   float        <= 1 ULP over all 2^32 inputs (exhaustive test; evaluated in double,
-//                   0.5 + 2^-5 ULP by analysis)
+//                   0.5 + 2^-4 ULP by analysis)
 //   double       <= 1 ULP (double-double evaluation; dense sweep + 10^7 random inputs
 //                   against an x87 long double reference)
 //   long double  <= 3 ULP for the x87 80-bit format (against binary128); where long
