@@ -97,9 +97,9 @@ void sigmoid_eigen(T const* z, T* out, std::size_t n) {
 __attribute__((target("avx512f"))) inline __m512 sigmoid_xnnpack_style_16(__m512 x) {
     __m512i const sign = _mm512_set1_epi32(static_cast<int>(0x80000000U));
     __m512 const one = _mm512_set1_ps(1.0f);
-    __m512 const minus_abs = _mm512_max_ps(
-        _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x), sign)),
-        _mm512_set1_ps(-104.0f));
+    __m512 const minus_abs =
+        _mm512_max_ps(_mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x), sign)),
+                      _mm512_set1_ps(-104.0f));
     __m512 const k = _mm512_roundscale_ps(_mm512_mul_ps(minus_abs, _mm512_set1_ps(0x1.715476p+0f)),
                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m512 const t = _mm512_fmadd_ps(k, _mm512_set1_ps(-0x1.62e430p-1f), minus_abs);
@@ -115,14 +115,15 @@ __attribute__((target("avx512f"))) inline __m512 sigmoid_xnnpack_style_16(__m512
 }
 
 __attribute__((target("avx512f"))) void sigmoid_xnnpack_style(float const* z, float* out,
-                                                                std::size_t n) {
+                                                              std::size_t n) {
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         _mm512_storeu_ps(out + i, sigmoid_xnnpack_style_16(_mm512_loadu_ps(z + i)));
     }
     if (i < n) {
         auto const m = static_cast<__mmask16>((1U << (n - i)) - 1U);
-        _mm512_mask_storeu_ps(out + i, m, sigmoid_xnnpack_style_16(_mm512_maskz_loadu_ps(m, z + i)));
+        _mm512_mask_storeu_ps(out + i, m,
+                              sigmoid_xnnpack_style_16(_mm512_maskz_loadu_ps(m, z + i)));
     }
 }
 #endif
@@ -199,9 +200,9 @@ void run(benchmark::State& state, kernel_t<T> kernel, accuracy const& max_ulp) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
                             static_cast<std::int64_t>(n));
-    state.counters["ns_per_elem"] = benchmark::Counter(
-        static_cast<double>(state.iterations()) * static_cast<double>(n),
-        benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.counters["ns_per_elem"] =
+        benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(n),
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
     state.counters["max_ulp"] = max_ulp.max_ulp;
     state.counters["max_ulp_normal"] = max_ulp.max_ulp_normal;
     state.SetLabel(SOMA_BENCH_VARIANT);

@@ -30,8 +30,8 @@ constexpr double sigmoid_max_ulp = 1.0;
 std::vector<soma::detail::sigmoid_isa> available_isas() {
     using soma::detail::sigmoid_isa;
     std::vector<sigmoid_isa> isas;
-    for (sigmoid_isa isa : {sigmoid_isa::portable, sigmoid_isa::avx2, sigmoid_isa::avx512,
-                            sigmoid_isa::neon}) {
+    for (sigmoid_isa isa :
+         {sigmoid_isa::portable, sigmoid_isa::avx2, sigmoid_isa::avx512, sigmoid_isa::neon}) {
         if (soma::detail::sigmoid_isa_available(isa)) isas.push_back(isa);
     }
     return isas;
@@ -70,7 +70,8 @@ void check_float_range(std::uint64_t begin, std::uint64_t end,
                 bool const same = std::bit_cast<std::uint32_t>(out[i]) ==
                                   std::bit_cast<std::uint32_t>(reference[i]);  // NaNs too
                 if (!same) {
-                    if (report.bit_mismatches == 0) report.first_bad = std::bit_cast<std::uint32_t>(z[i]);
+                    if (report.bit_mismatches == 0)
+                        report.first_bad = std::bit_cast<std::uint32_t>(z[i]);
                     ++report.bit_mismatches;
                 }
             }

@@ -25,8 +25,7 @@
 #include "support/catch.hpp"
 #include "support/ulp.hpp"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    __has_include(<quadmath.h>)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && __has_include(<quadmath.h>)
 #include <quadmath.h>
 #define SOMA_TEST_HAVE_QUADMATH 1
 #endif
@@ -143,8 +142,8 @@ std::vector<T> dense_sweep(T lo, T hi, std::size_t count) {
 std::vector<soma::detail::sigmoid_isa> available_isas() {
     using soma::detail::sigmoid_isa;
     std::vector<sigmoid_isa> isas;
-    for (sigmoid_isa isa : {sigmoid_isa::portable, sigmoid_isa::avx2, sigmoid_isa::avx512,
-                            sigmoid_isa::neon}) {
+    for (sigmoid_isa isa :
+         {sigmoid_isa::portable, sigmoid_isa::avx2, sigmoid_isa::avx512, sigmoid_isa::neon}) {
         if (soma::detail::sigmoid_isa_available(isa)) isas.push_back(isa);
     }
     return isas;
@@ -170,12 +169,10 @@ static_assert(soma::sigmoid_derivative(0.0f) == 0.25f);
 namespace {
 
 // A spread of arguments, each σ evaluated by the compiler.
-constexpr std::array<float, 12> constexpr_z_float = {0.0f,     1.0f,      -1.0f,   0.3f,
-                                                     -2.5f,    10.0f,     -17.25f, 42.0f,
-                                                     -87.5f, -100.0f, -103.9f, 1e30f};
-constexpr std::array<double, 12> constexpr_z_double = {0.0,    1.0,    -1.0,   0.3,
-                                                       -2.5,   10.0,   -17.25, 42.0,
-                                                       -700.0, -708.0, -30.5,  1e300};
+constexpr std::array<float, 12> constexpr_z_float = {
+    0.0f, 1.0f, -1.0f, 0.3f, -2.5f, 10.0f, -17.25f, 42.0f, -87.5f, -100.0f, -103.9f, 1e30f};
+constexpr std::array<double, 12> constexpr_z_double = {0.0,    1.0,  -1.0,   0.3,    -2.5,  10.0,
+                                                       -17.25, 42.0, -700.0, -708.0, -30.5, 1e300};
 
 template <class T, std::size_t N>
 constexpr std::array<T, N> sigmoid_all(std::array<T, N> const& z) {
@@ -203,8 +200,7 @@ TEST_CASE("sigmoid: constant evaluation gives the run-time bits", "[sigmoid]") {
         CAPTURE(constexpr_z_double[i]);
         CHECK(same_bits(constexpr_sigma_double[i], soma::sigmoid(static_cast<double>(z))));
         std::array<double, 1> out{};
-        soma::sigmoid(std::span<double const>(&constexpr_z_double[i], 1),
-                      std::span<double>(out));
+        soma::sigmoid(std::span<double const>(&constexpr_z_double[i], 1), std::span<double>(out));
         CHECK(same_bits(constexpr_sigma_double[i], out[0]));
     }
 }
@@ -277,8 +273,8 @@ TEMPLATE_TEST_CASE("sigmoid: accuracy against a higher-precision reference", "[s
     for (T v : z) {
         T const s = soma::sigmoid(v);
         double const err = soma_test::ulp_error(s, reference_sigmoid(v));
-        double const err_d = soma_test::ulp_error(soma::sigmoid_derivative(v),
-                                                  reference_derivative(v));
+        double const err_d =
+            soma_test::ulp_error(soma::sigmoid_derivative(v), reference_derivative(v));
         if (err > sigmoid_max_ulp || err_d > sigmoid_derivative_max_ulp) {
             CAPTURE(v, s, err, err_d);
             CHECK(err <= sigmoid_max_ulp);
@@ -323,9 +319,7 @@ TEMPLATE_TEST_CASE("sigmoid: symmetry sigma(-z) = 1 - sigma(z)", "[sigmoid]", fl
     using T = TestType;
     // For z >= 0, σ(z) >= 1/2 so 1 - σ(z) is exact (Sterbenz); both σ(z) and σ(-z) are
     // within 1 ULP, hence |σ(-z) - (1 - σ(z))| <= ulp(σ(-z)) + ulp(σ(z)).
-    auto ulp_at = [](T v) {
-        return std::nextafter(v, std::numeric_limits<T>::infinity()) - v;
-    };
+    auto ulp_at = [](T v) { return std::nextafter(v, std::numeric_limits<T>::infinity()) - v; };
     for (T v : dense_sweep<T>(T(0), T(40), 200001)) {
         T const s_pos = soma::sigmoid(v);
         T const s_neg = soma::sigmoid(-v);
@@ -350,7 +344,8 @@ TEMPLATE_TEST_CASE("sigmoid: raises no overflow, invalid or divide-by-zero", "[s
         sink = soma::sigmoid(static_cast<T>(arg));
         sink = soma::sigmoid_derivative(static_cast<T>(arg));
     }
-    for (auto isa : available_isas()) soma::detail::sigmoid_with(isa, z.data(), out.data(), z.size());
+    for (auto isa : available_isas())
+        soma::detail::sigmoid_with(isa, z.data(), out.data(), z.size());
     soma::sigmoid(std::span<T const>(z), std::span<T>(out));
     int const raised = std::fetestexcept(FE_OVERFLOW | FE_INVALID | FE_DIVBYZERO);
     (void)sink;
@@ -360,9 +355,9 @@ TEMPLATE_TEST_CASE("sigmoid: raises no overflow, invalid or divide-by-zero", "[s
 }
 
 TEST_CASE("sigmoid: long double against binary128", "[sigmoid]") {
-    std::vector<long double> z = {0.0L, 1e-30L, -1e-30L, 0.5L, -0.5L, 1.0L, -1.0L,
-                                  20.0L, -20.0L, 44.5L, -44.5L, 700.0L, -700.0L,
-                                  11000.0L, -11000.0L, -11355.0L, -11399.0L, -11401.0L};
+    std::vector<long double> z = {0.0L,    1e-30L,   -1e-30L,   0.5L,      -0.5L,     1.0L,
+                                  -1.0L,   20.0L,    -20.0L,    44.5L,     -44.5L,    700.0L,
+                                  -700.0L, 11000.0L, -11000.0L, -11355.0L, -11399.0L, -11401.0L};
     for (long double v = -120.0L; v <= 120.0L; v += 0.00123L) z.push_back(v);
     for (long double v = -11410.0L; v <= -11300.0L; v += 0.0371L) z.push_back(v);
     CHECK(soma::sigmoid(0.0L) == 0.5L);
@@ -387,8 +382,7 @@ TEST_CASE("sigmoid: long double against binary128", "[sigmoid]") {
             int exponent = std::ilogb(static_cast<long double>(ref));
             if (ref == 0 || exponent < -16382) exponent = -16382;
             __float128 const ulp = ldexpq(1, exponent - 63);
-            double const err =
-                static_cast<double>(fabsq(static_cast<__float128>(s) - ref) / ulp);
+            double const err = static_cast<double>(fabsq(static_cast<__float128>(s) - ref) / ulp);
             if (err > sigmoid_long_double_max_ulp) {
                 CAPTURE(static_cast<double>(v), err);
                 CHECK(err <= sigmoid_long_double_max_ulp);
@@ -436,13 +430,15 @@ TEMPLATE_TEST_CASE("sigmoid arrays: every length, offset and kernel equals the s
                 for (std::size_t i = 0; i < n; ++i) {
                     ok = ok && same_bits(out[i], soma::sigmoid(z[i]));  // NaNs included
                 }
-                for (std::size_t i = 0; i < offset; ++i) ok = ok && same_bits(out_buffer[i], sentinel);
+                for (std::size_t i = 0; i < offset; ++i)
+                    ok = ok && same_bits(out_buffer[i], sentinel);
                 for (std::size_t i = offset + n; i < out_buffer.size(); ++i) {
                     ok = ok && same_bits(out_buffer[i], sentinel);
                 }
                 // In place: the same bits.
                 std::vector<T> in_place(z_buffer);
-                soma::detail::sigmoid_with(isa, in_place.data() + offset, in_place.data() + offset, n);
+                soma::detail::sigmoid_with(isa, in_place.data() + offset, in_place.data() + offset,
+                                           n);
                 for (std::size_t i = 0; i < out_buffer.size(); ++i) {
                     bool const both_nan = std::isnan(in_place[i]) && std::isnan(out_buffer[i]);
                     ok = ok && (both_nan || same_bits(in_place[i], out_buffer[i]));

@@ -75,15 +75,13 @@ inline constexpr bool is_span_v<std::span<T, N>> = N == std::dynamic_extent;
 // A contiguous range of mutable floating-point values that is not already a std::span
 // (spans take the span overloads directly).
 template <class R>
-concept sigmoid_output_range =
-    std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+concept sigmoid_output_range = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
     std::floating_point<std::ranges::range_value_t<R>> &&
     !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<R>>>;
 
 template <class R>
-concept sigmoid_input_range = std::ranges::contiguous_range<R> &&
-                              std::ranges::sized_range<R> &&
-                              std::floating_point<std::ranges::range_value_t<R>>;
+concept sigmoid_input_range = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+    std::floating_point<std::ranges::range_value_t<R>>;
 
 [[noreturn]] inline void throw_sigmoid_size_mismatch(std::size_t z_size, std::size_t out_size) {
     throw std::invalid_argument("soma::sigmoid: z has " + std::to_string(z_size) +
@@ -121,19 +119,18 @@ void sigmoid(std::span<T> z_in_out) noexcept {
 // The same for std::vector, std::array and other contiguous ranges, which do not deduce T
 // in the span overloads above.
 template <class Z, class Out>
-    requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
-             std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>> &&
-             (!detail::is_span_v<std::remove_cvref_t<Z>> ||
-              !detail::is_span_v<std::remove_cvref_t<Out>>)
-void sigmoid(Z&& z, Out&& out) {
+requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
+    std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>> &&
+    (!detail::is_span_v<std::remove_cvref_t<Z>> ||
+     !detail::is_span_v<std::remove_cvref_t<Out>>)void sigmoid(Z&& z, Out&& out) {
     using T = std::ranges::range_value_t<Out>;
     soma::sigmoid<T>(std::span<T const>(std::ranges::data(z), std::ranges::size(z)),
                      std::span<T>(std::ranges::data(out), std::ranges::size(out)));
 }
 
 template <class R>
-    requires detail::sigmoid_output_range<R> && (!detail::is_span_v<std::remove_cvref_t<R>>)
-void sigmoid(R&& z_in_out) noexcept {
+requires detail::sigmoid_output_range<R> &&
+    (!detail::is_span_v<std::remove_cvref_t<R>>)void sigmoid(R&& z_in_out) noexcept {
     using T = std::ranges::range_value_t<R>;
     soma::sigmoid<T>(std::span<T>(std::ranges::data(z_in_out), std::ranges::size(z_in_out)));
 }

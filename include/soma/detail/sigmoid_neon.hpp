@@ -23,8 +23,8 @@
 namespace soma::detail {
 
 [[nodiscard]] inline float64x2_t sigmoid_neon_pow2(float64x2_t t, std::uint64_t extra) noexcept {
-    uint64x2_t const bits = vaddq_u64(vreinterpretq_u64_f64(t),
-                                      vdupq_n_u64(sigmoid_constants::exponent_bias + extra));
+    uint64x2_t const bits =
+        vaddq_u64(vreinterpretq_u64_f64(t), vdupq_n_u64(sigmoid_constants::exponent_bias + extra));
     return vreinterpretq_f64_u64(vshlq_n_u64(bits, 52));
 }
 
@@ -144,8 +144,8 @@ inline void sigmoid_neon(float const* z, float* out, std::size_t n) noexcept {
     uint64x2_t const negative = vcltq_f64(z, vdupq_n_f64(0.0));
     float64x2_t const y = vbslq_f64(negative, y_neg, y_pos);
     uint64x2_t const not_nan = vceqq_f64(z, z);
-    float64x2_t const z_quiet = vreinterpretq_f64_u64(
-        vorrq_u64(vreinterpretq_u64_f64(z), vdupq_n_u64(c::f64_quiet_bit)));
+    float64x2_t const z_quiet =
+        vreinterpretq_f64_u64(vorrq_u64(vreinterpretq_u64_f64(z), vdupq_n_u64(c::f64_quiet_bit)));
     return vbslq_f64(not_nan, y, z_quiet);
 }
 

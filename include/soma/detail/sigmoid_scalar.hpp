@@ -42,7 +42,7 @@ struct sigmoid_constants {
     static constexpr std::uint32_t f32_quiet_bit = 0x00400000U;
     static constexpr std::uint64_t f64_quiet_bit = 0x0008000000000000U;
     static constexpr double log2e = 0x1.71547652b82fep+0;
-    static constexpr double ln2_hi = 0x1.62e42fefa39efp-1;  // ln 2 rounded to double
+    static constexpr double ln2_hi = 0x1.62e42fefa39efp-1;   // ln 2 rounded to double
     static constexpr double ln2_lo = 0x1.abc9e3b39803fp-56;  // ln 2 - ln2_hi
     // t = a·log2e + 1.5·2^52 rounds a·log2e to the integer k in t's low bits.
     static constexpr double round_magic = 0x1.8p52;
@@ -167,7 +167,7 @@ struct sigmoid_constants {
     double const e2 = (s1 - s2) + h_hi;
     double lo = (e1 + e2) + tail;
     lo = detail::fma(r_lo, s2 + tail, lo);  // e^r·r_lo needs e^r only to 2^-20
-    double const p_hi = s2 + lo;  // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
+    double const p_hi = s2 + lo;            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
     double const p_lo = (s2 - p_hi) + lo;
 
     // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120).

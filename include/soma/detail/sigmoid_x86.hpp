@@ -62,8 +62,8 @@ __attribute__((target("avx512f"))) inline __m512d sigmoid_f32_core_avx512(__m512
     p = _mm512_fmadd_pd(p, r, one);
     // p·2^k by an integer add to the exponent field (sigmoid_scale_exact): the multiplier
     // ports are this kernel's bottleneck, the integer ones are not.
-    __m512d const e = _mm512_castsi512_pd(_mm512_add_epi64(
-        _mm512_castpd_si512(p), _mm512_slli_epi64(_mm512_castpd_si512(t), 52)));
+    __m512d const e = _mm512_castsi512_pd(
+        _mm512_add_epi64(_mm512_castpd_si512(p), _mm512_slli_epi64(_mm512_castpd_si512(t), 52)));
     __m512d const d = _mm512_add_pd(one, e);
     __mmask8 const negative = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
     __m512d const numerator = _mm512_mask_blend_pd(negative, one, e);
@@ -208,8 +208,8 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f32_core_avx2(__m256d
     p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c::f32_p1));
     __m256d const one = _mm256_set1_pd(1.0);
     p = _mm256_fmadd_pd(p, r, one);
-    __m256d const e = _mm256_castsi256_pd(_mm256_add_epi64(
-        _mm256_castpd_si256(p), _mm256_slli_epi64(_mm256_castpd_si256(t), 52)));
+    __m256d const e = _mm256_castsi256_pd(
+        _mm256_add_epi64(_mm256_castpd_si256(p), _mm256_slli_epi64(_mm256_castpd_si256(t), 52)));
     __m256d const d = _mm256_add_pd(one, e);
     __m256d const negative = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ);
     __m256d const numerator = _mm256_blendv_pd(one, e, negative);
@@ -217,8 +217,10 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f32_core_avx2(__m256d
 }
 
 __attribute__((target("avx2,fma"))) inline __m256 sigmoid_f32_avx2_8(__m256 z) noexcept {
-    __m128 const y_lo = _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_castps256_ps128(z))));
-    __m128 const y_hi = _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_extractf128_ps(z, 1))));
+    __m128 const y_lo =
+        _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_castps256_ps128(z))));
+    __m128 const y_hi =
+        _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_extractf128_ps(z, 1))));
     __m256 const y = _mm256_insertf128_ps(_mm256_castps128_ps256(y_lo), y_hi, 1);
     __m256 const nan = _mm256_cmp_ps(z, z, _CMP_UNORD_Q);
     __m256 const quiet =
