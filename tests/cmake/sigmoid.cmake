@@ -20,3 +20,20 @@ if(SOMA_SIGMOID_AARCH64_TEST)
             "${PROJECT_SOURCE_DIR}" "${CMAKE_CURRENT_BINARY_DIR}/sigmoid_aarch64")
   set_tests_properties(sigmoid_aarch64_qemu PROPERTIES LABELS "cross" TIMEOUT 1800)
 endif()
+
+# The bitwise contract must not depend on the compiler's contraction of a*b + c: the same
+# unit test built with FMA available to the whole translation unit and GCC's/Clang's most
+# aggressive contraction (scalar code may then fuse anything the source leaves unfused).
+# Only where this machine can run AVX2+FMA code.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang"
+   AND EXISTS "/proc/cpuinfo")
+  file(READ "/proc/cpuinfo" soma_cpuinfo)
+  if(soma_cpuinfo MATCHES " avx2 " AND soma_cpuinfo MATCHES " fma ")
+    soma_add_catch_test(sigmoid_contract_test
+      SOURCES "${CMAKE_CURRENT_SOURCE_DIR}/sigmoid_test.cpp" LABELS unit)
+    target_compile_options(sigmoid_contract_test PRIVATE -mavx2 -mfma -ffp-contract=fast)
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+      target_link_libraries(sigmoid_contract_test PRIVATE quadmath)
+    endif()
+  endif()
+endif()

@@ -127,9 +127,9 @@ inline void sigmoid_neon(float const* z, float* out, std::size_t n) noexcept {
 
     float64x2_t const t_d = vmaxq_f64(vdupq_n_f64(c::round_magic + c::f64_k_min_for_d), t);
     float64x2_t const e_hi = sigmoid_neon_scale_exact(p_hi, t_d, 0);
-    float64x2_t const e_lo = vmulq_f64(p_lo, sigmoid_neon_pow2(t_d, 0));
     float64x2_t const d_hi = vaddq_f64(one, e_hi);
-    float64x2_t const d_lo = vaddq_f64(vaddq_f64(vsubq_f64(one, d_hi), e_hi), e_lo);
+    float64x2_t const d_lo =
+        vfmaq_f64(vaddq_f64(vsubq_f64(one, d_hi), e_hi), p_lo, sigmoid_neon_pow2(t_d, 0));
 
     float64x2_t const q = vdivq_f64(one, d_hi);
     float64x2_t rho = vfmsq_f64(one, q, d_hi);

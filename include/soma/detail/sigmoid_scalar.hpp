@@ -173,9 +173,10 @@ struct sigmoid_constants {
     // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120).
     double const t_d = sigmoid_max(c::round_magic + c::f64_k_min_for_d, t);
     double const e_hi = sigmoid_scale_exact(p_hi, t_d);  // p_hi normal, k >= -120
-    double const e_lo = p_lo * sigmoid_pow2(t_d, 0);     // p_lo may be 0: a true product
     double const d_hi = 1.0 + e_hi;
-    double const d_lo = ((1.0 - d_hi) + e_hi) + e_lo;
+    // d_lo = (1 - d_hi) + e_hi + p_lo·2^k: the product is fused on purpose, so that a
+    // compiler contracting a*b + c (GCC's default -ffp-contract=fast) has nothing to fuse.
+    double const d_lo = detail::fma(p_lo, sigmoid_pow2(t_d, 0), (1.0 - d_hi) + e_hi);
 
     // 1/d = q·(1 + rho) + O(rho²): q = 1/d_hi correctly rounded, so 1 - q·d_hi is exact.
     double const q = 1.0 / d_hi;

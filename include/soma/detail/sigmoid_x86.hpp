@@ -144,9 +144,9 @@ __attribute__((target("avx512f"))) inline __m512d sigmoid_f64_avx512_8(__m512d z
         _mm512_add_epi64(_mm512_castpd_si512(p_hi), _mm512_slli_epi64(t_d_bits, 52)));
     __m512d const scale_d =
         _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(t_d_bits, bias), 52));
-    __m512d const e_lo = _mm512_mul_pd(p_lo, scale_d);
     __m512d const d_hi = _mm512_add_pd(one, e_hi);
-    __m512d const d_lo = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(one, d_hi), e_hi), e_lo);
+    __m512d const d_lo =
+        _mm512_fmadd_pd(p_lo, scale_d, _mm512_add_pd(_mm512_sub_pd(one, d_hi), e_hi));
 
     __m512d const q = _mm512_div_pd(one, d_hi);
     __m512d rho = _mm512_fnmadd_pd(q, d_hi, one);
@@ -288,9 +288,9 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f64_avx2_4(__m256d z)
         _mm256_add_epi64(_mm256_castpd_si256(p_hi), _mm256_slli_epi64(t_d_bits, 52)));
     __m256d const scale_d =
         _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(t_d_bits, bias), 52));
-    __m256d const e_lo = _mm256_mul_pd(p_lo, scale_d);
     __m256d const d_hi = _mm256_add_pd(one, e_hi);
-    __m256d const d_lo = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(one, d_hi), e_hi), e_lo);
+    __m256d const d_lo =
+        _mm256_fmadd_pd(p_lo, scale_d, _mm256_add_pd(_mm256_sub_pd(one, d_hi), e_hi));
 
     __m256d const q = _mm256_div_pd(one, d_hi);
     __m256d rho = _mm256_fnmadd_pd(q, d_hi, one);
