@@ -318,6 +318,18 @@ SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::si
         if (has_bias) s = ops::add(s, ops::splat(b), static_cast<m>(1U << n));
         return ops::reduce(s);
     }
+    if (n + (has_bias ? 1 : 0) <= 2 * lanes) {
+        // Two registers: s0 full (n >= L here), s1 the rest and the bias; the tree's first
+        // level (s0 += s2, s1 += s3) only adds -0 and is skipped.
+        using m = typename ops::mask;
+        v const z = ops::splat(T(-0.0));
+        std::size_t const c = n - lanes;
+        auto const k = c >= lanes ? static_cast<m>(~m{0}) : static_cast<m>((1U << c) - 1U);
+        v const s0 = ops::fma(ops::load(w), ops::load(x), z);
+        v s1 = ops::fma(ops::load(k, w + lanes), ops::load(k, x + lanes), z, k);
+        if (has_bias) s1 = ops::add(s1, ops::splat(b), static_cast<m>(1U << c));
+        return ops::reduce(ops::add(s0, s1));
+    }
     sums a = sums::start();
     std::size_t const k = sums::peel_count(w, n);
     if (k != 0) a.peel(w, x, k);
