@@ -8,7 +8,8 @@
 #
 # MODE x86 (default): every compiler x {scalar (SOMA_NO_SIMD, no FMA instruction),
 # default flags (run-time dispatch), -mavx2 -mfma, -march=skylake-avx512} x {-O1, -O3},
-# plus -O2 -ffp-contract=fast -march=native. ISA builds the CPU cannot run are skipped
+# plus -O2 -ffp-contract=fast with default flags, AVX2 and -march=native. ISA builds the
+# CPU cannot run are skipped
 # (the default build reports what the CPU has).
 # MODE aarch64: each cross compiler at -O1 and -O3 (NEON) and with SOMA_NO_SIMD, run
 # under qemu; prints "SKIPPED: ..." (a CTest skip) when no cross compiler or qemu is given.
@@ -77,6 +78,12 @@ if(MODE STREQUAL "x86")
         endif()
       endif()
     endforeach()
+    # Contraction of a*b + c into an FMA allowed everywhere: soma must not depend on it.
+    run_config("${cname} -O2 -ffp-contract=fast" "${compiler}" "" -O2 -ffp-contract=fast)
+    if(cpu_isa STREQUAL "avx2" OR cpu_isa STREQUAL "avx512")
+      run_config("${cname} -O2 -ffp-contract=fast -mavx2 -mfma" "${compiler}" "" -O2
+        -ffp-contract=fast -mavx2 -mfma)
+    endif()
     run_config("${cname} -O2 -ffp-contract=fast -march=native" "${compiler}" "" -O2
       -ffp-contract=fast -march=native)
   endforeach()
@@ -103,6 +110,8 @@ elseif(MODE STREQUAL "aarch64")
     endforeach()
     run_config("aarch64 ${cname} -O2 SOMA_NO_SIMD" "${compiler}" "${QEMU}" -O2 -static
       -DSOMA_NO_SIMD)
+    run_config("aarch64 ${cname} -O2 -ffp-contract=fast" "${compiler}" "${QEMU}" -O2 -static
+      -ffp-contract=fast)
   endforeach()
 else()
   message(FATAL_ERROR "unknown MODE ${MODE}")

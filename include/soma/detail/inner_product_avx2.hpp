@@ -34,6 +34,13 @@ struct avx2_ops<float> {
     using v = __m256;
     static constexpr std::size_t lanes = 8;
     SOMA_TARGET_AVX2 static v splat(float a) noexcept { return _mm256_set1_ps(a); }
+    // -0 in every lane, opaque to the optimizer (see inner_product_avx512.hpp: a known -0
+    // addend lets fma(w, x, -0) become w*x, which -ffp-contract=fast may then fuse).
+    SOMA_TARGET_AVX2 static v negative_zero() noexcept {
+        v z = _mm256_set1_ps(-0.0f);
+        asm("" : "+x"(z));
+        return z;
+    }
     SOMA_TARGET_AVX2 static v load(float const* p) noexcept { return _mm256_loadu_ps(p); }
     // All-ones in the lanes l < c.
     SOMA_TARGET_AVX2 static __m256i first(std::size_t c) noexcept {
@@ -65,6 +72,11 @@ struct avx2_ops<double> {
     using v = __m256d;
     static constexpr std::size_t lanes = 4;
     SOMA_TARGET_AVX2 static v splat(double a) noexcept { return _mm256_set1_pd(a); }
+    SOMA_TARGET_AVX2 static v negative_zero() noexcept {
+        v z = _mm256_set1_pd(-0.0);
+        asm("" : "+x"(z));
+        return z;
+    }
     SOMA_TARGET_AVX2 static v load(double const* p) noexcept { return _mm256_loadu_pd(p); }
     SOMA_TARGET_AVX2 static __m256i first(std::size_t c) noexcept {
         return _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<std::int64_t>(c)),
@@ -101,7 +113,7 @@ SOMA_TARGET_AVX2 inline T inner_product_avx2(T const* w, T const* x, std::size_t
     if (n == 0 && !has_bias) return T(0);
     v s[8];
 #pragma GCC unroll 8
-    for (std::size_t k = 0; k < 8; ++k) s[k] = ops::splat(T(-0.0));
+    for (std::size_t k = 0; k < 8; ++k) s[k] = ops::negative_zero();
     std::size_t i = 0;
     for (; i + p <= n; i += p) {
 #pragma GCC unroll 8

@@ -41,6 +41,14 @@ struct avx512_ops<float> {
     using mask = __mmask16;
     static constexpr std::size_t lanes = 16;
     SOMA_TARGET_AVX512 static v splat(float a) noexcept { return _mm512_set1_ps(a); }
+    // -0 in every lane, opaque to the optimizer: a compiler that knows an addend is -0 may
+    // turn fma(w, x, -0) into w*x and then, under -ffp-contract=fast, fuse that product
+    // into a later addition of the tree, which would change the bits.
+    SOMA_TARGET_AVX512 static v negative_zero() noexcept {
+        v z = _mm512_set1_ps(-0.0f);
+        asm("" : "+v"(z));
+        return z;
+    }
     SOMA_TARGET_AVX512 static v load(float const* p) noexcept { return _mm512_loadu_ps(p); }
     SOMA_TARGET_AVX512 static v load(mask k, float const* p) noexcept {
         return _mm512_maskz_loadu_ps(k, p);
@@ -107,6 +115,11 @@ struct avx512_ops<double> {
     using mask = __mmask8;
     static constexpr std::size_t lanes = 8;
     SOMA_TARGET_AVX512 static v splat(double a) noexcept { return _mm512_set1_pd(a); }
+    SOMA_TARGET_AVX512 static v negative_zero() noexcept {
+        v z = _mm512_set1_pd(-0.0);
+        asm("" : "+v"(z));
+        return z;
+    }
     SOMA_TARGET_AVX512 static v load(double const* p) noexcept { return _mm512_loadu_pd(p); }
     SOMA_TARGET_AVX512 static v load(mask k, double const* p) noexcept {
         return _mm512_maskz_loadu_pd(k, p);
@@ -167,7 +180,7 @@ struct avx512_sums {
     v s0, s1, s2, s3;
 
     SOMA_TARGET_AVX512 static avx512_sums start() noexcept {
-        v const z = ops::splat(T(-0.0));
+        v const z = ops::negative_zero();
         return {z, z, z, z};
     }
     // Terms i .. i+P-1 with x already loaded (shared between rows).
@@ -314,7 +327,7 @@ SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::si
         // Short vectors: one register of partial sums, the rest of the tree is all -0.
         using m = typename ops::mask;
         auto const k = static_cast<m>((1U << n) - 1U);
-        v s = ops::fma(ops::load(k, w), ops::load(k, x), ops::splat(T(-0.0)), k);
+        v s = ops::fma(ops::load(k, w), ops::load(k, x), ops::negative_zero(), k);
         if (has_bias) s = ops::add(s, ops::splat(b), static_cast<m>(1U << n));
         return ops::reduce(s);
     }
@@ -322,7 +335,7 @@ SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::si
         // Two registers: s0 full (n >= L here), s1 the rest and the bias; the tree's first
         // level (s0 += s2, s1 += s3) only adds -0 and is skipped.
         using m = typename ops::mask;
-        v const z = ops::splat(T(-0.0));
+        v const z = ops::negative_zero();
         std::size_t const c = n - lanes;
         auto const k = c >= lanes ? static_cast<m>(~m{0}) : static_cast<m>((1U << c) - 1U);
         v const s0 = ops::fma(ops::load(w), ops::load(x), z);

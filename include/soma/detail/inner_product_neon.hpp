@@ -33,6 +33,13 @@ struct neon_ops<float> {
     using v = float32x4_t;
     static constexpr std::size_t lanes = 4;
     static v splat(float a) noexcept { return vdupq_n_f32(a); }
+    // -0 in every lane, opaque to the optimizer (see inner_product_avx512.hpp: a known -0
+    // addend lets fma(w, x, -0) become w*x, which -ffp-contract=fast may then fuse).
+    static v negative_zero() noexcept {
+        v z = vdupq_n_f32(-0.0f);
+        asm("" : "+w"(z));
+        return z;
+    }
     static v load(float const* p) noexcept { return vld1q_f32(p); }
     static v fma(v a, v b, v c) noexcept { return vfmaq_f32(c, a, b); }
     static v add(v a, v b) noexcept { return vaddq_f32(a, b); }
@@ -47,6 +54,11 @@ struct neon_ops<double> {
     using v = float64x2_t;
     static constexpr std::size_t lanes = 2;
     static v splat(double a) noexcept { return vdupq_n_f64(a); }
+    static v negative_zero() noexcept {
+        v z = vdupq_n_f64(-0.0);
+        asm("" : "+w"(z));
+        return z;
+    }
     static v load(double const* p) noexcept { return vld1q_f64(p); }
     static v fma(v a, v b, v c) noexcept { return vfmaq_f64(c, a, b); }
     static v add(v a, v b) noexcept { return vaddq_f64(a, b); }
@@ -65,7 +77,7 @@ inline T inner_product_neon(T const* w, T const* x, std::size_t n, bool has_bias
     if (n == 0 && !has_bias) return T(0);
     v s[16];
 #pragma GCC unroll 16
-    for (std::size_t k = 0; k < 16; ++k) s[k] = ops::splat(T(-0.0));
+    for (std::size_t k = 0; k < 16; ++k) s[k] = ops::negative_zero();
     std::size_t i = 0;
     for (; i + p <= n; i += p) {
 #pragma GCC unroll 16
