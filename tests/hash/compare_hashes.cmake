@@ -83,6 +83,8 @@ if(MODE STREQUAL "x86")
     if(cpu_isa STREQUAL "avx2" OR cpu_isa STREQUAL "avx512")
       run_config("${cname} -O2 -ffp-contract=fast -mavx2 -mfma" "${compiler}" "" -O2
         -ffp-contract=fast -mavx2 -mfma)
+      run_config("${cname} -O3 -ffp-contract=fast SOMA_NO_SIMD -mfma" "${compiler}" "" -O3
+        -ffp-contract=fast -DSOMA_NO_SIMD -mavx2 -mfma)
     endif()
     run_config("${cname} -O2 -ffp-contract=fast -march=native" "${compiler}" "" -O2
       -ffp-contract=fast -march=native)
