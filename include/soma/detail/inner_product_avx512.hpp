@@ -303,6 +303,19 @@ struct avx512_sums {
         if (t.b2 != 0) bias4<&avx512_sums::s2>(a0, a1, a2, a3, b0, b1, b2, b3, t.b2);
         if (t.b3 != 0) bias4<&avx512_sums::s3>(a0, a1, a2, a3, b0, b1, b2, b3, t.b3);
     }
+    // One row of a batch with at most 2L terms: s0 and s1 only (the others stay -0 and
+    // their tree level is skipped); returns the register the in-register tree starts from.
+    SOMA_TARGET_AVX512 static v short_row(T const* w, v x0, v x1, typename ops::mask k0,
+                                          typename ops::mask k1, typename ops::mask b0,
+                                          typename ops::mask b1, T bias, bool two,
+                                          v zero) noexcept {
+        v s0 = ops::fma(ops::load(k0, w), x0, zero, k0);
+        if (b0 != 0) s0 = ops::add(s0, ops::splat(bias), b0);
+        if (!two) return s0;
+        v s1 = ops::fma(ops::load(k1, w + lanes), x1, zero, k1);
+        if (b1 != 0) s1 = ops::add(s1, ops::splat(bias), b1);
+        return ops::add(s0, s1);
+    }
     // The levels h = P/2 (s0 += s2, s1 += s3) and h = P/4 (s0 += s1) of the tree; levels
     // whose upper half holds no term (all -0) are skipped.
     SOMA_TARGET_AVX512 v combine(std::size_t m) const noexcept {
@@ -396,7 +409,28 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
     bool const has_bias = b != nullptr;
     std::size_t const m = n + (has_bias ? 1 : 0);
     std::size_t r = 0;
-    if (m > 0 && rows >= 4) {
+    if (m > 0 && m <= 2 * lanes) {
+        // Short rows (small layers): x's two registers are loaded once for all rows.
+        using mk = typename ops::mask;
+        std::size_t const c0 = n < lanes ? n : lanes;
+        mk const k0 = sums::tail::first(c0, 0);
+        mk const k1 = sums::tail::first(n, lanes);
+        mk const b0 = has_bias && n < lanes ? static_cast<mk>(1U << n) : mk{0};
+        mk const b1 = has_bias && n >= lanes ? static_cast<mk>(1U << (n - lanes)) : mk{0};
+        bool const two = m > lanes;
+        auto const x0 = ops::load(k0, x);
+        auto const x1 = ops::load(k1, x + lanes);
+        auto const zero = ops::negative_zero();
+        for (; r + 4 <= rows; r += 4) {
+            T const* w0 = W + r * n;
+            auto bias = [&](std::size_t j) { return has_bias ? b[(r + j) * b_stride] : T(0); };
+            ops::reduce4(sums::short_row(w0, x0, x1, k0, k1, b0, b1, bias(0), two, zero),
+                         sums::short_row(w0 + n, x0, x1, k0, k1, b0, b1, bias(1), two, zero),
+                         sums::short_row(w0 + 2 * n, x0, x1, k0, k1, b0, b1, bias(2), two, zero),
+                         sums::short_row(w0 + 3 * n, x0, x1, k0, k1, b0, b1, bias(3), two, zero),
+                         z + r);
+        }
+    } else if (m > 0 && rows >= 4) {
         // Software pipelining: the in-register trees of a group run after the next group's
         // FMAs are issued, so the two overlap instead of waiting on each other.
         using v = typename ops::v;
