@@ -218,6 +218,8 @@ def main():
     ap.add_argument("--repetitions", type=int, default=3)
     ap.add_argument("--output", default=None, help="default: <source-dir>/docs/benchmarks.md")
     ap.add_argument("--skip-build", action="store_true")
+    ap.add_argument("--skip-run", action="store_true",
+                    help="rewrite the document from the JSON files of the last run")
     args = ap.parse_args()
     out_md = args.output or os.path.join(args.source_dir, "docs", "benchmarks.md")
     compilers = [c for c in args.compilers.split(",") if c]
@@ -228,7 +230,7 @@ def main():
     info = {}
     for cxx in compilers:
         build = f"{args.build_dir}-{os.path.basename(cxx)}"
-        if not args.skip_build:
+        if not args.skip_build and not args.skip_run:
             run(["cmake", "-S", args.source_dir, "-B", build, "-DCMAKE_BUILD_TYPE=Release",
                  f"-DCMAKE_CXX_COMPILER={cxx}", "-DSOMA_BUILD_TESTS=OFF",
                  "-DSOMA_BUILD_EXAMPLES=OFF", "-DSOMA_BUILD_BENCHMARKS=ON"])
@@ -245,7 +247,8 @@ def main():
                 if args.repetitions > 1:
                     cmd += [f"--benchmark_repetitions={args.repetitions}",
                             "--benchmark_report_aggregates_only=true"]
-                run(cmd, env=env, stdout=subprocess.DEVNULL)
+                if not args.skip_run:
+                    run(cmd, env=env, stdout=subprocess.DEVNULL)
                 times, context = load(out_json)
                 res[variant].update(times)
         version = capture([cxx, "--version"]).splitlines()
@@ -263,7 +266,8 @@ def main():
     openblas = capture(["dpkg-query", "-W", "-f=${Version}", "libopenblas0"]) or "unknown"
     eigen = capture(["dpkg-query", "-W", "-f=${Version}", "libeigen3-dev"]) or "unknown"
     gbench = capture(["dpkg-query", "-W", "-f=${Version}", "libbenchmark-dev"]) or "unknown"
-    command = " ".join(["scripts/run_benchmarks.py"] + sys.argv[1:])
+    command = " ".join(["scripts/run_benchmarks.py"] +
+                       [a for a in sys.argv[1:] if a not in ("--skip-run", "--skip-build")])
     first_cache = info[compilers[0]][1] if compilers else {}
 
     sigmoid_md = os.path.join(args.source_dir, "docs", "sigmoid.md")
