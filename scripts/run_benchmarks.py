@@ -346,37 +346,44 @@ def main():
 
 
 NOTES_TARGETS = """\
-Where a target is missed, and why (numbers from the tables below; the machine is shared,
-so a ratio within about 15 % of its goal can land on either side from run to run):
+Where a target is missed, and why (the machine is shared, so a ratio within about 15 %
+of its goal can land on either side from run to run):
 
-- *Dot, float n = 1024 / 4096, 30x the plain loop.* The plain loop is one dependent add
-  per element (about 2 cycles). soma is bounded by loads: every 16-lane FMA needs a
-  64-byte load of w and one of x, at most two per cycle, so one FMA per cycle, about
-  61 ns at n = 4096 (32x) when w and x are both 64-byte aligned. The benchmark's two
-  std::vector buffers are misaligned with respect to each other: soma aligns w by
-  peeling and reads x as aligned blocks joined by a permute; Clang keeps that near
-  65 ns, GCC 12 reloads blocks to spare register copies and lands near 85 ns. At
-  n = 1024 the fixed cost of the call, the peel and the 64-lane reduction tree (about
-  30 cycles) is a quarter of the time. The shortfall is the load ports, not the loop.
-- *Dot, 1.3x Eigen in the -march=native build.* With -march=native Eigen also uses
-  AVX-512 and meets the same load bound; soma additionally pays its fixed-order tree.
-  With default flags Eigen has SSE2 only and soma (dispatching to AVX-512) is about
-  2.5x faster.
-- *Dot, n <= 64, 2x OpenBLAS.* Met for the very short vectors (the straight-line path
-  for n <= 4, one masked register up to 16); at n = 64 soma's time is mostly the
-  canonical 64-lane tree (two levels across registers, four inside one, about 30 cycles
-  of latency) for only four FMAs, where OpenBLAS's sdot does a short horizontal sum.
+- *Dot, float n = 1024 / 4096, 30x the plain loop.* Met with Clang and -march=native
+  (43x / 55x), where Clang compiles the plain loop to a chain of dependent FMAs (4
+  cycles per element); missed elsewhere (17x to 28x), where the plain loop is a chain of
+  dependent adds (2 to 3 cycles per element). soma itself is bounded by the load ports:
+  every 16-lane FMA needs a 64-byte load of w and one of x, two per cycle, so at best
+  one FMA per cycle, about 61 ns at n = 4096 when both are 64-byte aligned (the
+  benchmark's buffers are not; soma peels to align w and reads x as aligned blocks
+  joined by a permute, and measures 69 to 76 ns). At n = 1024 the fixed cost of the
+  call, the peel and the 64-lane reduction tree (about 30 cycles) is a quarter of the
+  time. No summation order can beat the load bound, so 30x over a 2-cycle loop would
+  need about 16 elements per cycle sustained, which is exactly that bound.
+- *Dot, 1.3x Eigen with -march=native.* Met at n = 4096 (1.31x GCC, 1.37x Clang);
+  missed at n = 1024 (0.90x GCC, 1.14x Clang). With -march=native Eigen also uses
+  AVX-512 and meets the same load bound with a cheaper, unordered reduction; soma pays
+  its fixed-order 64-lane tree, which weighs more at n = 1024. With default flags Eigen
+  has SSE2 only and soma (dispatching to AVX-512) is 2.2x to 3.6x faster.
+- *Dot, n <= 64, 2x OpenBLAS.* Met for n = 2 .. 16 (2.1x to 4.4x; one exception, GCC
+  -march=native float n = 8 at 1.5x); missed at n = 64 (1.3x to 1.7x). At n = 64 the time
+  is mostly the canonical tree (two levels across four registers, four inside one,
+  about 30 cycles of latency) for just four FMAs.
 - *Static neuron within 1.2x of the hand-written expression.* The latency benchmarks
-  (one evaluation) are at 1.0x. The throughput loops (256 inputs, step activation) vary
-  by 30 % from run to run here; the soma version also carries an empty asm that keeps
-  each product from being fused with the following add (that would change the bits), so
-  the compiler has slightly less freedom when scheduling the loop.
-- *Layers 64x64 and 256x256, 1.5x sgemv.* 256x256 (256 KB of W) streams W from L2; soma
-  reaches about 135 GB/s, OpenBLAS about 105 GB/s, and neither gets near the
-  theoretical L2 bandwidth with four row streams. At 64x64 (in L1) the FMAs are cheap
-  and the time goes to the per-row epilogue the canonical order prescribes (the bias
-  placed in partial sum n mod P, three cross-register adds and the in-register tree,
-  done for four rows at once), about 30 cycles per group of four rows.
+  (one evaluation) are at 1.0x to 1.2x with both compilers, and Clang's throughput loops
+  too. GCC's throughput loops (256 inputs, step activation) come out at 1.3x to 1.4x:
+  soma's products pass through an empty asm so that no compiler fuses them into the
+  following add (which would change the bits); GCC schedules that loop less freely.
+- *Layers 64x64 and 256x256, 1.5x sgemv.* Measured 1.27x to 1.30x (64x64) and 1.36x to
+  1.44x (256x256); 16x16 (1.7x to 1.9x) and 1024x1024 (1.00x to 1.07x) are met. At
+  256x256 W (256 KB) streams from L2: soma reaches about 135 GB/s, OpenBLAS about
+  95 GB/s, and neither gets near the L2's peak with four row streams. At 64x64 (in L1)
+  the FMAs are cheap and the time goes to the per-row epilogue the canonical order
+  prescribes (the bias in partial sum n mod P, three cross-register adds, the
+  in-register tree, done for four rows at once), about 30 cycles per group of rows.
+- *Batches.* soma::batch_forward evaluates one layer pass per input (a gemv each), so
+  it is 0.3x to 0.6x of one cblas_sgemm over the whole batch, which reuses W across
+  inputs; a blocked batch kernel is not part of this work.
 """
 
 NOTES_DOT = """\
@@ -385,6 +392,8 @@ pairwise tree), so its result has the same bits with every ISA, compiler and fla
 plain loop and std::inner_product sum left to right (no reassociation without
 -ffast-math); std::transform_reduce may reassociate. Eigen and OpenBLAS choose their own
 order. Inputs are std::vector (16-byte aligned), so full-width loads are misaligned.
+Google Benchmark here is Debian's build, which prints "Library was built as DEBUG"; that
+concerns the harness only, the code under test is built -O3.
 """
 
 NOTES_LAYER = """\

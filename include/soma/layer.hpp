@@ -43,11 +43,18 @@ struct identity_activation;
 // says so with a member type `block_activation`. (The opt-in keeps generic lambdas, whose
 // bodies would not compile for a span, out of the span-overload check.) forward() hands
 // such an activation blocks of up to 64 outputs instead of calling it once per output.
+template <class A>
+concept names_block_activation = requires {
+    typename A::block_activation;
+};
+
+template <class A>
+concept declares_block_activation = names_block_activation<A> || std::same_as<A, step_activation> ||
+    std::same_as<A, sigmoid_activation> || std::same_as<A, identity_activation>;
+
 template <class A, class T>
-concept block_activation_for = activation_for<A, T> &&
-    (requires { typename A::block_activation; } || std::same_as<A, step_activation> ||
-     std::same_as<A, sigmoid_activation> ||
-     std::same_as<A, identity_activation>)&&std::invocable<A const&, std::span<T>>;
+concept block_activation_for =
+    activation_for<A, T> && declares_block_activation<A> && std::invocable<A const&, std::span<T>>;
 
 namespace detail {
 
@@ -145,9 +152,8 @@ void forward(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::sp
 }
 
 // Y_k = a(W X_k + b) for every input k: X row-major (inputs x n), Y row-major
-// (inputs x rows), inputs = X.size() / n. Each Y_k is bitwise forward(W, rows, X_k, b).
-// n = 0 is allowed only with no inputs (Y empty). Throws std::invalid_argument on a size
-// mismatch or an overlap of Y with W or X.
+// (inputs x rows), inputs = Y.size() / rows. Each Y_k is bitwise forward(W, rows, X_k, b).
+// Throws std::invalid_argument on a size mismatch or an overlap of Y with W or X.
 template <detail::ieee_binary T, activation_for<T> A>
 void batch_forward(in_span<T> W, std::size_t rows, std::size_t n, in_span<T> X, in_span<T> b,
                    std::span<T> Y, A const& a) {
