@@ -6,6 +6,8 @@
 #   build prints the same hash, equal to the recorded one.
 # kernels_hash_aarch64: the same for AArch64 NEON, cross-compiled and run under
 #   qemu-aarch64; skipped when the cross compiler or qemu is not installed.
+# kernels_unit_aarch64: inner_product_test and layer_test cross-compiled for AArch64 and
+#   run under qemu (needs Catch2 v2's single header); skipped likewise.
 # inner_product_hash: the hash program built with the project's compiler and warnings.
 set(SOMA_INNER_PRODUCT_HASH f51e5bdb1c6ae3ab)
 set(soma_hash_dir "${CMAKE_CURRENT_SOURCE_DIR}/hash")
@@ -70,5 +72,25 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
       -DMODE=aarch64
       -P "${soma_hash_dir}/compare_hashes.cmake")
   set_tests_properties(kernels_hash_aarch64 PROPERTIES LABELS "kernels" TIMEOUT 1200
+    SKIP_REGULAR_EXPRESSION "SKIPPED:")
+
+  find_file(SOMA_CATCH2_SINGLE_HEADER catch2/catch.hpp)
+  set(soma_catch_header "")
+  if(SOMA_CATCH2_SINGLE_HEADER)
+    set(soma_catch_header "${SOMA_CATCH2_SINGLE_HEADER}")
+  endif()
+  set(soma_aarch64_cxx "")
+  if(SOMA_AARCH64_GXX)
+    set(soma_aarch64_cxx "${SOMA_AARCH64_GXX}")
+  endif()
+  add_test(NAME kernels_unit_aarch64
+    COMMAND "${CMAKE_COMMAND}"
+      "-DCXX=${soma_aarch64_cxx}"
+      "-DQEMU=${soma_qemu}"
+      "-DCATCH_HEADER=${soma_catch_header}"
+      "-DSOURCE_DIR=${PROJECT_SOURCE_DIR}"
+      "-DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/kernels_unit_aarch64"
+      -P "${soma_hash_dir}/aarch64_unit_tests.cmake")
+  set_tests_properties(kernels_unit_aarch64 PROPERTIES LABELS "kernels" TIMEOUT 1200
     SKIP_REGULAR_EXPRESSION "SKIPPED:")
 endif()
