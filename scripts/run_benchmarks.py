@@ -335,7 +335,13 @@ def main():
     md.append("<!-- sigmoid results: maintained with soma's sigmoid (docs/sigmoid.md); this "
               "script copies that file's contents here when it exists. -->\n")
     if sigmoid:
-        md.append(sigmoid.strip() + "\n")
+        # The throughput part of docs/sigmoid.md (from its "## Throughput" heading on, or
+        # the whole file), headings moved one level down to nest under this section.
+        m = re.search(r"^## Throughput.*", sigmoid, flags=re.M | re.S)
+        part = m.group(0) if m else sigmoid
+        part = re.sub(r"^(#+) ", r"#\1 ", part, flags=re.M)
+        md.append("From docs/sigmoid.md:\n")
+        md.append(part.strip() + "\n")
     else:
         md.append("*Sigmoid benchmark results go here (docs/sigmoid.md is not present yet).*\n")
 
