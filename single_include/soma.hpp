@@ -109,7 +109,7 @@ concept activation_for = scalar<T> && std::regular_invocable<A const&, T> &&
 // soma/detail/sigmoid_array.hpp - choosing the σ kernel for an array, once per call.
 //
 // Order of preference:
-//   compiler targets AVX-512F                -> AVX-512 kernel, no dispatch
+//   compiler targets AVX-512 (F/BW/DQ/VL)    -> AVX-512 kernel, no dispatch
 //   compiler targets AVX2 and FMA            -> AVX2 kernel, no dispatch
 //   other x86 builds with GCC or Clang       -> AVX-512 / AVX2+FMA / portable, chosen from
 //                                               cpuid once per process, checked once per call
@@ -121,6 +121,123 @@ concept activation_for = scalar<T> && std::regular_invocable<A const&, T> &&
 
 #include <cstddef>
 
+// ---- begin soma/detail/cpu.hpp ----
+// soma/detail/cpu.hpp - which SIMD instruction set soma's kernels may use.
+//
+// Two questions, answered once each:
+//   compiled_isa        - what the compiler already targets (-march / -m flags). When it is
+//                         not isa::scalar, soma calls that kernel directly: no dispatch.
+//   cpu_has_avx2_fma(),
+//   cpu_has_avx512()    - what the running CPU (and OS) supports, queried once and cached;
+//                         used only when compiled_isa is isa::scalar on x86-64, so that a
+//                         consumer building with no -march flag still runs AVX2 or AVX-512
+//                         code through function-level target attributes.
+//
+// SOMA_NO_SIMD (defined by the consumer) forces the portable scalar definition everywhere.
+// The SOMA_TARGET_* macros below are the only macros soma defines for this; everything
+// else is the constexpr value compiled_isa, so code chooses with `if constexpr`.
+#ifndef SOMA_DETAIL_CPU_HPP
+#define SOMA_DETAIL_CPU_HPP
+
+namespace soma::detail {
+
+enum class isa {
+    scalar,    // portable C++ with std::fma
+    neon,      // AArch64 Advanced SIMD (always has fused multiply-add)
+    avx2_fma,  // x86-64 AVX2 + FMA3 (x86-64-v3)
+    avx512,    // x86-64 AVX-512 F/BW/DQ/VL + AVX2 + FMA3 (x86-64-v4, Skylake-AVX512 level)
+};
+
+#if defined(SOMA_NO_SIMD)
+inline constexpr isa compiled_isa = isa::scalar;
+#elif defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__) && \
+    defined(__AVX512VL__) && defined(__AVX2__) && defined(__FMA__)
+inline constexpr isa compiled_isa = isa::avx512;
+#elif defined(__AVX2__) && defined(__FMA__)
+inline constexpr isa compiled_isa = isa::avx2_fma;
+#elif defined(__aarch64__) && defined(__ARM_NEON)
+inline constexpr isa compiled_isa = isa::neon;
+#else
+inline constexpr isa compiled_isa = isa::scalar;
+#endif
+
+// True when soma compiles the x86-64 kernels with target attributes and picks one at run
+// time: GCC or Clang on x86-64, no ISA beyond the baseline enabled by the flags, and no
+// SOMA_NO_SIMD.
+#if !defined(SOMA_NO_SIMD) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SOMA_X86_KERNELS 1
+#define SOMA_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define SOMA_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
+inline constexpr bool x86_kernels = true;
+#else
+inline constexpr bool x86_kernels = false;
+#endif
+#if !defined(SOMA_NO_SIMD) && defined(__aarch64__) && defined(__ARM_NEON)
+#define SOMA_NEON_KERNELS 1
+#endif
+
+inline constexpr bool runtime_dispatch = x86_kernels && compiled_isa == isa::scalar;
+
+// The CPU and the OS (saved YMM/ZMM state) support AVX2 and FMA3. Queried once.
+[[nodiscard]] inline bool cpu_has_avx2_fma() noexcept {
+#if defined(SOMA_X86_KERNELS)
+    static bool const has = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }();
+    return has;
+#else
+    return compiled_isa == isa::avx2_fma || compiled_isa == isa::avx512;
+#endif
+}
+
+// The CPU and the OS support AVX-512 F, BW, DQ and VL (and AVX2 + FMA3). Queried once.
+[[nodiscard]] inline bool cpu_has_avx512() noexcept {
+#if defined(SOMA_X86_KERNELS)
+    static bool const has = [] {
+        __builtin_cpu_init();
+        return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f") &&
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("avx512vl");
+    }();
+    return has;
+#else
+    return compiled_isa == isa::avx512;
+#endif
+}
+
+// Whether kernels for `i` are compiled in and the running CPU can execute them (the
+// tests run every available kernel against the scalar definition).
+[[nodiscard]] inline bool isa_available(isa i) noexcept {
+    switch (i) {
+        case isa::scalar:
+            return true;
+        case isa::neon:
+            return compiled_isa == isa::neon;
+        case isa::avx2_fma:
+            return x86_kernels && cpu_has_avx2_fma();
+        case isa::avx512:
+            return x86_kernels && cpu_has_avx512();
+    }
+    return false;
+}
+
+// The best instruction set soma's kernels use on this machine: compiled_isa when the
+// flags already enable one, otherwise the CPU's (x86-64), otherwise isa::scalar.
+[[nodiscard]] inline isa best_isa() noexcept {
+    if constexpr (!runtime_dispatch) {
+        return compiled_isa;
+    } else {
+        if (cpu_has_avx512()) return isa::avx512;
+        if (cpu_has_avx2_fma()) return isa::avx2_fma;
+        return isa::scalar;
+    }
+}
+
+}  // namespace soma::detail
+
+#endif  // SOMA_DETAIL_CPU_HPP
+// ---- end soma/detail/cpu.hpp ----
 // ---- begin soma/detail/fma.hpp ----
 // soma/detail/fma.hpp - a fused multiply-add that is exact in constant evaluation.
 //
@@ -230,11 +347,8 @@ template <ieee_binary T>
 #ifndef SOMA_DETAIL_SIGMOID_NEON_HPP
 #define SOMA_DETAIL_SIGMOID_NEON_HPP
 
-#if defined(__aarch64__) && defined(__ARM_NEON)
-#define SOMA_SIGMOID_HAVE_NEON_KERNELS 1
-#endif
 
-#ifdef SOMA_SIGMOID_HAVE_NEON_KERNELS
+#ifdef SOMA_NEON_KERNELS
 
 #include <arm_neon.h>
 
@@ -258,7 +372,7 @@ template <ieee_binary T>
 // and r = a - k·ln 2 in [-ln2/2, ln2/2] (Cody and Waite), e^r by a polynomial.
 //
 // float is evaluated in double (z, e and the quotient in binary64, one rounding to
-// binary32 at the end), which keeps the whole error below 0.5 + 2^-5 ULP including
+// binary32 at the end), which keeps the whole error below 0.5 + 2^-4 ULP including
 // subnormal results, with one division and a degree-6 polynomial.
 //
 // double has no wider type to borrow, so e^r and 1/(1 + e) are carried as unevaluated
@@ -280,8 +394,12 @@ namespace soma::detail {
 // Constants shared by the scalar definition and every SIMD kernel.
 struct sigmoid_constants {
     static constexpr std::uint64_t sign_bit = 0x8000000000000000U;
+    // σ(NaN) is the input NaN with its quiet bit set, made by an integer OR: no floating
+    // operation, so no flag even where a compiler evaluates that branch speculatively.
+    static constexpr std::uint32_t f32_quiet_bit = 0x00400000U;
+    static constexpr std::uint64_t f64_quiet_bit = 0x0008000000000000U;
     static constexpr double log2e = 0x1.71547652b82fep+0;
-    static constexpr double ln2_hi = 0x1.62e42fefa39efp-1;  // ln 2 rounded to double
+    static constexpr double ln2_hi = 0x1.62e42fefa39efp-1;   // ln 2 rounded to double
     static constexpr double ln2_lo = 0x1.abc9e3b39803fp-56;  // ln 2 - ln2_hi
     // t = a·log2e + 1.5·2^52 rounds a·log2e to the integer k in t's low bits.
     static constexpr double round_magic = 0x1.8p52;
@@ -321,6 +439,16 @@ struct sigmoid_constants {
     static constexpr double f64_unshift = 0x1p-600;
 };
 
+// p·2^(k + extra) for a normal p and a normal result, by adding to p's exponent field:
+// t's low 12 bits hold k (two's complement), so (bits(t) + extra) << 52 is
+// (k + extra)·2^52 modulo 2^64. Exact, and integer operations only (the floating-point
+// multiplier ports are the kernels' bottleneck, the integer ones are not).
+[[nodiscard]] constexpr double sigmoid_scale_exact(double p, double t,
+                                                   std::uint64_t extra = 0) noexcept {
+    std::uint64_t const bits = std::bit_cast<std::uint64_t>(p);
+    return std::bit_cast<double>(bits + ((std::bit_cast<std::uint64_t>(t) + extra) << 52));
+}
+
 // 2^k from t = k + round_magic (k an integer in t's low mantissa bits), plus extra:
 // (bits(t) + 1023 + extra) << 52 leaves exactly k + 1023 + extra in the exponent field.
 [[nodiscard]] constexpr double sigmoid_pow2(double t, std::uint64_t extra) noexcept {
@@ -337,17 +465,18 @@ struct sigmoid_constants {
     return lo > x ? lo : x;
 }
 
-// σ for float: max error 0.5 + 2^-5 ULP by analysis; the exhaustive test asserts <= 1 ULP
+// σ for float: max error 0.5 + 2^-4 ULP by analysis; the exhaustive test asserts <= 1 ULP
 // over all 2^32 inputs.
 [[nodiscard]] constexpr float sigmoid_f32(float z) noexcept {
     using c = sigmoid_constants;
-    if (z != z) return z + z;
+    if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
     double const x = z;  // exact
     double const a = sigmoid_max(c::f32_a_min, sigmoid_minus_abs(x));
     double const t = detail::fma(a, c::log2e, c::round_magic);
     double const k = t - c::round_magic;
-    double const r_hi = detail::fma(k, -c::ln2_hi, a);
-    double const r = detail::fma(k, -c::ln2_lo, r_hi);
+    // One-constant reduction: r = a - k·ln2_hi is exact and the omitted k·ln2_lo is below
+    // 151·2^-55 < 2^-47, far under float's resolution.
+    double const r = detail::fma(k, -c::ln2_hi, a);
     double p = c::f32_p6;
     p = detail::fma(p, r, c::f32_p5);
     p = detail::fma(p, r, c::f32_p4);
@@ -355,17 +484,17 @@ struct sigmoid_constants {
     p = detail::fma(p, r, c::f32_p2);
     p = detail::fma(p, r, c::f32_p1);
     p = detail::fma(p, r, 1.0);
-    double const e = p * sigmoid_pow2(t, 0);  // exact: 2^k >= 2^-151 is normal
+    double const e = sigmoid_scale_exact(p, t);  // p·2^k, k >= -151: normal, exact
     double const d = 1.0 + e;
     double const numerator = x < 0.0 ? e : 1.0;
     return static_cast<float>(numerator / d);
 }
 
 // σ for double: max error 1 ULP (the tests assert exactly that; analysis gives
-// 0.5 + 2^-6 ULP for normal results, 0.75 + 2^-6 ULP for subnormal ones).
+// 0.5 + 2^-5 ULP for normal results, 0.75 + 2^-5 ULP for subnormal ones).
 [[nodiscard]] constexpr double sigmoid_f64(double z) noexcept {
     using c = sigmoid_constants;
-    if (z != z) return z + z;
+    if (z != z) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
     double const a = sigmoid_max(c::f64_a_min, sigmoid_minus_abs(z));
     double const t = detail::fma(a, c::log2e, c::round_magic);
     double const k = t - c::round_magic;
@@ -395,16 +524,16 @@ struct sigmoid_constants {
     double const e2 = (s1 - s2) + h_hi;
     double lo = (e1 + e2) + tail;
     lo = detail::fma(r_lo, s2 + tail, lo);  // e^r·r_lo needs e^r only to 2^-20
-    double const p_hi = s2 + lo;  // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
+    double const p_hi = s2 + lo;            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
     double const p_lo = (s2 - p_hi) + lo;
 
     // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120).
     double const t_d = sigmoid_max(c::round_magic + c::f64_k_min_for_d, t);
-    double const scale_d = sigmoid_pow2(t_d, 0);
-    double const e_hi = p_hi * scale_d;
-    double const e_lo = p_lo * scale_d;
+    double const e_hi = sigmoid_scale_exact(p_hi, t_d);  // p_hi normal, k >= -120
     double const d_hi = 1.0 + e_hi;
-    double const d_lo = ((1.0 - d_hi) + e_hi) + e_lo;
+    // d_lo = (1 - d_hi) + e_hi + p_lo·2^k: the product is fused on purpose, so that a
+    // compiler contracting a*b + c (GCC's default -ffp-contract=fast) has nothing to fuse.
+    double const d_lo = detail::fma(p_lo, sigmoid_pow2(t_d, 0), (1.0 - d_hi) + e_hi);
 
     // 1/d = q·(1 + rho) + O(rho²): q = 1/d_hi correctly rounded, so 1 - q·d_hi is exact.
     double const q = 1.0 / d_hi;
@@ -412,11 +541,11 @@ struct sigmoid_constants {
     rho = detail::fma(-q, d_lo, rho);
     double const y_pos = detail::fma(q, rho, q);
 
-    // e/d = 2^k·(p_hi + p_lo)·q·(1 + rho), rounded once before the exact 2^(k+600)
-    // scaling; 2^-600 rounds a second time only for subnormal results.
+    // e/d = 2^k·(p_hi + p_lo)·q·(1 + rho), rounded once (y_m in [0.35, 1.42]) before the
+    // exact 2^(k+600) scaling; 2^-600 rounds a second time only for subnormal results.
     double const q_rho = q * rho;
     double const y_m = detail::fma(p_hi, q, detail::fma(p_hi, q_rho, p_lo * q));
-    double const y_neg = (y_m * sigmoid_pow2(t, c::f64_k_shift)) * c::f64_unshift;
+    double const y_neg = sigmoid_scale_exact(y_m, t, c::f64_k_shift) * c::f64_unshift;
     return z < 0.0 ? y_neg : y_pos;
 }
 
@@ -484,9 +613,16 @@ struct sigmoid_constants {
 namespace soma::detail {
 
 [[nodiscard]] inline float64x2_t sigmoid_neon_pow2(float64x2_t t, std::uint64_t extra) noexcept {
-    uint64x2_t const bits = vaddq_u64(vreinterpretq_u64_f64(t),
-                                      vdupq_n_u64(sigmoid_constants::exponent_bias + extra));
+    uint64x2_t const bits =
+        vaddq_u64(vreinterpretq_u64_f64(t), vdupq_n_u64(sigmoid_constants::exponent_bias + extra));
     return vreinterpretq_f64_u64(vshlq_n_u64(bits, 52));
+}
+
+// sigmoid_scale_exact: p·2^(k + extra) by an integer add to the exponent field.
+[[nodiscard]] inline float64x2_t sigmoid_neon_scale_exact(float64x2_t p, float64x2_t t,
+                                                          std::uint64_t extra) noexcept {
+    uint64x2_t const k = vshlq_n_u64(vaddq_u64(vreinterpretq_u64_f64(t), vdupq_n_u64(extra)), 52);
+    return vreinterpretq_f64_u64(vaddq_u64(vreinterpretq_u64_f64(p), k));
 }
 
 [[nodiscard]] inline float64x2_t sigmoid_neon_minus_abs(float64x2_t x) noexcept {
@@ -502,8 +638,7 @@ namespace soma::detail {
     float64x2_t const magic = vdupq_n_f64(c::round_magic);
     float64x2_t const t = vfmaq_f64(magic, a, vdupq_n_f64(c::log2e));
     float64x2_t const k = vsubq_f64(t, magic);
-    float64x2_t const r_hi = vfmaq_f64(a, k, vdupq_n_f64(-c::ln2_hi));
-    float64x2_t const r = vfmaq_f64(r_hi, k, vdupq_n_f64(-c::ln2_lo));
+    float64x2_t const r = vfmaq_f64(a, k, vdupq_n_f64(-c::ln2_hi));
     float64x2_t p = vdupq_n_f64(c::f32_p6);
     p = vfmaq_f64(vdupq_n_f64(c::f32_p5), p, r);
     p = vfmaq_f64(vdupq_n_f64(c::f32_p4), p, r);
@@ -512,7 +647,7 @@ namespace soma::detail {
     p = vfmaq_f64(vdupq_n_f64(c::f32_p1), p, r);
     float64x2_t const one = vdupq_n_f64(1.0);
     p = vfmaq_f64(one, p, r);
-    float64x2_t const e = vmulq_f64(p, sigmoid_neon_pow2(t, 0));
+    float64x2_t const e = sigmoid_neon_scale_exact(p, t, 0);
     float64x2_t const d = vaddq_f64(one, e);
     uint64x2_t const negative = vcltq_f64(x, vdupq_n_f64(0.0));
     float64x2_t const numerator = vbslq_f64(negative, e, one);
@@ -523,10 +658,11 @@ namespace soma::detail {
     float64x2_t const y_lo = sigmoid_f32_core_neon(vcvt_f64_f32(vget_low_f32(z)));
     float64x2_t const y_hi = sigmoid_f32_core_neon(vcvt_high_f64_f32(z));
     float32x4_t const y = vcvt_high_f32_f64(vcvt_f32_f64(y_lo), y_hi);
-    // z + z only in NaN lanes (others add zeros): a huge z must not raise FE_OVERFLOW.
+    // NaN lanes: z with its quiet bit set (integer OR, no flags), as the scalar code.
     uint32x4_t const not_nan = vceqq_f32(z, z);
-    float32x4_t const z_nan = vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(z), not_nan));
-    return vbslq_f32(not_nan, y, vaddq_f32(z_nan, z_nan));
+    float32x4_t const z_quiet = vreinterpretq_f32_u32(
+        vorrq_u32(vreinterpretq_u32_f32(z), vdupq_n_u32(sigmoid_constants::f32_quiet_bit)));
+    return vbslq_f32(not_nan, y, z_quiet);
 }
 
 inline void sigmoid_neon(float const* z, float* out, std::size_t n) noexcept {
@@ -580,11 +716,10 @@ inline void sigmoid_neon(float const* z, float* out, std::size_t n) noexcept {
     float64x2_t const p_lo = vaddq_f64(vsubq_f64(s2, p_hi), lo);
 
     float64x2_t const t_d = vmaxq_f64(vdupq_n_f64(c::round_magic + c::f64_k_min_for_d), t);
-    float64x2_t const scale_d = sigmoid_neon_pow2(t_d, 0);
-    float64x2_t const e_hi = vmulq_f64(p_hi, scale_d);
-    float64x2_t const e_lo = vmulq_f64(p_lo, scale_d);
+    float64x2_t const e_hi = sigmoid_neon_scale_exact(p_hi, t_d, 0);
     float64x2_t const d_hi = vaddq_f64(one, e_hi);
-    float64x2_t const d_lo = vaddq_f64(vaddq_f64(vsubq_f64(one, d_hi), e_hi), e_lo);
+    float64x2_t const d_lo =
+        vfmaq_f64(vaddq_f64(vsubq_f64(one, d_hi), e_hi), p_lo, sigmoid_neon_pow2(t_d, 0));
 
     float64x2_t const q = vdivq_f64(one, d_hi);
     float64x2_t rho = vfmsq_f64(one, q, d_hi);
@@ -593,14 +728,15 @@ inline void sigmoid_neon(float const* z, float* out, std::size_t n) noexcept {
 
     float64x2_t const q_rho = vmulq_f64(q, rho);
     float64x2_t const y_m = vfmaq_f64(vfmaq_f64(vmulq_f64(p_lo, q), p_hi, q_rho), p_hi, q);
-    float64x2_t const y_neg = vmulq_f64(vmulq_f64(y_m, sigmoid_neon_pow2(t, c::f64_k_shift)),
-                                        vdupq_n_f64(c::f64_unshift));
+    float64x2_t const y_neg =
+        vmulq_f64(sigmoid_neon_scale_exact(y_m, t, c::f64_k_shift), vdupq_n_f64(c::f64_unshift));
 
     uint64x2_t const negative = vcltq_f64(z, vdupq_n_f64(0.0));
     float64x2_t const y = vbslq_f64(negative, y_neg, y_pos);
     uint64x2_t const not_nan = vceqq_f64(z, z);
-    float64x2_t const z_nan = vreinterpretq_f64_u64(vbicq_u64(vreinterpretq_u64_f64(z), not_nan));
-    return vbslq_f64(not_nan, y, vaddq_f64(z_nan, z_nan));
+    float64x2_t const z_quiet =
+        vreinterpretq_f64_u64(vorrq_u64(vreinterpretq_u64_f64(z), vdupq_n_u64(c::f64_quiet_bit)));
+    return vbslq_f64(not_nan, y, z_quiet);
 }
 
 inline void sigmoid_neon(double const* z, double* out, std::size_t n) noexcept {
@@ -622,7 +758,7 @@ inline void sigmoid_neon(double const* z, double* out, std::size_t n) noexcept {
 
 }  // namespace soma::detail
 
-#endif  // SOMA_SIGMOID_HAVE_NEON_KERNELS
+#endif  // SOMA_NEON_KERNELS
 
 #endif  // SOMA_DETAIL_SIGMOID_NEON_HPP
 // ---- end soma/detail/sigmoid_neon.hpp ----
@@ -643,7 +779,7 @@ inline void sigmoid_neon(double const* z, double* out, std::size_t n) noexcept {
 // and r = a - k·ln 2 in [-ln2/2, ln2/2] (Cody and Waite), e^r by a polynomial.
 //
 // float is evaluated in double (z, e and the quotient in binary64, one rounding to
-// binary32 at the end), which keeps the whole error below 0.5 + 2^-5 ULP including
+// binary32 at the end), which keeps the whole error below 0.5 + 2^-4 ULP including
 // subnormal results, with one division and a degree-6 polynomial.
 //
 // double has no wider type to borrow, so e^r and 1/(1 + e) are carried as unevaluated
@@ -665,8 +801,12 @@ namespace soma::detail {
 // Constants shared by the scalar definition and every SIMD kernel.
 struct sigmoid_constants {
     static constexpr std::uint64_t sign_bit = 0x8000000000000000U;
+    // σ(NaN) is the input NaN with its quiet bit set, made by an integer OR: no floating
+    // operation, so no flag even where a compiler evaluates that branch speculatively.
+    static constexpr std::uint32_t f32_quiet_bit = 0x00400000U;
+    static constexpr std::uint64_t f64_quiet_bit = 0x0008000000000000U;
     static constexpr double log2e = 0x1.71547652b82fep+0;
-    static constexpr double ln2_hi = 0x1.62e42fefa39efp-1;  // ln 2 rounded to double
+    static constexpr double ln2_hi = 0x1.62e42fefa39efp-1;   // ln 2 rounded to double
     static constexpr double ln2_lo = 0x1.abc9e3b39803fp-56;  // ln 2 - ln2_hi
     // t = a·log2e + 1.5·2^52 rounds a·log2e to the integer k in t's low bits.
     static constexpr double round_magic = 0x1.8p52;
@@ -706,6 +846,16 @@ struct sigmoid_constants {
     static constexpr double f64_unshift = 0x1p-600;
 };
 
+// p·2^(k + extra) for a normal p and a normal result, by adding to p's exponent field:
+// t's low 12 bits hold k (two's complement), so (bits(t) + extra) << 52 is
+// (k + extra)·2^52 modulo 2^64. Exact, and integer operations only (the floating-point
+// multiplier ports are the kernels' bottleneck, the integer ones are not).
+[[nodiscard]] constexpr double sigmoid_scale_exact(double p, double t,
+                                                   std::uint64_t extra = 0) noexcept {
+    std::uint64_t const bits = std::bit_cast<std::uint64_t>(p);
+    return std::bit_cast<double>(bits + ((std::bit_cast<std::uint64_t>(t) + extra) << 52));
+}
+
 // 2^k from t = k + round_magic (k an integer in t's low mantissa bits), plus extra:
 // (bits(t) + 1023 + extra) << 52 leaves exactly k + 1023 + extra in the exponent field.
 [[nodiscard]] constexpr double sigmoid_pow2(double t, std::uint64_t extra) noexcept {
@@ -722,17 +872,18 @@ struct sigmoid_constants {
     return lo > x ? lo : x;
 }
 
-// σ for float: max error 0.5 + 2^-5 ULP by analysis; the exhaustive test asserts <= 1 ULP
+// σ for float: max error 0.5 + 2^-4 ULP by analysis; the exhaustive test asserts <= 1 ULP
 // over all 2^32 inputs.
 [[nodiscard]] constexpr float sigmoid_f32(float z) noexcept {
     using c = sigmoid_constants;
-    if (z != z) return z + z;
+    if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
     double const x = z;  // exact
     double const a = sigmoid_max(c::f32_a_min, sigmoid_minus_abs(x));
     double const t = detail::fma(a, c::log2e, c::round_magic);
     double const k = t - c::round_magic;
-    double const r_hi = detail::fma(k, -c::ln2_hi, a);
-    double const r = detail::fma(k, -c::ln2_lo, r_hi);
+    // One-constant reduction: r = a - k·ln2_hi is exact and the omitted k·ln2_lo is below
+    // 151·2^-55 < 2^-47, far under float's resolution.
+    double const r = detail::fma(k, -c::ln2_hi, a);
     double p = c::f32_p6;
     p = detail::fma(p, r, c::f32_p5);
     p = detail::fma(p, r, c::f32_p4);
@@ -740,17 +891,17 @@ struct sigmoid_constants {
     p = detail::fma(p, r, c::f32_p2);
     p = detail::fma(p, r, c::f32_p1);
     p = detail::fma(p, r, 1.0);
-    double const e = p * sigmoid_pow2(t, 0);  // exact: 2^k >= 2^-151 is normal
+    double const e = sigmoid_scale_exact(p, t);  // p·2^k, k >= -151: normal, exact
     double const d = 1.0 + e;
     double const numerator = x < 0.0 ? e : 1.0;
     return static_cast<float>(numerator / d);
 }
 
 // σ for double: max error 1 ULP (the tests assert exactly that; analysis gives
-// 0.5 + 2^-6 ULP for normal results, 0.75 + 2^-6 ULP for subnormal ones).
+// 0.5 + 2^-5 ULP for normal results, 0.75 + 2^-5 ULP for subnormal ones).
 [[nodiscard]] constexpr double sigmoid_f64(double z) noexcept {
     using c = sigmoid_constants;
-    if (z != z) return z + z;
+    if (z != z) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
     double const a = sigmoid_max(c::f64_a_min, sigmoid_minus_abs(z));
     double const t = detail::fma(a, c::log2e, c::round_magic);
     double const k = t - c::round_magic;
@@ -780,16 +931,16 @@ struct sigmoid_constants {
     double const e2 = (s1 - s2) + h_hi;
     double lo = (e1 + e2) + tail;
     lo = detail::fma(r_lo, s2 + tail, lo);  // e^r·r_lo needs e^r only to 2^-20
-    double const p_hi = s2 + lo;  // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
+    double const p_hi = s2 + lo;            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
     double const p_lo = (s2 - p_hi) + lo;
 
     // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120).
     double const t_d = sigmoid_max(c::round_magic + c::f64_k_min_for_d, t);
-    double const scale_d = sigmoid_pow2(t_d, 0);
-    double const e_hi = p_hi * scale_d;
-    double const e_lo = p_lo * scale_d;
+    double const e_hi = sigmoid_scale_exact(p_hi, t_d);  // p_hi normal, k >= -120
     double const d_hi = 1.0 + e_hi;
-    double const d_lo = ((1.0 - d_hi) + e_hi) + e_lo;
+    // d_lo = (1 - d_hi) + e_hi + p_lo·2^k: the product is fused on purpose, so that a
+    // compiler contracting a*b + c (GCC's default -ffp-contract=fast) has nothing to fuse.
+    double const d_lo = detail::fma(p_lo, sigmoid_pow2(t_d, 0), (1.0 - d_hi) + e_hi);
 
     // 1/d = q·(1 + rho) + O(rho²): q = 1/d_hi correctly rounded, so 1 - q·d_hi is exact.
     double const q = 1.0 / d_hi;
@@ -797,11 +948,11 @@ struct sigmoid_constants {
     rho = detail::fma(-q, d_lo, rho);
     double const y_pos = detail::fma(q, rho, q);
 
-    // e/d = 2^k·(p_hi + p_lo)·q·(1 + rho), rounded once before the exact 2^(k+600)
-    // scaling; 2^-600 rounds a second time only for subnormal results.
+    // e/d = 2^k·(p_hi + p_lo)·q·(1 + rho), rounded once (y_m in [0.35, 1.42]) before the
+    // exact 2^(k+600) scaling; 2^-600 rounds a second time only for subnormal results.
     double const q_rho = q * rho;
     double const y_m = detail::fma(p_hi, q, detail::fma(p_hi, q_rho, p_lo * q));
-    double const y_neg = (y_m * sigmoid_pow2(t, c::f64_k_shift)) * c::f64_unshift;
+    double const y_neg = sigmoid_scale_exact(y_m, t, c::f64_k_shift) * c::f64_unshift;
     return z < 0.0 ? y_neg : y_pos;
 }
 
@@ -871,8 +1022,9 @@ struct sigmoid_constants {
 // Each kernel is sigmoid_f32 / sigmoid_f64 of sigmoid_scalar.hpp, lane by lane: the same
 // constants, the same fused and unfused operations in the same order, so every lane
 // returns the bits of the scalar definition (the tests check this on every float and on
-// millions of doubles). Only the NaN lanes are patched at the end (z + z, as the scalar
-// code returns), which keeps the main path free of branches.
+// millions of doubles). Only the NaN lanes are patched at the end (z with its quiet bit
+// set, by an integer OR, as the scalar code returns), which keeps the main path free of
+// branches and of floating-point flags.
 //
 // The kernels are compiled with function-level target attributes, so a default build
 // (no -march) still contains them; sigmoid_array.hpp picks one once per array call.
@@ -881,11 +1033,8 @@ struct sigmoid_constants {
 #ifndef SOMA_DETAIL_SIGMOID_X86_HPP
 #define SOMA_DETAIL_SIGMOID_X86_HPP
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define SOMA_SIGMOID_HAVE_X86_KERNELS 1
-#endif
 
-#ifdef SOMA_SIGMOID_HAVE_X86_KERNELS
+#ifdef SOMA_X86_KERNELS
 
 #include <immintrin.h>
 
@@ -909,7 +1058,7 @@ namespace soma::detail {
 // ---------------------------------------------------------------------------------------
 
 // sigmoid_f32 without the NaN patch, on 8 floats widened to double.
-__attribute__((target("avx512f"))) inline __m512d sigmoid_f32_core_avx512(__m512d x) noexcept {
+SOMA_TARGET_AVX512 inline __m512d sigmoid_f32_core_avx512(__m512d x) noexcept {
     using c = sigmoid_constants;
     __m512i const sign = _mm512_set1_epi64(static_cast<long long>(c::sign_bit));
     __m512d const minus_abs = _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(x), sign));
@@ -917,8 +1066,7 @@ __attribute__((target("avx512f"))) inline __m512d sigmoid_f32_core_avx512(__m512
     __m512d const magic = _mm512_set1_pd(c::round_magic);
     __m512d const t = _mm512_fmadd_pd(a, _mm512_set1_pd(c::log2e), magic);
     __m512d const k = _mm512_sub_pd(t, magic);
-    __m512d const r_hi = _mm512_fmadd_pd(k, _mm512_set1_pd(-c::ln2_hi), a);
-    __m512d const r = _mm512_fmadd_pd(k, _mm512_set1_pd(-c::ln2_lo), r_hi);
+    __m512d const r = _mm512_fmadd_pd(k, _mm512_set1_pd(-c::ln2_hi), a);
     __m512d p = _mm512_set1_pd(c::f32_p6);
     p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c::f32_p5));
     p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c::f32_p4));
@@ -927,17 +1075,17 @@ __attribute__((target("avx512f"))) inline __m512d sigmoid_f32_core_avx512(__m512
     p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c::f32_p1));
     __m512d const one = _mm512_set1_pd(1.0);
     p = _mm512_fmadd_pd(p, r, one);
-    __m512i const bias = _mm512_set1_epi64(static_cast<long long>(c::exponent_bias));
-    __m512d const scale = _mm512_castsi512_pd(
-        _mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(t), bias), 52));
-    __m512d const e = _mm512_mul_pd(p, scale);
+    // p·2^k by an integer add to the exponent field (sigmoid_scale_exact): the multiplier
+    // ports are this kernel's bottleneck, the integer ones are not.
+    __m512d const e = _mm512_castsi512_pd(
+        _mm512_add_epi64(_mm512_castpd_si512(p), _mm512_slli_epi64(_mm512_castpd_si512(t), 52)));
     __m512d const d = _mm512_add_pd(one, e);
     __mmask8 const negative = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
     __m512d const numerator = _mm512_mask_blend_pd(negative, one, e);
     return _mm512_div_pd(numerator, d);
 }
 
-__attribute__((target("avx512f"))) inline __m512 sigmoid_f32_avx512_16(__m512 z) noexcept {
+SOMA_TARGET_AVX512 inline __m512 sigmoid_f32_avx512_16(__m512 z) noexcept {
     __m256 const z_lo = _mm512_castps512_ps256(z);
     __m256 const z_hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(z), 1));
     __m256 const y_lo = _mm512_cvtpd_ps(sigmoid_f32_core_avx512(_mm512_cvtps_pd(z_lo)));
@@ -945,10 +1093,12 @@ __attribute__((target("avx512f"))) inline __m512 sigmoid_f32_avx512_16(__m512 z)
     __m512 const y = _mm512_castpd_ps(_mm512_insertf64x4(
         _mm512_castpd256_pd512(_mm256_castps_pd(y_lo)), _mm256_castps_pd(y_hi), 1));
     __mmask16 const nan = _mm512_cmp_ps_mask(z, z, _CMP_UNORD_Q);
-    return _mm512_mask_add_ps(y, nan, z, z);
+    __m512i const quiet = _mm512_set1_epi32(static_cast<int>(sigmoid_constants::f32_quiet_bit));
+    return _mm512_castsi512_ps(
+        _mm512_mask_or_epi32(_mm512_castps_si512(y), nan, _mm512_castps_si512(z), quiet));
 }
 
-__attribute__((target("avx512f"))) inline void sigmoid_avx512(float const* z, float* out,
+SOMA_TARGET_AVX512 inline void sigmoid_avx512(float const* z, float* out,
                                                               std::size_t n) noexcept {
     // Two independent vectors per iteration: the body is one long dependency chain
     // (about 40 cycles), so the out-of-order core needs several in flight.
@@ -967,7 +1117,7 @@ __attribute__((target("avx512f"))) inline void sigmoid_avx512(float const* z, fl
     }
 }
 
-__attribute__((target("avx512f"))) inline __m512d sigmoid_f64_avx512_8(__m512d z) noexcept {
+SOMA_TARGET_AVX512 inline __m512d sigmoid_f64_avx512_8(__m512d z) noexcept {
     using c = sigmoid_constants;
     __m512i const sign = _mm512_set1_epi64(static_cast<long long>(c::sign_bit));
     __m512d const minus_abs = _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(z), sign));
@@ -1004,12 +1154,14 @@ __attribute__((target("avx512f"))) inline __m512d sigmoid_f64_avx512_8(__m512d z
 
     __m512i const bias = _mm512_set1_epi64(static_cast<long long>(c::exponent_bias));
     __m512d const t_d = _mm512_max_pd(_mm512_set1_pd(c::round_magic + c::f64_k_min_for_d), t);
-    __m512d const scale_d = _mm512_castsi512_pd(
-        _mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(t_d), bias), 52));
-    __m512d const e_hi = _mm512_mul_pd(p_hi, scale_d);
-    __m512d const e_lo = _mm512_mul_pd(p_lo, scale_d);
+    __m512i const t_d_bits = _mm512_castpd_si512(t_d);
+    __m512d const e_hi = _mm512_castsi512_pd(
+        _mm512_add_epi64(_mm512_castpd_si512(p_hi), _mm512_slli_epi64(t_d_bits, 52)));
+    __m512d const scale_d =
+        _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(t_d_bits, bias), 52));
     __m512d const d_hi = _mm512_add_pd(one, e_hi);
-    __m512d const d_lo = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(one, d_hi), e_hi), e_lo);
+    __m512d const d_lo =
+        _mm512_fmadd_pd(p_lo, scale_d, _mm512_add_pd(_mm512_sub_pd(one, d_hi), e_hi));
 
     __m512d const q = _mm512_div_pd(one, d_hi);
     __m512d rho = _mm512_fnmadd_pd(q, d_hi, one);
@@ -1019,19 +1171,21 @@ __attribute__((target("avx512f"))) inline __m512d sigmoid_f64_avx512_8(__m512d z
     __m512d const q_rho = _mm512_mul_pd(q, rho);
     __m512d const y_m =
         _mm512_fmadd_pd(p_hi, q, _mm512_fmadd_pd(p_hi, q_rho, _mm512_mul_pd(p_lo, q)));
-    __m512i const bias_shift =
-        _mm512_set1_epi64(static_cast<long long>(c::exponent_bias + c::f64_k_shift));
-    __m512d const scale = _mm512_castsi512_pd(
-        _mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(t), bias_shift), 52));
-    __m512d const y_neg = _mm512_mul_pd(_mm512_mul_pd(y_m, scale), _mm512_set1_pd(c::f64_unshift));
+    __m512i const shift = _mm512_set1_epi64(static_cast<long long>(c::f64_k_shift));
+    __m512i const k_shift = _mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(t), shift), 52);
+    __m512d const y_shifted =
+        _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(y_m), k_shift));
+    __m512d const y_neg = _mm512_mul_pd(y_shifted, _mm512_set1_pd(c::f64_unshift));
 
     __mmask8 const negative = _mm512_cmp_pd_mask(z, _mm512_setzero_pd(), _CMP_LT_OQ);
     __m512d const y = _mm512_mask_blend_pd(negative, y_pos, y_neg);
     __mmask8 const nan = _mm512_cmp_pd_mask(z, z, _CMP_UNORD_Q);
-    return _mm512_mask_add_pd(y, nan, z, z);
+    __m512i const quiet = _mm512_set1_epi64(static_cast<long long>(c::f64_quiet_bit));
+    return _mm512_castsi512_pd(
+        _mm512_mask_or_epi64(_mm512_castpd_si512(y), nan, _mm512_castpd_si512(z), quiet));
 }
 
-__attribute__((target("avx512f"))) inline void sigmoid_avx512(double const* z, double* out,
+SOMA_TARGET_AVX512 inline void sigmoid_avx512(double const* z, double* out,
                                                               std::size_t n) noexcept {
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -1052,7 +1206,7 @@ __attribute__((target("avx512f"))) inline void sigmoid_avx512(double const* z, d
 // AVX2 + FMA
 // ---------------------------------------------------------------------------------------
 
-__attribute__((target("avx2,fma"))) inline __m256d sigmoid_f32_core_avx2(__m256d x) noexcept {
+SOMA_TARGET_AVX2 inline __m256d sigmoid_f32_core_avx2(__m256d x) noexcept {
     using c = sigmoid_constants;
     __m256i const sign = _mm256_set1_epi64x(static_cast<long long>(c::sign_bit));
     __m256d const minus_abs = _mm256_castsi256_pd(_mm256_or_si256(_mm256_castpd_si256(x), sign));
@@ -1060,8 +1214,7 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f32_core_avx2(__m256d
     __m256d const magic = _mm256_set1_pd(c::round_magic);
     __m256d const t = _mm256_fmadd_pd(a, _mm256_set1_pd(c::log2e), magic);
     __m256d const k = _mm256_sub_pd(t, magic);
-    __m256d const r_hi = _mm256_fmadd_pd(k, _mm256_set1_pd(-c::ln2_hi), a);
-    __m256d const r = _mm256_fmadd_pd(k, _mm256_set1_pd(-c::ln2_lo), r_hi);
+    __m256d const r = _mm256_fmadd_pd(k, _mm256_set1_pd(-c::ln2_hi), a);
     __m256d p = _mm256_set1_pd(c::f32_p6);
     p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c::f32_p5));
     p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c::f32_p4));
@@ -1070,27 +1223,27 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f32_core_avx2(__m256d
     p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c::f32_p1));
     __m256d const one = _mm256_set1_pd(1.0);
     p = _mm256_fmadd_pd(p, r, one);
-    __m256i const bias = _mm256_set1_epi64x(static_cast<long long>(c::exponent_bias));
-    __m256d const scale = _mm256_castsi256_pd(
-        _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t), bias), 52));
-    __m256d const e = _mm256_mul_pd(p, scale);
+    __m256d const e = _mm256_castsi256_pd(
+        _mm256_add_epi64(_mm256_castpd_si256(p), _mm256_slli_epi64(_mm256_castpd_si256(t), 52)));
     __m256d const d = _mm256_add_pd(one, e);
     __m256d const negative = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ);
     __m256d const numerator = _mm256_blendv_pd(one, e, negative);
     return _mm256_div_pd(numerator, d);
 }
 
-__attribute__((target("avx2,fma"))) inline __m256 sigmoid_f32_avx2_8(__m256 z) noexcept {
-    __m128 const y_lo = _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_castps256_ps128(z))));
-    __m128 const y_hi = _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_extractf128_ps(z, 1))));
+SOMA_TARGET_AVX2 inline __m256 sigmoid_f32_avx2_8(__m256 z) noexcept {
+    __m128 const y_lo =
+        _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_castps256_ps128(z))));
+    __m128 const y_hi =
+        _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_extractf128_ps(z, 1))));
     __m256 const y = _mm256_insertf128_ps(_mm256_castps128_ps256(y_lo), y_hi, 1);
-    // z + z only in NaN lanes (others add zeros): a huge z must not raise FE_OVERFLOW.
     __m256 const nan = _mm256_cmp_ps(z, z, _CMP_UNORD_Q);
-    __m256 const z_nan = _mm256_and_ps(nan, z);
-    return _mm256_blendv_ps(y, _mm256_add_ps(z_nan, z_nan), nan);
+    __m256 const quiet =
+        _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(sigmoid_constants::f32_quiet_bit)));
+    return _mm256_blendv_ps(y, _mm256_or_ps(z, quiet), nan);
 }
 
-__attribute__((target("avx2,fma"))) inline void sigmoid_avx2(float const* z, float* out,
+SOMA_TARGET_AVX2 inline void sigmoid_avx2(float const* z, float* out,
                                                              std::size_t n) noexcept {
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -1108,7 +1261,7 @@ __attribute__((target("avx2,fma"))) inline void sigmoid_avx2(float const* z, flo
     }
 }
 
-__attribute__((target("avx2,fma"))) inline __m256d sigmoid_f64_avx2_4(__m256d z) noexcept {
+SOMA_TARGET_AVX2 inline __m256d sigmoid_f64_avx2_4(__m256d z) noexcept {
     using c = sigmoid_constants;
     __m256i const sign = _mm256_set1_epi64x(static_cast<long long>(c::sign_bit));
     __m256d const minus_abs = _mm256_castsi256_pd(_mm256_or_si256(_mm256_castpd_si256(z), sign));
@@ -1145,12 +1298,14 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f64_avx2_4(__m256d z)
 
     __m256i const bias = _mm256_set1_epi64x(static_cast<long long>(c::exponent_bias));
     __m256d const t_d = _mm256_max_pd(_mm256_set1_pd(c::round_magic + c::f64_k_min_for_d), t);
-    __m256d const scale_d = _mm256_castsi256_pd(
-        _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t_d), bias), 52));
-    __m256d const e_hi = _mm256_mul_pd(p_hi, scale_d);
-    __m256d const e_lo = _mm256_mul_pd(p_lo, scale_d);
+    __m256i const t_d_bits = _mm256_castpd_si256(t_d);
+    __m256d const e_hi = _mm256_castsi256_pd(
+        _mm256_add_epi64(_mm256_castpd_si256(p_hi), _mm256_slli_epi64(t_d_bits, 52)));
+    __m256d const scale_d =
+        _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(t_d_bits, bias), 52));
     __m256d const d_hi = _mm256_add_pd(one, e_hi);
-    __m256d const d_lo = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(one, d_hi), e_hi), e_lo);
+    __m256d const d_lo =
+        _mm256_fmadd_pd(p_lo, scale_d, _mm256_add_pd(_mm256_sub_pd(one, d_hi), e_hi));
 
     __m256d const q = _mm256_div_pd(one, d_hi);
     __m256d rho = _mm256_fnmadd_pd(q, d_hi, one);
@@ -1160,20 +1315,21 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f64_avx2_4(__m256d z)
     __m256d const q_rho = _mm256_mul_pd(q, rho);
     __m256d const y_m =
         _mm256_fmadd_pd(p_hi, q, _mm256_fmadd_pd(p_hi, q_rho, _mm256_mul_pd(p_lo, q)));
-    __m256i const bias_shift =
-        _mm256_set1_epi64x(static_cast<long long>(c::exponent_bias + c::f64_k_shift));
-    __m256d const scale = _mm256_castsi256_pd(
-        _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t), bias_shift), 52));
-    __m256d const y_neg = _mm256_mul_pd(_mm256_mul_pd(y_m, scale), _mm256_set1_pd(c::f64_unshift));
+    __m256i const shift = _mm256_set1_epi64x(static_cast<long long>(c::f64_k_shift));
+    __m256i const k_shift = _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t), shift), 52);
+    __m256d const y_shifted =
+        _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(y_m), k_shift));
+    __m256d const y_neg = _mm256_mul_pd(y_shifted, _mm256_set1_pd(c::f64_unshift));
 
     __m256d const negative = _mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_LT_OQ);
     __m256d const y = _mm256_blendv_pd(y_pos, y_neg, negative);
     __m256d const nan = _mm256_cmp_pd(z, z, _CMP_UNORD_Q);
-    __m256d const z_nan = _mm256_and_pd(nan, z);
-    return _mm256_blendv_pd(y, _mm256_add_pd(z_nan, z_nan), nan);
+    __m256d const quiet =
+        _mm256_castsi256_pd(_mm256_set1_epi64x(static_cast<long long>(c::f64_quiet_bit)));
+    return _mm256_blendv_pd(y, _mm256_or_pd(z, quiet), nan);
 }
 
-__attribute__((target("avx2,fma"))) inline void sigmoid_avx2(double const* z, double* out,
+SOMA_TARGET_AVX2 inline void sigmoid_avx2(double const* z, double* out,
                                                              std::size_t n) noexcept {
     std::size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -1191,33 +1347,18 @@ __attribute__((target("avx2,fma"))) inline void sigmoid_avx2(double const* z, do
     }
 }
 
-// CPU support, read once: cpuid through the compiler's runtime (which also checks that
-// the OS saves the AVX / AVX-512 register state).
-[[nodiscard]] inline bool cpu_has_avx512f() noexcept {
-    static bool const has = __builtin_cpu_supports("avx512f") != 0;
-    return has;
-}
-
-[[nodiscard]] inline bool cpu_has_avx2_fma() noexcept {
-    static bool const has =
-        __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0;
-    return has;
-}
-
 }  // namespace soma::detail
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
 
-#endif  // SOMA_SIGMOID_HAVE_X86_KERNELS
+#endif  // SOMA_X86_KERNELS
 
 #endif  // SOMA_DETAIL_SIGMOID_X86_HPP
 // ---- end soma/detail/sigmoid_x86.hpp ----
 
 namespace soma::detail {
-
-enum class sigmoid_isa { portable, avx2, avx512, neon };
 
 template <ieee_binary T>
 [[nodiscard]] constexpr T sigmoid_scalar(T z) noexcept {
@@ -1233,40 +1374,20 @@ void sigmoid_portable(T const* z, T* out, std::size_t n) noexcept {
     for (std::size_t i = 0; i < n; ++i) out[i] = sigmoid_scalar(z[i]);
 }
 
-// Whether this build and this CPU can run a kernel (tests run every available one).
-[[nodiscard]] inline bool sigmoid_isa_available(sigmoid_isa isa) noexcept {
-    switch (isa) {
-        case sigmoid_isa::portable:
-            return true;
-#ifdef SOMA_SIGMOID_HAVE_X86_KERNELS
-        case sigmoid_isa::avx2:
-            return cpu_has_avx2_fma();
-        case sigmoid_isa::avx512:
-            return cpu_has_avx512f();
-#endif
-#ifdef SOMA_SIGMOID_HAVE_NEON_KERNELS
-        case sigmoid_isa::neon:
-            return true;
-#endif
-        default:
-            return false;
-    }
-}
-
-// Runs one given kernel; precondition: sigmoid_isa_available(isa).
+// Runs the kernel for one instruction set; precondition: isa_available(i).
 template <ieee_binary T>
-void sigmoid_with(sigmoid_isa isa, T const* z, T* out, std::size_t n) noexcept {
-    switch (isa) {
-#ifdef SOMA_SIGMOID_HAVE_X86_KERNELS
-        case sigmoid_isa::avx2:
+void sigmoid_with(isa i, T const* z, T* out, std::size_t n) noexcept {
+    switch (i) {
+#ifdef SOMA_X86_KERNELS
+        case isa::avx2_fma:
             sigmoid_avx2(z, out, n);
             return;
-        case sigmoid_isa::avx512:
+        case isa::avx512:
             sigmoid_avx512(z, out, n);
             return;
 #endif
-#ifdef SOMA_SIGMOID_HAVE_NEON_KERNELS
-        case sigmoid_isa::neon:
+#ifdef SOMA_NEON_KERNELS
+        case isa::neon:
             sigmoid_neon(z, out, n);
             return;
 #endif
@@ -1276,43 +1397,16 @@ void sigmoid_with(sigmoid_isa isa, T const* z, T* out, std::size_t n) noexcept {
     }
 }
 
-// The kernel sigmoid_array uses in this build on this CPU.
-[[nodiscard]] inline sigmoid_isa sigmoid_best_isa() noexcept {
-#if defined(SOMA_SIGMOID_HAVE_X86_KERNELS) && defined(__AVX512F__)
-    return sigmoid_isa::avx512;
-#elif defined(SOMA_SIGMOID_HAVE_X86_KERNELS) && defined(__AVX2__) && defined(__FMA__)
-    return sigmoid_isa::avx2;
-#elif defined(SOMA_SIGMOID_HAVE_X86_KERNELS)
-    if (cpu_has_avx512f()) return sigmoid_isa::avx512;
-    if (cpu_has_avx2_fma()) return sigmoid_isa::avx2;
-    return sigmoid_isa::portable;
-#elif defined(SOMA_SIGMOID_HAVE_NEON_KERNELS)
-    return sigmoid_isa::neon;
-#else
-    return sigmoid_isa::portable;
-#endif
-}
-
 // out[i] = σ(z[i]) for i < n; out may be z itself (in place), but not partially overlap it.
+// The kernel is the one the compiler flags select (no dispatch), or, in a build without
+// -march on x86-64, the best one the CPU supports, looked up once per call.
 template <ieee_binary T>
 void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
-#if defined(SOMA_SIGMOID_HAVE_X86_KERNELS) && defined(__AVX512F__)
-    sigmoid_avx512(z, out, n);
-#elif defined(SOMA_SIGMOID_HAVE_X86_KERNELS) && defined(__AVX2__) && defined(__FMA__)
-    sigmoid_avx2(z, out, n);
-#elif defined(SOMA_SIGMOID_HAVE_X86_KERNELS)
-    if (cpu_has_avx512f()) {
-        sigmoid_avx512(z, out, n);
-    } else if (cpu_has_avx2_fma()) {
-        sigmoid_avx2(z, out, n);
+    if constexpr (runtime_dispatch) {
+        sigmoid_with(best_isa(), z, out, n);
     } else {
-        sigmoid_portable(z, out, n);
+        sigmoid_with(compiled_isa, z, out, n);
     }
-#elif defined(SOMA_SIGMOID_HAVE_NEON_KERNELS)
-    sigmoid_neon(z, out, n);
-#else
-    sigmoid_portable(z, out, n);
-#endif
 }
 
 }  // namespace soma::detail
@@ -1325,14 +1419,16 @@ namespace soma {
 // σ(z) = 1 / (1 + e^-z), the activation of the sigmoid neuron.
 //
 // Domain: every z. Special values: σ(±0) = 0.5 exactly, σ(+inf) = 1, σ(-inf) = +0,
-// σ(NaN) = NaN (the input, quieted). The result always lies in [0, 1] and is
-// non-decreasing in z. No finite or infinite z raises FE_OVERFLOW, FE_INVALID or
-// FE_DIVBYZERO; FE_INEXACT is raised, and FE_UNDERFLOW where the result is subnormal or
-// rounds to zero (float: z < -87.34; double: z < -708.4).
+// σ(NaN) = the same NaN with its quiet bit set (bit for bit on every path). The result
+// always lies in [0, 1] and is non-decreasing in z. No finite or infinite z raises
+// FE_OVERFLOW, FE_INVALID or FE_DIVBYZERO. FE_INEXACT is raised; FE_UNDERFLOW where the
+// result is subnormal or rounds to zero (float: z < -87.34; double: z < -708.4) and, for
+// double, where |z| < 2^-340 (an intermediate power of z underflows; the result, 0.5, is exact).
+// Details and measurements: docs/sigmoid.md.
 //
 // Accuracy against the exact value:
 //   float        <= 1 ULP over all 2^32 inputs (exhaustive test; evaluated in double,
-//                   0.5 + 2^-5 ULP by analysis)
+//                   0.5 + 2^-4 ULP by analysis)
 //   double       <= 1 ULP (double-double evaluation; dense sweep + 10^7 random inputs
 //                   against an x87 long double reference)
 //   long double  <= 3 ULP for the x87 80-bit format (against binary128); where long
@@ -1379,15 +1475,13 @@ inline constexpr bool is_span_v<std::span<T, N>> = N == std::dynamic_extent;
 // A contiguous range of mutable floating-point values that is not already a std::span
 // (spans take the span overloads directly).
 template <class R>
-concept sigmoid_output_range =
-    std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+concept sigmoid_output_range = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
     std::floating_point<std::ranges::range_value_t<R>> &&
     !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<R>>>;
 
 template <class R>
-concept sigmoid_input_range = std::ranges::contiguous_range<R> &&
-                              std::ranges::sized_range<R> &&
-                              std::floating_point<std::ranges::range_value_t<R>>;
+concept sigmoid_input_range = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+    std::floating_point<std::ranges::range_value_t<R>>;
 
 [[noreturn]] inline void throw_sigmoid_size_mismatch(std::size_t z_size, std::size_t out_size) {
     throw std::invalid_argument("soma::sigmoid: z has " + std::to_string(z_size) +
@@ -1425,19 +1519,18 @@ void sigmoid(std::span<T> z_in_out) noexcept {
 // The same for std::vector, std::array and other contiguous ranges, which do not deduce T
 // in the span overloads above.
 template <class Z, class Out>
-    requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
-             std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>> &&
-             (!detail::is_span_v<std::remove_cvref_t<Z>> ||
-              !detail::is_span_v<std::remove_cvref_t<Out>>)
-void sigmoid(Z&& z, Out&& out) {
+requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
+    std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>> &&
+    (!detail::is_span_v<std::remove_cvref_t<Z>> ||
+     !detail::is_span_v<std::remove_cvref_t<Out>>)void sigmoid(Z&& z, Out&& out) {
     using T = std::ranges::range_value_t<Out>;
     soma::sigmoid<T>(std::span<T const>(std::ranges::data(z), std::ranges::size(z)),
                      std::span<T>(std::ranges::data(out), std::ranges::size(out)));
 }
 
 template <class R>
-    requires detail::sigmoid_output_range<R> && (!detail::is_span_v<std::remove_cvref_t<R>>)
-void sigmoid(R&& z_in_out) noexcept {
+requires detail::sigmoid_output_range<R> &&
+    (!detail::is_span_v<std::remove_cvref_t<R>>)void sigmoid(R&& z_in_out) noexcept {
     using T = std::ranges::range_value_t<R>;
     soma::sigmoid<T>(std::span<T>(std::ranges::data(z_in_out), std::ranges::size(z_in_out)));
 }
@@ -1668,64 +1761,35 @@ template <input_vector W>
 
 #endif  // SOMA_BIAS_HPP
 // ---- end soma/bias.hpp ----
-// ---- begin soma/neuron.hpp ----
-// soma/neuron.hpp - the artificial neuron: y = a(z), z = w·x + b.
+// ---- begin soma/layer.hpp ----
+// soma/layer.hpp - many neurons, or many inputs, at once.
 //
-// The tutorial's two starting formulas of neural networks:
-//     z = w_1 x_1 + w_2 x_2 + ... + w_n x_n + b      (weighted input, b = -θ)
-//     y = a(z)                                       (a the activation function)
-// soma::neuron stores the weights w and the bias b; soma::augmented_neuron stores the
-// single augmented vector (w_1, ..., w_n, b) and computes z as the inner product with
-// (x_1, ..., x_n, 1). Both give the same bits for the same parameters, and converting
-// between them is lossless.
+// A dense layer of m neurons with n inputs each has row-major weights W (m x n, row r the
+// weights w of neuron r) and biases b (m):
+//     z = W x + b,   z_r = Σ_i W[r, i] x_i + b_r,   y_r = a(z_r).
+// Every z_r is computed in soma's canonical inner-product order (soma/detail/
+// inner_product.hpp) and is bitwise equal to the single-neuron weighted input of row r,
+// detail::inner_product(W_r, x, n, true, b_r), on every target; accuracy is therefore the
+// bound documented there: |z_r - exact| <= gamma_k Σ_i |W[r, i] x_i|, k = ceil((n+1)/P) +
+// log2(P), P = 256 / sizeof(T).
 //
-// N is the number of inputs, fixed at compile time (size mismatches do not compile), or
-// std::dynamic_extent for a size known only at run time (a mismatch throws
-// std::invalid_argument naming both sizes). Evaluation never allocates.
-#ifndef SOMA_NEURON_HPP
-#define SOMA_NEURON_HPP
+// The rows are evaluated several per pass where the ISA has the registers (AVX-512: four
+// rows share each load of x), and the bias and the activation are applied to blocks of
+// 64 outputs (256 or 512 bytes) while they are still in L1. No function here allocates.
+//
+// Sizes are checked: a mismatch throws std::invalid_argument naming both sizes. The
+// outputs must not overlap the inputs (checked for x, X and W; it would change results).
+#ifndef SOMA_LAYER_HPP
+#define SOMA_LAYER_HPP
 
-#include <algorithm>
-#include <array>
+#include <concepts>
 #include <cstddef>
-#include <initializer_list>
-#include <ranges>
+#include <functional>
+#include <limits>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
-#include <utility>
-#include <vector>
-
-// ---- begin soma/weighted_input.hpp ----
-// soma/weighted_input.hpp - the weighted input z = w·x + b of a neuron (加权输入).
-//
-// The tutorial's neuron sums its input signals x_i, each scaled by its weight w_i, and
-// compares the sum with the threshold θ; with the bias b = -θ the comparison becomes
-// z >= 0 for the weighted input
-//
-//     z = w_1 x_1 + w_2 x_2 + ... + w_n x_n + b.
-//
-// This header is the one place that formula is written. How it is summed:
-//   - integral T: exactly, left to right, the bias last. A result that does not fit T
-//     throws std::overflow_error (a compile error in constant evaluation) instead of
-//     wrapping or invoking undefined behaviour.
-//   - float and double: in soma's canonical order (see soma/detail/inner_product.hpp):
-//     64 (float) or 32 (double) fused-multiply-add chains joined by a fixed pairwise
-//     tree. The SIMD kernels (AVX2, AVX-512, NEON) follow the same order, so the result
-//     has the same bits on every FMA-capable target, compiler and optimisation level.
-//     Accuracy: |z - exact| <= gamma_k Σ|w_i x_i| (+|b|), k = ceil(m/P) + log2 P,
-//     m the number of terms (n, or n+1 with a bias).
-//   - long double: left to right, the bias last, without fused operations.
-//   NaN in any term gives NaN; +inf and -inf together give NaN; otherwise an infinite
-//   term gives that infinity.
-//
-// The bias is the (n+1)-th term of the inner product (x_1..x_n, 1)·(w_1..w_n, b), so
-// weighted_input(w, x, b) == dot(augment(w, b), augment(x)) bit for bit (soma/bias.hpp).
-#ifndef SOMA_WEIGHTED_INPUT_HPP
-#define SOMA_WEIGHTED_INPUT_HPP
-
-#include <cstddef>
-#include <ranges>
-#include <span>
 
 // ---- begin soma/detail/inner_product.hpp ----
 // soma/detail/inner_product.hpp - the canonical summation order of every floating-point
@@ -1763,14 +1827,21 @@ template <input_vector W>
 //   inner_product_neon     soma/detail/inner_product_neon.hpp   (AArch64);
 //   inner_product_fixed    a straight-line form for a static extent N < P (below).
 // inner_product() picks one: the scalar definition in constant evaluation; at run time
-// the kernel of the ISA the compiler targets (compiled_isa in soma/detail/cpu.hpp), or,
-// when the flags enable none, the best one the CPU has, chosen once on the first call
-// through a self-replacing function pointer. Results are identical on every target with
-// a fused multiply-add, with GCC and Clang, at any optimization level and alignment;
+// inner_product_fixed for n <= 4 (a jump on n), otherwise the kernel of the ISA the
+// compiler targets (compiled_isa in soma/detail/cpu.hpp), or, when the flags enable none,
+// the best one the CPU has, chosen once on the first call through a self-replacing
+// function pointer. inner_products() does the same for a batch of rows sharing x.
+//
+// The contract: results are identical on every target with a fused multiply-add (scalar
+// with FMA, AVX2, AVX-512, NEON), with GCC and Clang, at -O1 to -O3, for any alignment;
 // without hardware FMA the scalar definition still gives these bits (std::fma is exact),
 // only slower. Not part of the contract: which NaN payload a NaN result carries.
+// tests/inner_product_test.cpp checks every kernel against the scalar definition bit for
+// bit and the gamma_k bound against a double-double reference; tests/hash builds one
+// program with both compilers for every ISA and compares a hash of many results.
 //
-// No kernel requires alignment or reads outside w[0..n) and x[0..n).
+// No kernel requires alignment or reads outside w[0..n) and x[0..n) (masked loads for
+// partial blocks; full-width loads only inside the arrays).
 #ifndef SOMA_DETAIL_INNER_PRODUCT_HPP
 #define SOMA_DETAIL_INNER_PRODUCT_HPP
 
@@ -1780,107 +1851,6 @@ template <input_vector W>
 #include <type_traits>
 #include <utility>
 
-// ---- begin soma/detail/cpu.hpp ----
-// soma/detail/cpu.hpp - which SIMD instruction set soma's kernels may use.
-//
-// Two questions, answered once each:
-//   compiled_isa        - what the compiler already targets (-march / -m flags). When it is
-//                         not isa::scalar, soma calls that kernel directly: no dispatch.
-//   cpu_has_avx2_fma(),
-//   cpu_has_avx512()    - what the running CPU (and OS) supports, queried once and cached;
-//                         used only when compiled_isa is isa::scalar on x86-64, so that a
-//                         consumer building with no -march flag still runs AVX2 or AVX-512
-//                         code through function-level target attributes.
-//
-// SOMA_NO_SIMD (defined by the consumer) forces the portable scalar definition everywhere.
-// The SOMA_TARGET_* macros below are the only macros soma defines for this; everything
-// else is the constexpr value compiled_isa, so code chooses with `if constexpr`.
-#ifndef SOMA_DETAIL_CPU_HPP
-#define SOMA_DETAIL_CPU_HPP
-
-namespace soma::detail {
-
-enum class isa {
-    scalar,    // portable C++ with std::fma
-    neon,      // AArch64 Advanced SIMD (always has fused multiply-add)
-    avx2_fma,  // x86-64 AVX2 + FMA3 (x86-64-v3)
-    avx512,    // x86-64 AVX-512 F/BW/DQ/VL + AVX2 + FMA3 (x86-64-v4, Skylake-AVX512 level)
-};
-
-#if defined(SOMA_NO_SIMD)
-inline constexpr isa compiled_isa = isa::scalar;
-#elif defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__) && \
-    defined(__AVX512VL__) && defined(__AVX2__) && defined(__FMA__)
-inline constexpr isa compiled_isa = isa::avx512;
-#elif defined(__AVX2__) && defined(__FMA__)
-inline constexpr isa compiled_isa = isa::avx2_fma;
-#elif defined(__aarch64__) && defined(__ARM_NEON)
-inline constexpr isa compiled_isa = isa::neon;
-#else
-inline constexpr isa compiled_isa = isa::scalar;
-#endif
-
-// True when soma compiles the x86-64 kernels with target attributes and picks one at run
-// time: GCC or Clang on x86-64, no ISA beyond the baseline enabled by the flags, and no
-// SOMA_NO_SIMD.
-#if !defined(SOMA_NO_SIMD) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define SOMA_X86_KERNELS 1
-#define SOMA_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define SOMA_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
-inline constexpr bool x86_kernels = true;
-#else
-inline constexpr bool x86_kernels = false;
-#endif
-#if !defined(SOMA_NO_SIMD) && defined(__aarch64__) && defined(__ARM_NEON)
-#define SOMA_NEON_KERNELS 1
-#endif
-
-inline constexpr bool runtime_dispatch = x86_kernels && compiled_isa == isa::scalar;
-
-// The CPU and the OS (saved YMM/ZMM state) support AVX2 and FMA3. Queried once.
-[[nodiscard]] inline bool cpu_has_avx2_fma() noexcept {
-#if defined(SOMA_X86_KERNELS)
-    static bool const has = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }();
-    return has;
-#else
-    return compiled_isa == isa::avx2_fma || compiled_isa == isa::avx512;
-#endif
-}
-
-// The CPU and the OS support AVX-512 F, BW, DQ and VL (and AVX2 + FMA3). Queried once.
-[[nodiscard]] inline bool cpu_has_avx512() noexcept {
-#if defined(SOMA_X86_KERNELS)
-    static bool const has = [] {
-        __builtin_cpu_init();
-        return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f") &&
-               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-               __builtin_cpu_supports("avx512vl");
-    }();
-    return has;
-#else
-    return compiled_isa == isa::avx512;
-#endif
-}
-
-// The best instruction set soma's kernels use on this machine: compiled_isa when the
-// flags already enable one, otherwise the CPU's (x86-64), otherwise isa::scalar.
-[[nodiscard]] inline isa best_isa() noexcept {
-    if constexpr (!runtime_dispatch) {
-        return compiled_isa;
-    } else {
-        if (cpu_has_avx512()) return isa::avx512;
-        if (cpu_has_avx2_fma()) return isa::avx2_fma;
-        return isa::scalar;
-    }
-}
-
-}  // namespace soma::detail
-
-#endif  // SOMA_DETAIL_CPU_HPP
-// ---- end soma/detail/cpu.hpp ----
 // ---- begin soma/detail/inner_product_avx2.hpp ----
 // soma/detail/inner_product_avx2.hpp - the canonical inner product with AVX2 + FMA3.
 //
@@ -1916,6 +1886,13 @@ struct avx2_ops<float> {
     using v = __m256;
     static constexpr std::size_t lanes = 8;
     SOMA_TARGET_AVX2 static v splat(float a) noexcept { return _mm256_set1_ps(a); }
+    // -0 in every lane, opaque to the optimizer (see inner_product_avx512.hpp: a known -0
+    // addend lets fma(w, x, -0) become w*x, which -ffp-contract=fast may then fuse).
+    SOMA_TARGET_AVX2 static v negative_zero() noexcept {
+        v z = _mm256_set1_ps(-0.0f);
+        asm("" : "+x"(z));
+        return z;
+    }
     SOMA_TARGET_AVX2 static v load(float const* p) noexcept { return _mm256_loadu_ps(p); }
     // All-ones in the lanes l < c.
     SOMA_TARGET_AVX2 static __m256i first(std::size_t c) noexcept {
@@ -1947,6 +1924,11 @@ struct avx2_ops<double> {
     using v = __m256d;
     static constexpr std::size_t lanes = 4;
     SOMA_TARGET_AVX2 static v splat(double a) noexcept { return _mm256_set1_pd(a); }
+    SOMA_TARGET_AVX2 static v negative_zero() noexcept {
+        v z = _mm256_set1_pd(-0.0);
+        asm("" : "+x"(z));
+        return z;
+    }
     SOMA_TARGET_AVX2 static v load(double const* p) noexcept { return _mm256_loadu_pd(p); }
     SOMA_TARGET_AVX2 static __m256i first(std::size_t c) noexcept {
         return _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<std::int64_t>(c)),
@@ -1983,7 +1965,7 @@ SOMA_TARGET_AVX2 inline T inner_product_avx2(T const* w, T const* x, std::size_t
     if (n == 0 && !has_bias) return T(0);
     v s[8];
 #pragma GCC unroll 8
-    for (std::size_t k = 0; k < 8; ++k) s[k] = ops::splat(T(-0.0));
+    for (std::size_t k = 0; k < 8; ++k) s[k] = ops::negative_zero();
     std::size_t i = 0;
     for (; i + p <= n; i += p) {
 #pragma GCC unroll 8
@@ -2039,9 +2021,13 @@ SOMA_TARGET_AVX2 inline T inner_product_avx2(T const* w, T const* x, std::size_t
 // latency sustain. The batch kernel evaluates four rows per pass (16 accumulators), so
 // each load of x serves four FMAs and two FMAs per cycle become possible.
 //
-// No alignment requirement (unaligned loads). The remainder of r < P terms uses masked
-// loads, which never touch memory past the end, and masked FMAs that leave the lanes past
-// the end untouched (an FMA with zero operands would turn a -0 partial sum into +0).
+// No alignment requirement. The remainder of r < P terms uses masked loads, which never
+// touch memory past the end, and masked FMAs that leave the lanes past the end untouched
+// (an FMA with zero operands would turn a -0 partial sum into +0). Because a 64-byte load
+// that straddles two cache lines costs two load slots, long vectors are peeled until w is
+// aligned, and a still misaligned x is read as aligned blocks joined by a permute; both
+// change only which lane holds which partial sum or how a chunk of x is assembled, never
+// an arithmetic operation. Vectors of at most L terms use one register and its tree.
 #ifndef SOMA_DETAIL_INNER_PRODUCT_AVX512_HPP
 #define SOMA_DETAIL_INNER_PRODUCT_AVX512_HPP
 
@@ -2064,6 +2050,14 @@ struct avx512_ops<float> {
     using mask = __mmask16;
     static constexpr std::size_t lanes = 16;
     SOMA_TARGET_AVX512 static v splat(float a) noexcept { return _mm512_set1_ps(a); }
+    // -0 in every lane, opaque to the optimizer: a compiler that knows an addend is -0 may
+    // turn fma(w, x, -0) into w*x and then, under -ffp-contract=fast, fuse that product
+    // into a later addition of the tree, which would change the bits.
+    SOMA_TARGET_AVX512 static v negative_zero() noexcept {
+        v z = _mm512_set1_ps(-0.0f);
+        asm("" : "+v"(z));
+        return z;
+    }
     SOMA_TARGET_AVX512 static v load(float const* p) noexcept { return _mm512_loadu_ps(p); }
     SOMA_TARGET_AVX512 static v load(mask k, float const* p) noexcept {
         return _mm512_maskz_loadu_ps(k, p);
@@ -2077,6 +2071,15 @@ struct avx512_ops<float> {
         __m512i const idx = _mm512_add_epi32(
             _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
             _mm512_set1_epi32(static_cast<int>(lanes - k)));
+        return _mm512_permutex2var_ps(lo, idx, hi);
+    }
+    // Lanes d .. L-1 of lo followed by lanes 0 .. d-1 of hi (join with shift_index(d)).
+    SOMA_TARGET_AVX512 static __m512i shift_index(std::size_t d) noexcept {
+        return _mm512_add_epi32(
+            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            _mm512_set1_epi32(static_cast<int>(d)));
+    }
+    SOMA_TARGET_AVX512 static v join(v lo, v hi, __m512i idx) noexcept {
         return _mm512_permutex2var_ps(lo, idx, hi);
     }
     SOMA_TARGET_AVX512 static v fma(v a, v b, v c) noexcept { return _mm512_fmadd_ps(a, b, c); }
@@ -2121,6 +2124,11 @@ struct avx512_ops<double> {
     using mask = __mmask8;
     static constexpr std::size_t lanes = 8;
     SOMA_TARGET_AVX512 static v splat(double a) noexcept { return _mm512_set1_pd(a); }
+    SOMA_TARGET_AVX512 static v negative_zero() noexcept {
+        v z = _mm512_set1_pd(-0.0);
+        asm("" : "+v"(z));
+        return z;
+    }
     SOMA_TARGET_AVX512 static v load(double const* p) noexcept { return _mm512_loadu_pd(p); }
     SOMA_TARGET_AVX512 static v load(mask k, double const* p) noexcept {
         return _mm512_maskz_loadu_pd(k, p);
@@ -2131,6 +2139,13 @@ struct avx512_ops<double> {
     SOMA_TARGET_AVX512 static v rotate(v lo, v hi, std::size_t k) noexcept {
         __m512i const idx = _mm512_add_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0),
                                              _mm512_set1_epi64(static_cast<long long>(lanes - k)));
+        return _mm512_permutex2var_pd(lo, idx, hi);
+    }
+    SOMA_TARGET_AVX512 static __m512i shift_index(std::size_t d) noexcept {
+        return _mm512_add_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0),
+                                _mm512_set1_epi64(static_cast<long long>(d)));
+    }
+    SOMA_TARGET_AVX512 static v join(v lo, v hi, __m512i idx) noexcept {
         return _mm512_permutex2var_pd(lo, idx, hi);
     }
     SOMA_TARGET_AVX512 static v fma(v a, v b, v c) noexcept { return _mm512_fmadd_pd(a, b, c); }
@@ -2174,7 +2189,7 @@ struct avx512_sums {
     v s0, s1, s2, s3;
 
     SOMA_TARGET_AVX512 static avx512_sums start() noexcept {
-        v const z = ops::splat(T(-0.0));
+        v const z = ops::negative_zero();
         return {z, z, z, z};
     }
     // Terms i .. i+P-1 with x already loaded (shared between rows).
@@ -2212,35 +2227,104 @@ struct avx512_sums {
         auto const address = reinterpret_cast<std::uintptr_t>(w);
         return ((64U - (address & 63U)) & 63U) / sizeof(T);
     }
-    SOMA_TARGET_AVX512 static typename ops::mask first(std::size_t c) noexcept {
+    // Where the last r < P terms and the bias go: per register, the lanes of the tail
+    // terms (partial sums 0 .. r-1) and the lane of the bias (partial sum r). Computed once
+    // and shared by every row of a batch, since all rows have the same r.
+    struct tail {
         using m = typename ops::mask;
-        return c >= lanes ? static_cast<m>(~m{0}) : static_cast<m>((1U << c) - 1U);
-    }
-    SOMA_TARGET_AVX512 static v tail_step(v s, T const* w, T const* x, std::size_t c) noexcept {
-        auto const k = first(c);
+        m t0, t1, t2, t3;
+        m b0, b1, b2, b3;
+        SOMA_TARGET_AVX512 static m first(std::size_t r, std::size_t from) noexcept {
+            if (r <= from) return 0;
+            std::size_t const c = r - from;
+            return c >= lanes ? static_cast<m>(~m{0}) : static_cast<m>((1U << c) - 1U);
+        }
+        SOMA_TARGET_AVX512 static tail make(std::size_t r, bool has_bias) noexcept {
+            // A one-hot mask over the P partial sums, split per register (a switch on the
+            // register index instead makes compilers address s0..s3 through memory).
+            std::uint64_t const one_hot = has_bias ? std::uint64_t{1} << r : 0;
+            return {first(r, 0),
+                    first(r, lanes),
+                    first(r, 2 * lanes),
+                    first(r, 3 * lanes),
+                    static_cast<m>(one_hot),
+                    static_cast<m>(one_hot >> lanes),
+                    static_cast<m>(one_hot >> (2 * lanes)),
+                    static_cast<m>(one_hot >> (3 * lanes))};
+        }
+    };
+    SOMA_TARGET_AVX512 static v tail_step(v s, T const* w, T const* x,
+                                          typename ops::mask k) noexcept {
         return ops::fma(ops::load(k, w), ops::load(k, x), s, k);
     }
     // The last r < P terms into partial sums 0 .. r-1, then the bias into partial sum r.
-    SOMA_TARGET_AVX512 void finish_terms(T const* w, T const* x, std::size_t r, bool has_bias,
-                                         T b) noexcept {
-        if (r > 0) s0 = tail_step(s0, w, x, r);
-        if (r > lanes) s1 = tail_step(s1, w + lanes, x + lanes, r - lanes);
-        if (r > 2 * lanes) s2 = tail_step(s2, w + 2 * lanes, x + 2 * lanes, r - 2 * lanes);
-        if (r > 3 * lanes) s3 = tail_step(s3, w + 3 * lanes, x + 3 * lanes, r - 3 * lanes);
-        if (has_bias) {
-            // A one-hot mask over the P partial sums, split per register: a switch on the
-            // register index instead makes compilers address s0..s3 as memory (spills).
-            using m = typename ops::mask;
-            std::uint64_t const one_hot = std::uint64_t{1} << r;
-            v const bv = ops::splat(b);
-            s0 = ops::add(s0, bv, static_cast<m>(one_hot));
-            s1 = ops::add(s1, bv, static_cast<m>(one_hot >> lanes));
-            s2 = ops::add(s2, bv, static_cast<m>(one_hot >> (2 * lanes)));
-            s3 = ops::add(s3, bv, static_cast<m>(one_hot >> (3 * lanes)));
-        }
+    SOMA_TARGET_AVX512 void finish_terms(T const* w, T const* x, tail const& t, T b) noexcept {
+        if (t.t0 != 0) s0 = tail_step(s0, w, x, t.t0);
+        if (t.t1 != 0) s1 = tail_step(s1, w + lanes, x + lanes, t.t1);
+        if (t.t2 != 0) s2 = tail_step(s2, w + 2 * lanes, x + 2 * lanes, t.t2);
+        if (t.t3 != 0) s3 = tail_step(s3, w + 3 * lanes, x + 3 * lanes, t.t3);
+        v const bv = ops::splat(b);
+        if (t.b0 != 0) s0 = ops::add(s0, bv, t.b0);
+        if (t.b1 != 0) s1 = ops::add(s1, bv, t.b1);
+        if (t.b2 != 0) s2 = ops::add(s2, bv, t.b2);
+        if (t.b3 != 0) s3 = ops::add(s3, bv, t.b3);
     }
-    // The pairwise tree over m terms: h = P/2 and P/4 across registers, then in-register.
-    // With m <= L only s0 holds terms and the rest are -0, which the tree may skip.
+    // finish_terms for four rows sharing one tail: each test is made once per group and
+    // each tail load of x serves four rows.
+    template <v avx512_sums::*s>
+    SOMA_TARGET_AVX512 static void tail4(avx512_sums& a0, avx512_sums& a1, avx512_sums& a2,
+                                         avx512_sums& a3, T const* w0, T const* w1, T const* w2,
+                                         T const* w3, T const* x, typename ops::mask k) noexcept {
+        v const xv = ops::load(k, x);
+        a0.*s = ops::fma(ops::load(k, w0), xv, a0.*s, k);
+        a1.*s = ops::fma(ops::load(k, w1), xv, a1.*s, k);
+        a2.*s = ops::fma(ops::load(k, w2), xv, a2.*s, k);
+        a3.*s = ops::fma(ops::load(k, w3), xv, a3.*s, k);
+    }
+    template <v avx512_sums::*s>
+    SOMA_TARGET_AVX512 static void bias4(avx512_sums& a0, avx512_sums& a1, avx512_sums& a2,
+                                         avx512_sums& a3, T b0, T b1, T b2, T b3,
+                                         typename ops::mask k) noexcept {
+        a0.*s = ops::add(a0.*s, ops::splat(b0), k);
+        a1.*s = ops::add(a1.*s, ops::splat(b1), k);
+        a2.*s = ops::add(a2.*s, ops::splat(b2), k);
+        a3.*s = ops::add(a3.*s, ops::splat(b3), k);
+    }
+    SOMA_TARGET_AVX512 static void finish4(avx512_sums& a0, avx512_sums& a1, avx512_sums& a2,
+                                           avx512_sums& a3, T const* w0, T const* w1, T const* w2,
+                                           T const* w3, T const* x, tail const& t, T b0, T b1, T b2,
+                                           T b3) noexcept {
+        constexpr std::size_t l = lanes;
+        if (t.t0 != 0) tail4<&avx512_sums::s0>(a0, a1, a2, a3, w0, w1, w2, w3, x, t.t0);
+        if (t.t1 != 0) {
+            tail4<&avx512_sums::s1>(a0, a1, a2, a3, w0 + l, w1 + l, w2 + l, w3 + l, x + l, t.t1);
+        }
+        if (t.t2 != 0) {
+            tail4<&avx512_sums::s2>(a0, a1, a2, a3, w0 + 2 * l, w1 + 2 * l, w2 + 2 * l, w3 + 2 * l,
+                                    x + 2 * l, t.t2);
+        }
+        if (t.t3 != 0) {
+            tail4<&avx512_sums::s3>(a0, a1, a2, a3, w0 + 3 * l, w1 + 3 * l, w2 + 3 * l, w3 + 3 * l,
+                                    x + 3 * l, t.t3);
+        }
+        if (t.b0 != 0) bias4<&avx512_sums::s0>(a0, a1, a2, a3, b0, b1, b2, b3, t.b0);
+        if (t.b1 != 0) bias4<&avx512_sums::s1>(a0, a1, a2, a3, b0, b1, b2, b3, t.b1);
+        if (t.b2 != 0) bias4<&avx512_sums::s2>(a0, a1, a2, a3, b0, b1, b2, b3, t.b2);
+        if (t.b3 != 0) bias4<&avx512_sums::s3>(a0, a1, a2, a3, b0, b1, b2, b3, t.b3);
+    }
+    // One row of a batch with at most 2L terms: s0 and s1 only (the others stay -0 and
+    // their tree level is skipped); returns the register the in-register tree starts from.
+    SOMA_TARGET_AVX512 static v short_row(T const* w, v x0, v x1, typename ops::mask k0,
+                                          typename ops::mask k1, typename ops::mask b0,
+                                          typename ops::mask b1, T bias, bool two,
+                                          v zero) noexcept {
+        v s0 = ops::fma(ops::load(k0, w), x0, zero, k0);
+        if (b0 != 0) s0 = ops::add(s0, ops::splat(bias), b0);
+        if (!two) return s0;
+        v s1 = ops::fma(ops::load(k1, w + lanes), x1, zero, k1);
+        if (b1 != 0) s1 = ops::add(s1, ops::splat(bias), b1);
+        return ops::add(s0, s1);
+    }
     // The levels h = P/2 (s0 += s2, s1 += s3) and h = P/4 (s0 += s1) of the tree; levels
     // whose upper half holds no term (all -0) are skipped.
     SOMA_TARGET_AVX512 v combine(std::size_t m) const noexcept {
@@ -2258,17 +2342,65 @@ SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::si
                                                  bool has_bias, T b) noexcept {
     using sums = avx512_sums<T>;
     using ops = typename sums::ops;
+    using v = typename ops::v;
     constexpr std::size_t lanes = sums::lanes;
     if (n == 0 && !has_bias) return T(0);
+    if (n + (has_bias ? 1 : 0) <= lanes) {
+        // Short vectors: one register of partial sums, the rest of the tree is all -0.
+        using m = typename ops::mask;
+        auto const k = static_cast<m>((1U << n) - 1U);
+        v s = ops::fma(ops::load(k, w), ops::load(k, x), ops::negative_zero(), k);
+        if (has_bias) s = ops::add(s, ops::splat(b), static_cast<m>(1U << n));
+        return ops::reduce(s);
+    }
+    if (n + (has_bias ? 1 : 0) <= 2 * lanes) {
+        // Two registers: s0 full (n >= L here), s1 the rest and the bias; the tree's first
+        // level (s0 += s2, s1 += s3) only adds -0 and is skipped.
+        using m = typename ops::mask;
+        v const z = ops::negative_zero();
+        std::size_t const c = n - lanes;
+        auto const k = c >= lanes ? static_cast<m>(~m{0}) : static_cast<m>((1U << c) - 1U);
+        v const s0 = ops::fma(ops::load(w), ops::load(x), z);
+        v s1 = ops::fma(ops::load(k, w + lanes), ops::load(k, x + lanes), z, k);
+        if (has_bias) s1 = ops::add(s1, ops::splat(b), static_cast<m>(1U << c));
+        return ops::reduce(ops::add(s0, s1));
+    }
     sums a = sums::start();
     std::size_t const k = sums::peel_count(w, n);
     if (k != 0) a.peel(w, x, k);
     std::size_t i = k;
+    // With w aligned, x may still straddle cache lines (its own alignment d elements
+    // off). Then x is read as aligned blocks, each 16-lane chunk assembled from two
+    // neighbours by one permute: two load slots and a permute per FMA instead of three
+    // load slots. The first block is a masked load of its lanes >= d (x[i] on, nothing
+    // before x); the loop stops while the next full block still lies inside x.
+    auto const address = reinterpret_cast<std::uintptr_t>(x + i);
+    std::size_t const d = (address & 63U) / sizeof(T);
+    if (d != 0 && i + sums::p + lanes <= n) {
+        using m = typename ops::mask;
+        auto const shift = ops::shift_index(d);
+        auto const* xb = reinterpret_cast<T const*>(address - d * sizeof(T));
+        v x0 = ops::load(static_cast<m>(static_cast<m>(~m{0}) << d), xb);
+        for (; i + sums::p + lanes <= n; i += sums::p) {
+            v x1 = ops::load(xb + lanes);
+            v x2 = ops::load(xb + 2 * lanes);
+            v x3 = ops::load(xb + 3 * lanes);
+            v x4 = ops::load(xb + 4 * lanes);
+            // Each block is loaded once: without these, GCC re-reads blocks as memory
+            // operands of the permutes (which overwrite a table register) instead of
+            // copying a register, spending the load slots this loop exists to save.
+            asm("" : "+v"(x1), "+v"(x2), "+v"(x3), "+v"(x4));
+            a.block(w + i, ops::join(x0, x1, shift), ops::join(x1, x2, shift),
+                    ops::join(x2, x3, shift), ops::join(x3, x4, shift));
+            x0 = x4;
+            xb += sums::p;
+        }
+    }
     for (; i + sums::p <= n; i += sums::p) {
         a.block(w + i, ops::load(x + i), ops::load(x + i + lanes), ops::load(x + i + 2 * lanes),
                 ops::load(x + i + 3 * lanes));
     }
-    a.finish_terms(w + i, x + i, n - i, has_bias, b);
+    if (i != n || has_bias) a.finish_terms(w + i, x + i, sums::tail::make(n - i, has_bias), b);
     a.unrotate(k);
     return a.reduce(n + (has_bias ? 1 : 0));
 }
@@ -2286,7 +2418,35 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
     bool const has_bias = b != nullptr;
     std::size_t const m = n + (has_bias ? 1 : 0);
     std::size_t r = 0;
-    if (m > 0) {
+    if (m > 0 && m <= 2 * lanes) {
+        // Short rows (small layers): x's two registers are loaded once for all rows.
+        using mk = typename ops::mask;
+        std::size_t const c0 = n < lanes ? n : lanes;
+        mk const k0 = sums::tail::first(c0, 0);
+        mk const k1 = sums::tail::first(n, lanes);
+        mk const b0 = has_bias && n < lanes ? static_cast<mk>(1U << n) : mk{0};
+        mk const b1 = has_bias && n >= lanes ? static_cast<mk>(1U << (n - lanes)) : mk{0};
+        bool const two = m > lanes;
+        auto const x0 = ops::load(k0, x);
+        auto const x1 = ops::load(k1, x + lanes);
+        auto const zero = ops::negative_zero();
+        for (; r + 4 <= rows; r += 4) {
+            T const* w0 = W + r * n;
+            auto bias = [&](std::size_t j) { return has_bias ? b[(r + j) * b_stride] : T(0); };
+            ops::reduce4(sums::short_row(w0, x0, x1, k0, k1, b0, b1, bias(0), two, zero),
+                         sums::short_row(w0 + n, x0, x1, k0, k1, b0, b1, bias(1), two, zero),
+                         sums::short_row(w0 + 2 * n, x0, x1, k0, k1, b0, b1, bias(2), two, zero),
+                         sums::short_row(w0 + 3 * n, x0, x1, k0, k1, b0, b1, bias(3), two, zero),
+                         z + r);
+        }
+    } else if (m > 0 && rows >= 4) {
+        // Software pipelining: the in-register trees of a group run after the next group's
+        // FMAs are issued, so the two overlap instead of waiting on each other.
+        using v = typename ops::v;
+        v c0{}, c1{}, c2{}, c3{};
+        T* pending = nullptr;
+        // Without peeling (k = 0) every group has the same remainder: its masks once.
+        auto const t_unpeeled = sums::tail::make(n % sums::p, has_bias);
         for (; r + 4 <= rows; r += 4) {
             T const* w0 = W + r * n;
             T const* w1 = w0 + n;
@@ -2317,16 +2477,25 @@ SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t row
                 a3.block(w3 + i, x0, x1, x2, x3);
             }
             T const* const br = has_bias ? b + r * b_stride : nullptr;
-            a0.finish_terms(w0 + i, x + i, n - i, has_bias, has_bias ? br[0] : T(0));
-            a1.finish_terms(w1 + i, x + i, n - i, has_bias, has_bias ? br[b_stride] : T(0));
-            a2.finish_terms(w2 + i, x + i, n - i, has_bias, has_bias ? br[2 * b_stride] : T(0));
-            a3.finish_terms(w3 + i, x + i, n - i, has_bias, has_bias ? br[3 * b_stride] : T(0));
+            if (i != n || has_bias) {
+                auto const t = k == 0 ? t_unpeeled : sums::tail::make(n - i, has_bias);
+                sums::finish4(a0, a1, a2, a3, w0 + i, w1 + i, w2 + i, w3 + i, x + i, t,
+                              has_bias ? br[0] : T(0), has_bias ? br[b_stride] : T(0),
+                              has_bias ? br[2 * b_stride] : T(0),
+                              has_bias ? br[3 * b_stride] : T(0));
+            }
             a0.unrotate(k);
             a1.unrotate(k);
             a2.unrotate(k);
             a3.unrotate(k);
-            ops::reduce4(a0.combine(m), a1.combine(m), a2.combine(m), a3.combine(m), z + r);
+            if (pending != nullptr) ops::reduce4(c0, c1, c2, c3, pending);
+            c0 = a0.combine(m);
+            c1 = a1.combine(m);
+            c2 = a2.combine(m);
+            c3 = a3.combine(m);
+            pending = z + r;
         }
+        ops::reduce4(c0, c1, c2, c3, pending);
     }
     for (; r < rows; ++r) {
         T const br = has_bias ? b[r * b_stride] : T(0);
@@ -2374,6 +2543,13 @@ struct neon_ops<float> {
     using v = float32x4_t;
     static constexpr std::size_t lanes = 4;
     static v splat(float a) noexcept { return vdupq_n_f32(a); }
+    // -0 in every lane, opaque to the optimizer (see inner_product_avx512.hpp: a known -0
+    // addend lets fma(w, x, -0) become w*x, which -ffp-contract=fast may then fuse).
+    static v negative_zero() noexcept {
+        v z = vdupq_n_f32(-0.0f);
+        asm("" : "+w"(z));
+        return z;
+    }
     static v load(float const* p) noexcept { return vld1q_f32(p); }
     static v fma(v a, v b, v c) noexcept { return vfmaq_f32(c, a, b); }
     static v add(v a, v b) noexcept { return vaddq_f32(a, b); }
@@ -2388,6 +2564,11 @@ struct neon_ops<double> {
     using v = float64x2_t;
     static constexpr std::size_t lanes = 2;
     static v splat(double a) noexcept { return vdupq_n_f64(a); }
+    static v negative_zero() noexcept {
+        v z = vdupq_n_f64(-0.0);
+        asm("" : "+w"(z));
+        return z;
+    }
     static v load(double const* p) noexcept { return vld1q_f64(p); }
     static v fma(v a, v b, v c) noexcept { return vfmaq_f64(c, a, b); }
     static v add(v a, v b) noexcept { return vaddq_f64(a, b); }
@@ -2406,7 +2587,7 @@ inline T inner_product_neon(T const* w, T const* x, std::size_t n, bool has_bias
     if (n == 0 && !has_bias) return T(0);
     v s[16];
 #pragma GCC unroll 16
-    for (std::size_t k = 0; k < 16; ++k) s[k] = ops::splat(T(-0.0));
+    for (std::size_t k = 0; k < 16; ++k) s[k] = ops::negative_zero();
     std::size_t i = 0;
     for (; i + p <= n; i += p) {
 #pragma GCC unroll 16
@@ -2570,12 +2751,21 @@ void inner_products_resolve(T const* W, std::size_t rows, std::size_t n, T const
     kernel(W, rows, n, x, b, b_stride, z);
 }
 
+// Vectors this short take the straight-line fixed-size path: a jump on n and a few
+// scalar multiplies and adds beat a vector kernel's masked loads and in-register tree
+// (measured crossover against the AVX-512 kernel's one-register path: about 4 terms).
+inline constexpr std::size_t short_length = 4;
+
+template <ieee_binary T>
+T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept;
+
 // The entry point every soma inner product goes through: the scalar definition in
 // constant evaluation, the best kernel for this machine at run time (same bits).
 template <ieee_binary T>
 [[nodiscard]] constexpr T inner_product(T const* w, T const* x, std::size_t n, bool has_bias,
                                         T b) noexcept {
     if (std::is_constant_evaluated()) return inner_product_scalar(w, x, n, has_bias, b);
+    if (n <= short_length) return inner_product_short(w, x, n, has_bias, b);
 #if defined(SOMA_X86_KERNELS)
     if constexpr (compiled_isa == isa::avx512) {
         return inner_product_avx512(w, x, n, has_bias, b);
@@ -2678,10 +2868,260 @@ template <ieee_binary T, std::size_t N>
     }
 }
 
+// inner_product for n <= short_length through the fixed-size path (same bits).
+template <ieee_binary T>
+T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+    static_assert(short_length == 4);
+    switch (n) {
+        case 0:
+            return inner_product_fixed<T, 0>(w, x, has_bias, b);
+        case 1:
+            return inner_product_fixed<T, 1>(w, x, has_bias, b);
+        case 2:
+            return inner_product_fixed<T, 2>(w, x, has_bias, b);
+        case 3:
+            return inner_product_fixed<T, 3>(w, x, has_bias, b);
+        case 4:
+            return inner_product_fixed<T, 4>(w, x, has_bias, b);
+        default:
+            return inner_product_scalar(w, x, n, has_bias, b);
+    }
+}
+
 }  // namespace soma::detail
 
 #endif  // SOMA_DETAIL_INNER_PRODUCT_HPP
 // ---- end soma/detail/inner_product.hpp ----
+
+namespace soma {
+
+// soma's activation types (soma/activation.hpp); declared here so that this header does
+// not pull in every activation's implementation.
+struct step_activation;
+struct sigmoid_activation;
+struct identity_activation;
+
+// An activation that also transforms a block of outputs in place, a(std::span<T>):
+// soma's step_activation, sigmoid_activation and identity_activation, or any type that
+// says so with a member type `block_activation`. (The opt-in keeps generic lambdas, whose
+// bodies would not compile for a span, out of the span-overload check.) forward() hands
+// such an activation blocks of up to 64 outputs instead of calling it once per output.
+template <class A>
+concept names_block_activation = requires {
+    typename A::block_activation;
+};
+
+template <class A>
+concept declares_block_activation = names_block_activation<A> || std::same_as<A, step_activation> ||
+    std::same_as<A, sigmoid_activation> || std::same_as<A, identity_activation>;
+
+template <class A, class T>
+concept block_activation_for =
+    activation_for<A, T> && declares_block_activation<A> && std::invocable<A const&, std::span<T>>;
+
+namespace detail {
+
+[[noreturn]] inline void size_mismatch(char const* function, char const* what, std::size_t got,
+                                       char const* expected_what, std::size_t expected) {
+    throw std::invalid_argument(std::string(function) + ": " + what + " has " +
+                                std::to_string(got) + " elements, but " + expected_what + " is " +
+                                std::to_string(expected));
+}
+
+// rows * cols, or a clear error when the product overflows std::size_t.
+[[nodiscard]] inline std::size_t checked_product(char const* function, std::size_t rows,
+                                                 std::size_t cols) {
+    if (cols != 0 && rows > std::numeric_limits<std::size_t>::max() / cols) {
+        throw std::invalid_argument(std::string(function) + ": rows (" + std::to_string(rows) +
+                                    ") * columns (" + std::to_string(cols) +
+                                    ") overflows std::size_t");
+    }
+    return rows * cols;
+}
+
+template <class T>
+[[nodiscard]] bool overlap(std::span<T const> a, std::span<T const> b) noexcept {
+    if (a.empty() || b.empty()) return false;
+    std::less<T const*> const before;
+    return before(a.data(), b.data() + b.size()) && before(b.data(), a.data() + a.size());
+}
+
+inline void overlap_error(char const* function, char const* out, char const* in) {
+    throw std::invalid_argument(std::string(function) + ": " + out + " overlaps " + in);
+}
+
+inline constexpr std::size_t activation_block = 64;
+
+// y = a(W x + b) for one input, in blocks of 64 rows: weighted inputs, then the
+// activation while the block is in L1. Sizes already checked.
+template <ieee_binary T, class A>
+void forward_unchecked(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b, T* y,
+                       A const& a) {
+    for (std::size_t r = 0; r < rows; r += activation_block) {
+        std::size_t const count = rows - r < activation_block ? rows - r : activation_block;
+        inner_products(W + r * n, count, n, x, b + r, 1, y + r);
+        if constexpr (block_activation_for<A, T>) {
+            std::invoke(a, std::span<T>(y + r, count));
+        } else {
+            for (std::size_t j = 0; j < count; ++j) {
+                y[r + j] = static_cast<T>(std::invoke(a, y[r + j]));
+            }
+        }
+    }
+}
+
+}  // namespace detail
+
+// Inputs take T from the output span (or an explicit template argument), so vectors,
+// arrays and spans of T all convert.
+template <class T>
+using in_span = std::type_identity_t<std::span<T const>>;
+
+// z = W x + b: the weighted inputs of a dense layer of `rows` neurons, W row-major
+// (rows x x.size()), b and z of size rows. z_r is bitwise the single-neuron weighted
+// input of row r. Throws std::invalid_argument on a size mismatch or when z overlaps W
+// or x.
+template <detail::ieee_binary T>
+void weighted_inputs(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::span<T> z) {
+    constexpr char const* f = "soma::weighted_inputs";
+    std::size_t const n = x.size();
+    if (W.size() != detail::checked_product(f, rows, n)) {
+        detail::size_mismatch(f, "W", W.size(), "rows * x.size()", rows * n);
+    }
+    if (b.size() != rows) detail::size_mismatch(f, "b", b.size(), "rows", rows);
+    if (z.size() != rows) detail::size_mismatch(f, "z", z.size(), "rows", rows);
+    std::span<T const> const out(z.data(), z.size());
+    if (detail::overlap(out, x)) detail::overlap_error(f, "z", "x");
+    if (detail::overlap(out, W)) detail::overlap_error(f, "z", "W");
+    detail::inner_products(W.data(), rows, n, x.data(), b.data(), 1, z.data());
+}
+
+// y = a(W x + b): a dense layer's outputs, y_r = a(z_r) with z_r as in weighted_inputs,
+// computed and activated 64 rows at a time. Same checks as weighted_inputs.
+template <detail::ieee_binary T, activation_for<T> A>
+void forward(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::span<T> y,
+             A const& a) {
+    constexpr char const* f = "soma::forward";
+    std::size_t const n = x.size();
+    if (W.size() != detail::checked_product(f, rows, n)) {
+        detail::size_mismatch(f, "W", W.size(), "rows * x.size()", rows * n);
+    }
+    if (b.size() != rows) detail::size_mismatch(f, "b", b.size(), "rows", rows);
+    if (y.size() != rows) detail::size_mismatch(f, "y", y.size(), "rows", rows);
+    std::span<T const> const out(y.data(), y.size());
+    if (detail::overlap(out, x)) detail::overlap_error(f, "y", "x");
+    if (detail::overlap(out, W)) detail::overlap_error(f, "y", "W");
+    detail::forward_unchecked(W.data(), rows, n, x.data(), b.data(), y.data(), a);
+}
+
+// Y_k = a(W X_k + b) for every input k: X row-major (inputs x n), Y row-major
+// (inputs x rows), inputs = Y.size() / rows. Each Y_k is bitwise forward(W, rows, X_k, b).
+// Throws std::invalid_argument on a size mismatch or an overlap of Y with W or X.
+template <detail::ieee_binary T, activation_for<T> A>
+void batch_forward(in_span<T> W, std::size_t rows, std::size_t n, in_span<T> X, in_span<T> b,
+                   std::span<T> Y, A const& a) {
+    constexpr char const* f = "soma::batch_forward";
+    if (W.size() != detail::checked_product(f, rows, n)) {
+        detail::size_mismatch(f, "W", W.size(), "rows * n", rows * n);
+    }
+    if (b.size() != rows) detail::size_mismatch(f, "b", b.size(), "rows", rows);
+    std::size_t const inputs = rows != 0 ? Y.size() / rows : 0;
+    if (rows != 0 && Y.size() % rows != 0) {
+        detail::size_mismatch(f, "Y", Y.size(), "a multiple of rows, rows", rows);
+    }
+    if (X.size() != detail::checked_product(f, inputs, n)) {
+        detail::size_mismatch(f, "X", X.size(), "(Y.size() / rows) * n", inputs * n);
+    }
+    std::span<T const> const out(Y.data(), Y.size());
+    if (detail::overlap(out, X)) detail::overlap_error(f, "Y", "X");
+    if (detail::overlap(out, W)) detail::overlap_error(f, "Y", "W");
+    for (std::size_t k = 0; k < inputs; ++k) {
+        detail::forward_unchecked(W.data(), rows, n, X.data() + k * n, b.data(),
+                                  Y.data() + k * rows, a);
+    }
+}
+
+// z_k = w · X_k + b: one neuron (weights w, bias b) over many inputs, the rows of X
+// (row-major, z.size() x w.size()). z_k is bitwise the neuron's weighted input for X_k,
+// detail::inner_product(w, X_k, n, true, b). Throws std::invalid_argument on a size
+// mismatch or when z overlaps w or X.
+template <detail::ieee_binary T>
+void batch_weighted_input(in_span<T> w, std::type_identity_t<T> b, in_span<T> X, std::span<T> z) {
+    constexpr char const* f = "soma::batch_weighted_input";
+    std::size_t const n = w.size();
+    if (X.size() != detail::checked_product(f, z.size(), n)) {
+        detail::size_mismatch(f, "X", X.size(), "z.size() * w.size()", z.size() * n);
+    }
+    std::span<T const> const out(z.data(), z.size());
+    if (detail::overlap(out, w)) detail::overlap_error(f, "z", "w");
+    if (detail::overlap(out, X)) detail::overlap_error(f, "z", "X");
+    // fma(x, w, s) == fma(w, x, s): the rows of X play the weights' part, w the input's.
+    detail::inner_products(X.data(), z.size(), n, w.data(), &b, 0, z.data());
+}
+
+}  // namespace soma
+
+#endif  // SOMA_LAYER_HPP
+// ---- end soma/layer.hpp ----
+// ---- begin soma/neuron.hpp ----
+// soma/neuron.hpp - the artificial neuron: y = a(z), z = w·x + b.
+//
+// The tutorial's two starting formulas of neural networks:
+//     z = w_1 x_1 + w_2 x_2 + ... + w_n x_n + b      (weighted input, b = -θ)
+//     y = a(z)                                       (a the activation function)
+// soma::neuron stores the weights w and the bias b; soma::augmented_neuron stores the
+// single augmented vector (w_1, ..., w_n, b) and computes z as the inner product with
+// (x_1, ..., x_n, 1). Both give the same bits for the same parameters, and converting
+// between them is lossless.
+//
+// N is the number of inputs, fixed at compile time (size mismatches do not compile), or
+// std::dynamic_extent for a size known only at run time (a mismatch throws
+// std::invalid_argument naming both sizes). Evaluation never allocates.
+#ifndef SOMA_NEURON_HPP
+#define SOMA_NEURON_HPP
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <initializer_list>
+#include <ranges>
+#include <span>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+// ---- begin soma/weighted_input.hpp ----
+// soma/weighted_input.hpp - the weighted input z = w·x + b of a neuron (加权输入).
+//
+// The tutorial's neuron sums its input signals x_i, each scaled by its weight w_i, and
+// compares the sum with the threshold θ; with the bias b = -θ the comparison becomes
+// z >= 0 for the weighted input
+//
+//     z = w_1 x_1 + w_2 x_2 + ... + w_n x_n + b.
+//
+// This header is the one place that formula is written. How it is summed:
+//   - integral T: exactly, left to right, the bias last. A result that does not fit T
+//     throws std::overflow_error (a compile error in constant evaluation) instead of
+//     wrapping or invoking undefined behaviour.
+//   - float and double: in soma's canonical order (see soma/detail/inner_product.hpp):
+//     64 (float) or 32 (double) fused-multiply-add chains joined by a fixed pairwise
+//     tree. The SIMD kernels (AVX2, AVX-512, NEON) follow the same order, so the result
+//     has the same bits on every FMA-capable target, compiler and optimisation level.
+//     Accuracy: |z - exact| <= gamma_k Σ|w_i x_i| (+|b|), k = ceil(m/P) + log2 P,
+//     m the number of terms (n, or n+1 with a bias).
+//   - long double: left to right, the bias last, without fused operations.
+//   NaN in any term gives NaN; +inf and -inf together give NaN; otherwise an infinite
+//   term gives that infinity.
+//
+// The bias is the (n+1)-th term of the inner product (x_1..x_n, 1)·(w_1..w_n, b), so
+// weighted_input(w, x, b) == dot(augment(w, b), augment(x)) bit for bit (soma/bias.hpp).
+#ifndef SOMA_WEIGHTED_INPUT_HPP
+#define SOMA_WEIGHTED_INPUT_HPP
+
+#include <cstddef>
+#include <ranges>
+#include <span>
+
 
 namespace soma {
 namespace detail {
@@ -2720,7 +3160,11 @@ template <scalar T, std::size_t N = std::dynamic_extent>
     if constexpr (std::integral<T>) {
         return checked_inner_product(w, x, n, has_bias, b);
     } else if constexpr (ieee_binary<T>) {
-        return detail::inner_product(w, x, n, has_bias, b);
+        if constexpr (N != std::dynamic_extent) {
+            return detail::inner_product_fixed<T, N>(w, x, has_bias, b);
+        } else {
+            return detail::inner_product(w, x, n, has_bias, b);
+        }
     } else {
         return sequential_inner_product(w, x, n, has_bias, b);
     }
