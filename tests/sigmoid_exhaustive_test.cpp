@@ -27,12 +27,12 @@ namespace {
 
 constexpr double sigmoid_max_ulp = 1.0;
 
-std::vector<soma::detail::sigmoid_isa> available_isas() {
-    using soma::detail::sigmoid_isa;
-    std::vector<sigmoid_isa> isas;
-    for (sigmoid_isa isa :
-         {sigmoid_isa::portable, sigmoid_isa::avx2, sigmoid_isa::avx512, sigmoid_isa::neon}) {
-        if (soma::detail::sigmoid_isa_available(isa)) isas.push_back(isa);
+std::vector<soma::detail::isa> available_isas() {
+    using isa_t = soma::detail::isa;
+    std::vector<isa_t> isas;
+    for (isa_t isa :
+         {isa_t::scalar, isa_t::avx2_fma, isa_t::avx512, isa_t::neon}) {
+        if (soma::detail::isa_available(isa)) isas.push_back(isa);
     }
     return isas;
 }
@@ -53,7 +53,7 @@ struct float_report {
 // and not increase for negative ones; the block's first value is compared with its
 // predecessor pattern so that monotonicity holds across blocks.
 void check_float_range(std::uint64_t begin, std::uint64_t end,
-                       std::vector<soma::detail::sigmoid_isa> const& isas, float_report& report) {
+                       std::vector<soma::detail::isa> const& isas, float_report& report) {
     constexpr std::size_t block = 1U << 16;
     std::vector<float> z(block);
     std::vector<float> out(block);

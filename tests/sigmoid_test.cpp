@@ -139,12 +139,12 @@ std::vector<T> dense_sweep(T lo, T hi, std::size_t count) {
 }
 
 // Every kernel this build and CPU can run.
-std::vector<soma::detail::sigmoid_isa> available_isas() {
-    using soma::detail::sigmoid_isa;
-    std::vector<sigmoid_isa> isas;
-    for (sigmoid_isa isa :
-         {sigmoid_isa::portable, sigmoid_isa::avx2, sigmoid_isa::avx512, sigmoid_isa::neon}) {
-        if (soma::detail::sigmoid_isa_available(isa)) isas.push_back(isa);
+std::vector<soma::detail::isa> available_isas() {
+    using isa_t = soma::detail::isa;
+    std::vector<isa_t> isas;
+    for (isa_t isa :
+         {isa_t::scalar, isa_t::avx2_fma, isa_t::avx512, isa_t::neon}) {
+        if (soma::detail::isa_available(isa)) isas.push_back(isa);
     }
     return isas;
 }

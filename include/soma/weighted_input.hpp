@@ -70,7 +70,11 @@ template <scalar T, std::size_t N = std::dynamic_extent>
     if constexpr (std::integral<T>) {
         return checked_inner_product(w, x, n, has_bias, b);
     } else if constexpr (ieee_binary<T>) {
-        return detail::inner_product(w, x, n, has_bias, b);
+        if constexpr (N != std::dynamic_extent) {
+            return detail::inner_product_fixed<T, N>(w, x, has_bias, b);
+        } else {
+            return detail::inner_product(w, x, n, has_bias, b);
+        }
     } else {
         return sequential_inner_product(w, x, n, has_bias, b);
     }

@@ -82,6 +82,22 @@ inline constexpr bool runtime_dispatch = x86_kernels && compiled_isa == isa::sca
 #endif
 }
 
+// Whether kernels for `i` are compiled in and the running CPU can execute them (the
+// tests run every available kernel against the scalar definition).
+[[nodiscard]] inline bool isa_available(isa i) noexcept {
+    switch (i) {
+        case isa::scalar:
+            return true;
+        case isa::neon:
+            return compiled_isa == isa::neon;
+        case isa::avx2_fma:
+            return x86_kernels && cpu_has_avx2_fma();
+        case isa::avx512:
+            return x86_kernels && cpu_has_avx512();
+    }
+    return false;
+}
+
 // The best instruction set soma's kernels use on this machine: compiled_isa when the
 // flags already enable one, otherwise the CPU's (x86-64), otherwise isa::scalar.
 [[nodiscard]] inline isa best_isa() noexcept {

@@ -7,11 +7,9 @@
 #ifndef SOMA_DETAIL_SIGMOID_NEON_HPP
 #define SOMA_DETAIL_SIGMOID_NEON_HPP
 
-#if defined(__aarch64__) && defined(__ARM_NEON)
-#define SOMA_SIGMOID_HAVE_NEON_KERNELS 1
-#endif
+#include "soma/detail/cpu.hpp"
 
-#ifdef SOMA_SIGMOID_HAVE_NEON_KERNELS
+#ifdef SOMA_NEON_KERNELS
 
 #include <arm_neon.h>
 
@@ -168,6 +166,6 @@ inline void sigmoid_neon(double const* z, double* out, std::size_t n) noexcept {
 
 }  // namespace soma::detail
 
-#endif  // SOMA_SIGMOID_HAVE_NEON_KERNELS
+#endif  // SOMA_NEON_KERNELS
 
 #endif  // SOMA_DETAIL_SIGMOID_NEON_HPP

@@ -14,11 +14,9 @@
 #ifndef SOMA_DETAIL_SIGMOID_X86_HPP
 #define SOMA_DETAIL_SIGMOID_X86_HPP
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define SOMA_SIGMOID_HAVE_X86_KERNELS 1
-#endif
+#include "soma/detail/cpu.hpp"
 
-#ifdef SOMA_SIGMOID_HAVE_X86_KERNELS
+#ifdef SOMA_X86_KERNELS
 
 #include <immintrin.h>
 
@@ -43,7 +41,7 @@ namespace soma::detail {
 // ---------------------------------------------------------------------------------------
 
 // sigmoid_f32 without the NaN patch, on 8 floats widened to double.
-__attribute__((target("avx512f"))) inline __m512d sigmoid_f32_core_avx512(__m512d x) noexcept {
+SOMA_TARGET_AVX512 inline __m512d sigmoid_f32_core_avx512(__m512d x) noexcept {
     using c = sigmoid_constants;
     __m512i const sign = _mm512_set1_epi64(static_cast<long long>(c::sign_bit));
     __m512d const minus_abs = _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(x), sign));
@@ -70,7 +68,7 @@ __attribute__((target("avx512f"))) inline __m512d sigmoid_f32_core_avx512(__m512
     return _mm512_div_pd(numerator, d);
 }
 
-__attribute__((target("avx512f"))) inline __m512 sigmoid_f32_avx512_16(__m512 z) noexcept {
+SOMA_TARGET_AVX512 inline __m512 sigmoid_f32_avx512_16(__m512 z) noexcept {
     __m256 const z_lo = _mm512_castps512_ps256(z);
     __m256 const z_hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(z), 1));
     __m256 const y_lo = _mm512_cvtpd_ps(sigmoid_f32_core_avx512(_mm512_cvtps_pd(z_lo)));
@@ -83,7 +81,7 @@ __attribute__((target("avx512f"))) inline __m512 sigmoid_f32_avx512_16(__m512 z)
         _mm512_mask_or_epi32(_mm512_castps_si512(y), nan, _mm512_castps_si512(z), quiet));
 }
 
-__attribute__((target("avx512f"))) inline void sigmoid_avx512(float const* z, float* out,
+SOMA_TARGET_AVX512 inline void sigmoid_avx512(float const* z, float* out,
                                                               std::size_t n) noexcept {
     // Two independent vectors per iteration: the body is one long dependency chain
     // (about 40 cycles), so the out-of-order core needs several in flight.
@@ -102,7 +100,7 @@ __attribute__((target("avx512f"))) inline void sigmoid_avx512(float const* z, fl
     }
 }
 
-__attribute__((target("avx512f"))) inline __m512d sigmoid_f64_avx512_8(__m512d z) noexcept {
+SOMA_TARGET_AVX512 inline __m512d sigmoid_f64_avx512_8(__m512d z) noexcept {
     using c = sigmoid_constants;
     __m512i const sign = _mm512_set1_epi64(static_cast<long long>(c::sign_bit));
     __m512d const minus_abs = _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(z), sign));
@@ -170,7 +168,7 @@ __attribute__((target("avx512f"))) inline __m512d sigmoid_f64_avx512_8(__m512d z
         _mm512_mask_or_epi64(_mm512_castpd_si512(y), nan, _mm512_castpd_si512(z), quiet));
 }
 
-__attribute__((target("avx512f"))) inline void sigmoid_avx512(double const* z, double* out,
+SOMA_TARGET_AVX512 inline void sigmoid_avx512(double const* z, double* out,
                                                               std::size_t n) noexcept {
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -191,7 +189,7 @@ __attribute__((target("avx512f"))) inline void sigmoid_avx512(double const* z, d
 // AVX2 + FMA
 // ---------------------------------------------------------------------------------------
 
-__attribute__((target("avx2,fma"))) inline __m256d sigmoid_f32_core_avx2(__m256d x) noexcept {
+SOMA_TARGET_AVX2 inline __m256d sigmoid_f32_core_avx2(__m256d x) noexcept {
     using c = sigmoid_constants;
     __m256i const sign = _mm256_set1_epi64x(static_cast<long long>(c::sign_bit));
     __m256d const minus_abs = _mm256_castsi256_pd(_mm256_or_si256(_mm256_castpd_si256(x), sign));
@@ -216,7 +214,7 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f32_core_avx2(__m256d
     return _mm256_div_pd(numerator, d);
 }
 
-__attribute__((target("avx2,fma"))) inline __m256 sigmoid_f32_avx2_8(__m256 z) noexcept {
+SOMA_TARGET_AVX2 inline __m256 sigmoid_f32_avx2_8(__m256 z) noexcept {
     __m128 const y_lo =
         _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_castps256_ps128(z))));
     __m128 const y_hi =
@@ -228,7 +226,7 @@ __attribute__((target("avx2,fma"))) inline __m256 sigmoid_f32_avx2_8(__m256 z) n
     return _mm256_blendv_ps(y, _mm256_or_ps(z, quiet), nan);
 }
 
-__attribute__((target("avx2,fma"))) inline void sigmoid_avx2(float const* z, float* out,
+SOMA_TARGET_AVX2 inline void sigmoid_avx2(float const* z, float* out,
                                                              std::size_t n) noexcept {
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -246,7 +244,7 @@ __attribute__((target("avx2,fma"))) inline void sigmoid_avx2(float const* z, flo
     }
 }
 
-__attribute__((target("avx2,fma"))) inline __m256d sigmoid_f64_avx2_4(__m256d z) noexcept {
+SOMA_TARGET_AVX2 inline __m256d sigmoid_f64_avx2_4(__m256d z) noexcept {
     using c = sigmoid_constants;
     __m256i const sign = _mm256_set1_epi64x(static_cast<long long>(c::sign_bit));
     __m256d const minus_abs = _mm256_castsi256_pd(_mm256_or_si256(_mm256_castpd_si256(z), sign));
@@ -314,7 +312,7 @@ __attribute__((target("avx2,fma"))) inline __m256d sigmoid_f64_avx2_4(__m256d z)
     return _mm256_blendv_pd(y, _mm256_or_pd(z, quiet), nan);
 }
 
-__attribute__((target("avx2,fma"))) inline void sigmoid_avx2(double const* z, double* out,
+SOMA_TARGET_AVX2 inline void sigmoid_avx2(double const* z, double* out,
                                                              std::size_t n) noexcept {
     std::size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -332,25 +330,12 @@ __attribute__((target("avx2,fma"))) inline void sigmoid_avx2(double const* z, do
     }
 }
 
-// CPU support, read once: cpuid through the compiler's runtime (which also checks that
-// the OS saves the AVX / AVX-512 register state).
-[[nodiscard]] inline bool cpu_has_avx512f() noexcept {
-    static bool const has = __builtin_cpu_supports("avx512f") != 0;
-    return has;
-}
-
-[[nodiscard]] inline bool cpu_has_avx2_fma() noexcept {
-    static bool const has =
-        __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0;
-    return has;
-}
-
 }  // namespace soma::detail
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
 
-#endif  // SOMA_SIGMOID_HAVE_X86_KERNELS
+#endif  // SOMA_X86_KERNELS
 
 #endif  // SOMA_DETAIL_SIGMOID_X86_HPP
