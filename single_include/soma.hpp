@@ -2872,6 +2872,12 @@ template <ieee_binary T, std::size_t N>
 template <ieee_binary T>
 T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
     static_assert(short_length == 4);
+#if defined(__GNUC__) || defined(__clang__)
+    // The switch below has cases for lengths the caller's arrays may not have; GCC's
+    // -Warray-bounds sees the (unreachable) larger cases after inlining into code with a
+    // fixed-size array. An empty asm hides the pointers' provenance at no run-time cost.
+    asm("" : "+r"(w), "+r"(x));
+#endif
     switch (n) {
         case 0:
             return inner_product_fixed<T, 0>(w, x, has_bias, b);
