@@ -6,7 +6,9 @@
 
 namespace {
 
-void rule(char const* title) { std::printf("\n== %s ==\n", title); }
+void rule(char const* title) {
+    std::printf("\n== %s ==\n", title);
+}
 
 }  // namespace
 

@@ -1098,8 +1098,7 @@ SOMA_TARGET_AVX512 inline __m512 sigmoid_f32_avx512_16(__m512 z) noexcept {
         _mm512_mask_or_epi32(_mm512_castps_si512(y), nan, _mm512_castps_si512(z), quiet));
 }
 
-SOMA_TARGET_AVX512 inline void sigmoid_avx512(float const* z, float* out,
-                                                              std::size_t n) noexcept {
+SOMA_TARGET_AVX512 inline void sigmoid_avx512(float const* z, float* out, std::size_t n) noexcept {
     // Two independent vectors per iteration: the body is one long dependency chain
     // (about 40 cycles), so the out-of-order core needs several in flight.
     std::size_t i = 0;
@@ -1186,7 +1185,7 @@ SOMA_TARGET_AVX512 inline __m512d sigmoid_f64_avx512_8(__m512d z) noexcept {
 }
 
 SOMA_TARGET_AVX512 inline void sigmoid_avx512(double const* z, double* out,
-                                                              std::size_t n) noexcept {
+                                              std::size_t n) noexcept {
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m512d const z0 = _mm512_loadu_pd(z + i);
@@ -1243,8 +1242,7 @@ SOMA_TARGET_AVX2 inline __m256 sigmoid_f32_avx2_8(__m256 z) noexcept {
     return _mm256_blendv_ps(y, _mm256_or_ps(z, quiet), nan);
 }
 
-SOMA_TARGET_AVX2 inline void sigmoid_avx2(float const* z, float* out,
-                                                             std::size_t n) noexcept {
+SOMA_TARGET_AVX2 inline void sigmoid_avx2(float const* z, float* out, std::size_t n) noexcept {
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m256 const z0 = _mm256_loadu_ps(z + i);
@@ -1329,8 +1327,7 @@ SOMA_TARGET_AVX2 inline __m256d sigmoid_f64_avx2_4(__m256d z) noexcept {
     return _mm256_blendv_pd(y, _mm256_or_pd(z, quiet), nan);
 }
 
-SOMA_TARGET_AVX2 inline void sigmoid_avx2(double const* z, double* out,
-                                                             std::size_t n) noexcept {
+SOMA_TARGET_AVX2 inline void sigmoid_avx2(double const* z, double* out, std::size_t n) noexcept {
     std::size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256d const z0 = _mm256_loadu_pd(z + i);

@@ -30,8 +30,7 @@ constexpr double sigmoid_max_ulp = 1.0;
 std::vector<soma::detail::isa> available_isas() {
     using isa_t = soma::detail::isa;
     std::vector<isa_t> isas;
-    for (isa_t isa :
-         {isa_t::scalar, isa_t::avx2_fma, isa_t::avx512, isa_t::neon}) {
+    for (isa_t isa : {isa_t::scalar, isa_t::avx2_fma, isa_t::avx512, isa_t::neon}) {
         if (soma::detail::isa_available(isa)) isas.push_back(isa);
     }
     return isas;

@@ -26,3 +26,9 @@ add_test(NAME docs_api_covers_headers
   COMMAND "${CMAKE_COMMAND}" "-DSOMA_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
     -P "${PROJECT_SOURCE_DIR}/tests/packaging/check_api_doc.cmake")
 set_tests_properties(docs_api_covers_headers PROPERTIES LABELS "docs" TIMEOUT 30)
+
+# README's code blocks are the quick-start example and tested consumer projects.
+add_test(NAME docs_readme_snippets
+  COMMAND "${CMAKE_COMMAND}" -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+          -P "${PROJECT_SOURCE_DIR}/tests/packaging/check_readme_snippets.cmake")
+set_tests_properties(docs_readme_snippets PROPERTIES LABELS "docs")
