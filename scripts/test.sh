@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cxx="${CXX:-c++}"
-packages=(cmake g++ catch2 libbenchmark-dev libeigen3-dev libopenblas-dev pkg-config)
+packages=(cmake g++ catch2 libbenchmark-dev libeigen3-dev libopenblas-dev pkg-config
+  g++-aarch64-linux-gnu qemu-user)
 case "$cxx" in
   clang++*) packages+=(clang) ;;
 esac
