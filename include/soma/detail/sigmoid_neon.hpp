@@ -8,6 +8,7 @@
 #define SOMA_DETAIL_SIGMOID_NEON_HPP
 
 #include "soma/detail/cpu.hpp"
+#include "soma/detail/sigmoid_scalar.hpp"
 
 #ifdef SOMA_NEON_KERNELS
 
@@ -15,8 +16,6 @@
 
 #include <cstddef>
 #include <cstring>
-
-#include "soma/detail/sigmoid_scalar.hpp"
 
 namespace soma::detail {
 
