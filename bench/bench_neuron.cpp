@@ -1,163 +1,244 @@
-// Small static neurons: the tutorial's Example 1 (w = (5, 3), θ = 4, b = -4, unit step)
-// over its four binary inputs, and static 2- and 3-input neurons, each beside the
-// hand-written expression w0*x0 + w1*x1 (+ w2*x2) + b. soma's paths: the straight-line
-// canonical-order inner product for a static extent (detail::inner_product_fixed) and the
-// public soma::weighted_input with static extents. The Example 1 outputs are checked
-// against the tutorial's table before timing.
+// Small neurons over a stream of inputs, each beside the expression a user would write by
+// hand (public API only):
+//
+//   BM_neuron_example1_step_{soma,hand}<T>
+//       the tutorial's Example 1, soma::step_neuron<T, 2>::from_threshold({5, 3}, 4), i.e.
+//       w = (5, 3), θ = 4, b = -4, against (5*x0 + 3*x1 - 4 >= 0) ? 1 : 0. The weights are
+//       compile-time constants on both sides (constexpr neuron, literal expression); the
+//       inputs are random points of {0, 1}^2, the tutorial's domain.
+//   BM_neuron_sigmoid2_{soma,hand}<T>
+//       a 2-input soma::sigmoid_neuron<T, 2> with weights and bias known only at run time,
+//       against 1/(1 + std::exp(-(w0*x0 + w1*x1 + b))); inputs uniform in [-2, 2]^2.
+//   BM_neuron_z{2,3}_{soma,hand}<T>
+//       the weighted input alone, z = soma::weighted_input(w, x, b) with static extents,
+//       against w0*x0 + w1*x1 (+ w2*x2) + b, run-time weights.
+//
+// Throughput, not latency: every iteration evaluates the neuron on all kStream inputs of
+// one array (std::array<T, N> per input, as a user stores them) and writes each output to
+// an output array, which is then handed to benchmark::DoNotOptimize. Both sides get the
+// same data and the same loop; only the expression inside differs. Before timing, each
+// benchmark checks its outputs (Example 1 against the tutorial's table, the others
+// against a double-precision evaluation) and reports an error instead of a time on a
+// mismatch.
 #include <benchmark/benchmark.h>
 
 #include <array>
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <random>
 #include <span>
 #include <vector>
 
-#include "soma/detail/inner_product.hpp"
-#include "soma/weighted_input.hpp"
+#include "soma/soma.hpp"
 
 namespace {
 
-// Example 1: inputs (0,0), (1,0), (0,1), (1,1); w·x = 0, 5, 3, 8; y = u(w·x - θ) = 0, 1, 0, 1.
-template <class T>
-struct example1 {
-    std::array<T, 2> w{5, 3};
-    T b = -4;
-    std::array<std::array<T, 2>, 4> x{{{0, 0}, {1, 0}, {0, 1}, {1, 1}}};
-    static constexpr std::array<T, 4> expected_wx{0, 5, 3, 8};
-    static constexpr std::array<T, 4> expected_y{0, 1, 0, 1};
-};
+constexpr std::size_t kStream = 4096;
 
-template <class T>
-T step(T z) {
-    return z >= T(0) ? T(1) : T(0);
+template <class T, std::size_t N>
+using input = std::array<T, N>;
+
+template <class T, std::size_t N>
+std::vector<input<T, N>> real_inputs(std::uint64_t seed, T lo, T hi) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<T> d(lo, hi);
+    std::vector<input<T, N>> x(kStream);
+    for (auto& xi : x) {
+        for (T& v : xi) v = d(rng);
+    }
+    return x;
 }
 
-// The Example 1 table, computed through the path `f` (z = f(w, x, b)); false on mismatch.
+template <class T>
+std::vector<input<T, 2>> binary_inputs() {
+    std::mt19937_64 rng(1);
+    std::bernoulli_distribution d(0.5);
+    std::vector<input<T, 2>> x(kStream);
+    for (auto& xi : x) xi = {d(rng) ? T(1) : T(0), d(rng) ? T(1) : T(0)};
+    return x;
+}
+
+template <class T>
+void count(benchmark::State& state) {
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
+                            static_cast<std::int64_t>(kStream));
+    state.counters["ns_per_input"] =
+        benchmark::Counter(static_cast<double>(state.iterations()) * double(kStream),
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.SetLabel(SOMA_BENCH_VARIANT);
+}
+
+// The timed loop shared by every benchmark here: y[i] = f(x[i]) for the whole stream.
+template <class T, std::size_t N, class F>
+void run_stream(benchmark::State& state, std::vector<input<T, N>> const& x, std::vector<T>& y,
+                F f) {
+    benchmark::DoNotOptimize(x.data());
+    benchmark::DoNotOptimize(y.data());
+    for (auto _ : state) {
+        benchmark::ClobberMemory();  // x may have changed: no result carries over
+        for (std::size_t i = 0; i < kStream; ++i) y[i] = f(x[i]);
+        benchmark::DoNotOptimize(y.data());
+        benchmark::ClobberMemory();
+    }
+    count<T>(state);
+}
+
+// ---------------------------------------------------------------------------------------
+// Example 1: y = u(5 x0 + 3 x1 - 4)
+// ---------------------------------------------------------------------------------------
+
+// The tutorial's table: (0,0) -> 0, (1,0) -> 1, (0,1) -> 0, (1,1) -> 1.
 template <class T, class F>
-bool matches_table(F f) {
-    example1<T> const e;
+bool example1_table_holds(F f) {
+    constexpr std::array<input<T, 2>, 4> x{{{0, 0}, {1, 0}, {0, 1}, {1, 1}}};
+    constexpr std::array<T, 4> expected{0, 1, 0, 1};
     for (std::size_t k = 0; k < 4; ++k) {
-        if (f(e.w, e.x[k], T(0)) != example1<T>::expected_wx[k]) return false;
-        if (step(f(e.w, e.x[k], e.b)) != example1<T>::expected_y[k]) return false;
+        if (f(x[k]) != expected[k]) return false;
     }
     return true;
 }
 
 template <class T>
-T z_fixed(std::array<T, 2> const& w, std::array<T, 2> const& x, T b) {
-    return soma::detail::inner_product_fixed<T, 2>(w.data(), x.data(), true, b);
-}
+constexpr auto example1_neuron = soma::step_neuron<T, 2>::from_threshold({5, 3}, 4);
+
 template <class T>
-T z_public(std::array<T, 2> const& w, std::array<T, 2> const& x, T b) {
-    return soma::weighted_input(std::span<T const, 2>(w), std::span<T const, 2>(x), b);
-}
-template <class T>
-T z_hand(std::array<T, 2> const& w, std::array<T, 2> const& x, T b) {
-    return w[0] * x[0] + w[1] * x[1] + b;
+T example1_soma(input<T, 2> const& x) {
+    return example1_neuron<T>(x);
 }
 
-// Example 1: the four outputs per iteration.
-template <class T, T (*z_of)(std::array<T, 2> const&, std::array<T, 2> const&, T)>
-void BM_example1(benchmark::State& state) {
-    if (!matches_table<T>(z_of)) {
+template <class T>
+T example1_hand(input<T, 2> const& x) {
+    return (T(5) * x[0] + T(3) * x[1] - T(4) >= T(0)) ? T(1) : T(0);
+}
+
+template <class T, T (*f)(input<T, 2> const&)>
+void BM_neuron_example1_step(benchmark::State& state) {
+    if (!example1_table_holds<T>(f)) {
         state.SkipWithError("Example 1 outputs differ from the tutorial's table");
         return;
     }
-    example1<T> e;
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(e);
-        T y = 0;
-        for (auto const& x : e.x) y += step(z_of(e.w, x, e.b));
-        benchmark::DoNotOptimize(y);
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 4);
+    std::vector<input<T, 2>> const x = binary_inputs<T>();
+    std::vector<T> y(kStream);
+    run_stream<T, 2>(state, x, y, [](input<T, 2> const& xi) { return f(xi); });
 }
 
-// A static N-input neuron over 256 inputs (throughput) or one input per iteration
-// (latency of one evaluation).
+// ---------------------------------------------------------------------------------------
+// Run-time parameters: the sigmoid neuron and the weighted input alone
+// ---------------------------------------------------------------------------------------
+
 template <class T, std::size_t N>
-struct inputs {
+struct params {
     std::array<T, N> w{};
-    T b = T(0.125);
-    std::vector<std::array<T, N>> x;
-    inputs() : x(256) {
-        std::mt19937_64 rng(N);
-        std::uniform_real_distribution<T> d(T(-1), T(1));
+    T b{};
+    params() {
+        std::mt19937_64 rng(100 + N);
+        std::uniform_real_distribution<T> d(T(-3), T(3));
         for (T& v : w) v = d(rng);
-        for (auto& xi : x) {
-            for (T& v : xi) v = d(rng);
-        }
+        b = d(rng);
+    }
+    // z in double: the reference for the checks below.
+    [[nodiscard]] double z(input<T, N> const& x) const {
+        double s = static_cast<double>(b);
+        for (std::size_t i = 0; i < N; ++i) s += double(w[i]) * double(x[i]);
+        return s;
+    }
+    // |b| + Σ|w_i x_i|, the scale of z's rounding error.
+    [[nodiscard]] double magnitude(input<T, N> const& x) const {
+        double s = std::fabs(static_cast<double>(b));
+        for (std::size_t i = 0; i < N; ++i) s += std::fabs(double(w[i]) * double(x[i]));
+        return s;
     }
 };
 
-template <class T, std::size_t N>
-T static_fixed(std::array<T, N> const& w, std::array<T, N> const& x, T b) {
-    return soma::detail::inner_product_fixed<T, N>(w.data(), x.data(), true, b);
-}
-template <class T, std::size_t N>
-T static_public(std::array<T, N> const& w, std::array<T, N> const& x, T b) {
-    return soma::weighted_input(std::span<T const, N>(w), std::span<T const, N>(x), b);
-}
-template <class T, std::size_t N>
-T static_hand(std::array<T, N> const& w, std::array<T, N> const& x, T b) {
-    if constexpr (N == 2) {
-        return w[0] * x[0] + w[1] * x[1] + b;
-    } else {
-        return w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + b;
+enum class what { sigmoid, z };
+
+// Relative tolerance of the pre-timing check: a few rounding errors of T, far below any
+// real mistake (wrong weight, wrong sign, missing bias).
+template <class T>
+constexpr double check_tolerance = sizeof(T) == 4 ? 1e-5 : 1e-13;
+
+template <class T, std::size_t N, what W, class F>
+void run_params(benchmark::State& state, params<T, N> const& p, F f) {
+    std::vector<input<T, N>> const x = real_inputs<T, N>(7, T(-2), T(2));
+    std::vector<T> y(kStream);
+    for (std::size_t i = 0; i < kStream; ++i) {
+        double const z = p.z(x[i]);
+        double const ref = W == what::sigmoid ? 1.0 / (1.0 + std::exp(-z)) : z;
+        double const got = static_cast<double>(f(x[i]));
+        double const scale = W == what::sigmoid ? 1.0 : p.magnitude(x[i]);
+        if (!(std::fabs(got - ref) <= check_tolerance<T> * scale)) {
+            state.SkipWithError("output differs from the double-precision evaluation");
+            return;
+        }
     }
+    run_stream<T, N>(state, x, y, f);
 }
 
-template <class T, std::size_t N, T (*z_of)(std::array<T, N> const&, std::array<T, N> const&, T)>
-void BM_static_throughput(benchmark::State& state) {
-    inputs<T, N> in;
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(in.w);
-        T acc = 0;
-        for (auto const& x : in.x) acc += step(z_of(in.w, x, in.b));
-        benchmark::DoNotOptimize(acc);
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
-                            static_cast<std::int64_t>(in.x.size()));
+template <class T>
+void BM_neuron_sigmoid2_soma(benchmark::State& state) {
+    params<T, 2> const p;
+    soma::sigmoid_neuron<T, 2> const neuron(p.w, p.b);
+    run_params<T, 2, what::sigmoid>(state, p,
+                                    [&neuron](input<T, 2> const& x) { return neuron(x); });
 }
 
-template <class T, std::size_t N, T (*z_of)(std::array<T, N> const&, std::array<T, N> const&, T)>
-void BM_static_latency(benchmark::State& state) {
-    inputs<T, N> in;
-    std::array<T, N> x = in.x[0];
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(x);
-        T const z = z_of(in.w, x, in.b);
-        benchmark::DoNotOptimize(z);
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+template <class T>
+void BM_neuron_sigmoid2_hand(benchmark::State& state) {
+    params<T, 2> const p;
+    T const w0 = p.w[0];
+    T const w1 = p.w[1];
+    T const b = p.b;
+    run_params<T, 2, what::sigmoid>(state, p, [w0, w1, b](input<T, 2> const& x) {
+        return T(1) / (T(1) + std::exp(-(w0 * x[0] + w1 * x[1] + b)));
+    });
+}
+
+template <class T, std::size_t N>
+void BM_neuron_z_soma(benchmark::State& state) {
+    params<T, N> const p;
+    run_params<T, N, what::z>(state, p, [&p](input<T, N> const& x) {
+        return soma::weighted_input(std::span<T const, N>(p.w), std::span<T const, N>(x), p.b);
+    });
+}
+
+template <class T, std::size_t N>
+void BM_neuron_z_hand(benchmark::State& state) {
+    params<T, N> const p;
+    std::array<T, N> const w = p.w;
+    T const b = p.b;
+    run_params<T, N, what::z>(state, p, [w, b](input<T, N> const& x) {
+        if constexpr (N == 2) {
+            return w[0] * x[0] + w[1] * x[1] + b;
+        } else {
+            return w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + b;
+        }
+    });
 }
 
 }  // namespace
 
-BENCHMARK_TEMPLATE(BM_example1, float, z_fixed<float>)->Name("BM_example1_soma_fixed<float>");
-BENCHMARK_TEMPLATE(BM_example1, float, z_public<float>)->Name("BM_example1_soma_public<float>");
-BENCHMARK_TEMPLATE(BM_example1, float, z_hand<float>)->Name("BM_example1_handwritten<float>");
-BENCHMARK_TEMPLATE(BM_example1, double, z_fixed<double>)->Name("BM_example1_soma_fixed<double>");
-BENCHMARK_TEMPLATE(BM_example1, double, z_public<double>)->Name("BM_example1_soma_public<double>");
-BENCHMARK_TEMPLATE(BM_example1, double, z_hand<double>)->Name("BM_example1_handwritten<double>");
+BENCHMARK_TEMPLATE(BM_neuron_example1_step, float, example1_soma<float>)
+    ->Name("BM_neuron_example1_step_soma<float>");
+BENCHMARK_TEMPLATE(BM_neuron_example1_step, float, example1_hand<float>)
+    ->Name("BM_neuron_example1_step_hand<float>");
+BENCHMARK_TEMPLATE(BM_neuron_example1_step, double, example1_soma<double>)
+    ->Name("BM_neuron_example1_step_soma<double>");
+BENCHMARK_TEMPLATE(BM_neuron_example1_step, double, example1_hand<double>)
+    ->Name("BM_neuron_example1_step_hand<double>");
 
-#define SOMA_BENCH_STATIC(T, N)                                         \
-    BENCHMARK_TEMPLATE(BM_static_throughput, T, N, static_fixed<T, N>)  \
-        ->Name("BM_static" #N "_throughput_soma_fixed<" #T ">");        \
-    BENCHMARK_TEMPLATE(BM_static_throughput, T, N, static_public<T, N>) \
-        ->Name("BM_static" #N "_throughput_soma_public<" #T ">");       \
-    BENCHMARK_TEMPLATE(BM_static_throughput, T, N, static_hand<T, N>)   \
-        ->Name("BM_static" #N "_throughput_handwritten<" #T ">");       \
-    BENCHMARK_TEMPLATE(BM_static_latency, T, N, static_fixed<T, N>)     \
-        ->Name("BM_static" #N "_latency_soma_fixed<" #T ">");           \
-    BENCHMARK_TEMPLATE(BM_static_latency, T, N, static_public<T, N>)    \
-        ->Name("BM_static" #N "_latency_soma_public<" #T ">");          \
-    BENCHMARK_TEMPLATE(BM_static_latency, T, N, static_hand<T, N>)      \
-        ->Name("BM_static" #N "_latency_handwritten<" #T ">")
+BENCHMARK_TEMPLATE(BM_neuron_sigmoid2_soma, float);
+BENCHMARK_TEMPLATE(BM_neuron_sigmoid2_hand, float);
+BENCHMARK_TEMPLATE(BM_neuron_sigmoid2_soma, double);
+BENCHMARK_TEMPLATE(BM_neuron_sigmoid2_hand, double);
 
-SOMA_BENCH_STATIC(float, 2);
-SOMA_BENCH_STATIC(float, 3);
-SOMA_BENCH_STATIC(double, 2);
-SOMA_BENCH_STATIC(double, 3);
+BENCHMARK_TEMPLATE(BM_neuron_z_soma, float, 2)->Name("BM_neuron_z2_soma<float>");
+BENCHMARK_TEMPLATE(BM_neuron_z_hand, float, 2)->Name("BM_neuron_z2_hand<float>");
+BENCHMARK_TEMPLATE(BM_neuron_z_soma, float, 3)->Name("BM_neuron_z3_soma<float>");
+BENCHMARK_TEMPLATE(BM_neuron_z_hand, float, 3)->Name("BM_neuron_z3_hand<float>");
+BENCHMARK_TEMPLATE(BM_neuron_z_soma, double, 2)->Name("BM_neuron_z2_soma<double>");
+BENCHMARK_TEMPLATE(BM_neuron_z_hand, double, 2)->Name("BM_neuron_z2_hand<double>");
+BENCHMARK_TEMPLATE(BM_neuron_z_soma, double, 3)->Name("BM_neuron_z3_soma<double>");
+BENCHMARK_TEMPLATE(BM_neuron_z_hand, double, 3)->Name("BM_neuron_z3_hand<double>");
 
 BENCHMARK_MAIN();
