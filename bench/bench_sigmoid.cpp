@@ -9,6 +9,12 @@
 //                                  (the structure of XNNPACK's avx512f-rr1-p5-scalef-div
 //                                  kernels, written here from that description)
 //
+// Every benchmark measures throughput over one array of n inputs per iteration (the same
+// random inputs, uniform in [-12, 12], for every kernel; n = 256, 4096, 65536), not the
+// latency of one call: BM_sigmoid_soma_scalar and BM_sigmoid_naive are the loops a user
+// writes, one call per element, and the compiler may unroll or vectorize them as it can.
+// The outputs go to an array handed to benchmark::DoNotOptimize.
+//
 // Each benchmark reports ns_per_elem, items (elements) per second and two accuracy
 // counters: max_ulp, the largest error of that kernel in ULPs of T over a fixed sweep
 // (every 61st float bit pattern that is not NaN, resp. 2·10^6 doubles over [-750, 750])
