@@ -25,7 +25,7 @@
 #include <span>
 #include <vector>
 
-#include "soma/weighted_input.hpp"
+#include "soma/soma.hpp"
 
 #if defined(SOMA_BENCH_HAVE_EIGEN)
 #include <Eigen/Core>

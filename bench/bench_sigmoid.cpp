@@ -21,7 +21,7 @@
 // against 1/(1 + exp(-z)) computed in double (float) or x87 long double (double), and
 // max_ulp_normal, the same restricted to |z| <= 87 (float) / 708 (double) where σ(z) is a
 // normal number (kernels that flush e^-z to 0 or inf fail only outside that range).
-#include <soma/sigmoid.hpp>
+#include <soma/soma.hpp>
 
 #include <benchmark/benchmark.h>
 
