@@ -14,33 +14,28 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/isa.hpp"
 
 namespace {
 
 using soma::detail::ieee_binary;
-using soma::detail::inner_product_kernel;
 
 template <ieee_binary T>
 struct named_kernel {
     std::string name;
-    inner_product_kernel<T> f;
+    T (*f)(T const*, T const*, std::size_t, bool, T) noexcept;
 };
 
-// Every implementation of the canonical order that this machine can execute.
+// Every implementation of the canonical order that this machine can execute: the scalar
+// definition, the dispatching entry point, and each available ISA's table entry.
 template <ieee_binary T>
 std::vector<named_kernel<T>> kernels() {
-    std::vector<named_kernel<T>> k{{"scalar", &soma::detail::inner_product_scalar<T>},
+    std::vector<named_kernel<T>> k{{"scalar definition", &soma::detail::inner_product_scalar<T>},
                                    {"dispatch", &soma::detail::inner_product<T>}};
-#if defined(SOMA_X86_KERNELS)
-    if (soma::detail::cpu_has_avx2_fma())
-        k.push_back({"avx2", &soma::detail::inner_product_avx2<T>});
-    if (soma::detail::cpu_has_avx512()) {
-        k.push_back({"avx512", &soma::detail::inner_product_avx512<T>});
+    for (soma::detail::isa i : soma_test::tested_isas()) {
+        k.push_back({std::string(soma::detail::isa_name(i)),
+                     soma::detail::kernels_for(i).of<T>().inner_product});
     }
-#endif
-#if defined(SOMA_NEON_KERNELS)
-    k.push_back({"neon", &soma::detail::inner_product_neon<T>});
-#endif
     return k;
 }
 
@@ -320,7 +315,15 @@ TEMPLATE_TEST_CASE("inner_product_fixed is bitwise the canonical order for N = 0
 TEST_CASE("compiled and detected instruction sets are consistent", "[inner_product]") {
     using soma::detail::isa;
     isa const best = soma::detail::best_isa();
-    if (soma::detail::compiled_isa != isa::scalar) CHECK(best == soma::detail::compiled_isa);
-    if (best == isa::avx512) CHECK(soma::detail::cpu_has_avx2_fma());
-    if (soma::detail::cpu_has_avx512()) CHECK(soma::detail::cpu_has_avx2_fma());
+    if (soma::detail::compiled_isa != isa::portable) CHECK(best == soma::detail::compiled_isa);
+    CHECK(soma::detail::isa_available(best));
+    CHECK(soma::detail::kernels().id == best);
+    // AVX-512 kernels need everything the AVX2 ones need.
+    if (soma::detail::isa_available(isa::avx512)) CHECK(soma::detail::isa_available(isa::avx2_fma));
+    CHECK(soma::detail::isa_available(isa::portable));
+    // The feature set: AVX-512 requirements include FMA and AVX2.
+    auto const req = soma::detail::isa_requirements(isa::avx512);
+    CHECK(req.has(soma::detail::feature::fma));
+    CHECK(req.has(soma::detail::feature::avx2));
+    CHECK(req.has_all(soma::detail::isa_requirements(isa::avx2_fma)));
 }

@@ -3,6 +3,8 @@
 // a double-double reference in inner_product_test), for every ISA's batch kernel; sizes
 // and overlaps are rejected with a message naming both sizes.
 #include "soma/layer.hpp"
+#include "soma/activation.hpp"
+#include "soma/sigmoid.hpp"
 
 #include <bit>
 #include <cmath>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/isa.hpp"
 
 namespace {
 
@@ -59,8 +62,10 @@ struct shape {
     std::size_t n;
 };
 
-constexpr shape shapes[] = {{4, 3},  {16, 16}, {5, 67},  {13, 300}, {1, 0},    {0, 5},    {7, 1},
-                            {3, 64}, {9, 65},  {33, 31}, {64, 64},  {17, 129}, {2, 1000}, {130, 7}};
+constexpr shape shapes[] = {{4, 3},   {16, 16}, {5, 67},  {13, 300}, {1, 0},   {0, 5},
+                            {7, 1},   {3, 64},  {9, 65},  {33, 31},  {64, 64}, {17, 129},
+                            {2, 1000}, {130, 7}, {1, 2},   {4, 4},    {8, 8},   {2, 16},
+                            {24, 5},  {32, 32}, {15, 17}, {256, 17}, {31, 64}, {19, 128}};
 
 template <ieee_binary T>
 T single_neuron(std::vector<T> const& W, std::size_t r, std::size_t n, std::vector<T> const& x,
@@ -124,14 +129,7 @@ TEMPLATE_TEST_CASE("every ISA's batch kernel is bitwise the scalar definition", 
                    double) {
     using T = TestType;
     using soma::detail::isa;
-    std::vector<isa> isas{isa::scalar};
-#if defined(SOMA_X86_KERNELS)
-    if (soma::detail::cpu_has_avx2_fma()) isas.push_back(isa::avx2_fma);
-    if (soma::detail::cpu_has_avx512()) isas.push_back(isa::avx512);
-#endif
-#if defined(SOMA_NEON_KERNELS)
-    isas.push_back(isa::neon);
-#endif
+    std::vector<isa> const isas = soma_test::tested_isas();
     std::mt19937_64 rng(12);
     for (shape const s : shapes) {
         auto const W = random_values<T>(s.rows * s.n, rng);
@@ -140,21 +138,25 @@ TEMPLATE_TEST_CASE("every ISA's batch kernel is bitwise the scalar definition", 
         padded<T> const pW(W, 1);
         padded<T> const px(x, 2);
         for (isa const target : isas) {
-            auto const kernel = soma::detail::inner_products_kernel_for<T>(target);
+            auto const kernel = soma::detail::kernels_for(target).of<T>().inner_products;
+            auto const fused = soma::detail::kernels_for(target).of<T>().forward_sigmoid;
             std::vector<T> z(s.rows);
             std::vector<T> z_no_bias(s.rows);
             std::vector<T> z_shared(s.rows);
             kernel(pW.data, s.rows, s.n, px.data, b.data(), 1, z.data());
             kernel(pW.data, s.rows, s.n, px.data, nullptr, 1, z_no_bias.data());
             kernel(pW.data, s.rows, s.n, px.data, b.data(), 0, z_shared.data());
+            std::vector<T> y(s.rows);
+            fused(pW.data, s.rows, s.n, px.data, b.data(), y.data());
             for (std::size_t r = 0; r < s.rows; ++r) {
-                INFO("isa " << static_cast<int>(target) << " rows " << s.rows << " n " << s.n
+                INFO("isa " << soma::detail::isa_name(target) << " rows " << s.rows << " n " << s.n
                             << " r " << r);
                 T const* w = W.data() + r * s.n;
                 CHECK(bits(z[r]) == bits(single_neuron(W, r, s.n, x, b[r])));
                 CHECK(bits(z_no_bias[r]) ==
                       bits(soma::detail::inner_product_scalar(w, x.data(), s.n, false, T(0))));
                 CHECK(bits(z_shared[r]) == bits(single_neuron(W, r, s.n, x, b[0])));
+                CHECK(bits(y[r]) == bits(soma::sigmoid(single_neuron(W, r, s.n, x, b[r]))));
             }
         }
     }

@@ -21,19 +21,18 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/isa.hpp"
 #include "support/ulp.hpp"
 
 namespace {
 
 constexpr double sigmoid_max_ulp = 1.0;
 
-std::vector<soma::detail::isa> available_isas() {
-    using isa_t = soma::detail::isa;
-    std::vector<isa_t> isas;
-    for (isa_t isa : {isa_t::scalar, isa_t::avx2_fma, isa_t::avx512, isa_t::neon}) {
-        if (soma::detail::isa_available(isa)) isas.push_back(isa);
-    }
-    return isas;
+std::vector<soma::detail::isa> available_isas() { return soma_test::tested_isas(); }
+
+template <class T>
+void sigmoid_with(soma::detail::isa i, T const* z, T* out, std::size_t n) {
+    soma::detail::kernels_for(i).of<T>().sigmoid(z, out, n);
 }
 
 struct float_report {
@@ -64,7 +63,7 @@ void check_float_range(std::uint64_t begin, std::uint64_t end,
             reference[i] = soma::sigmoid(z[i]);  // scalar definition
         }
         for (auto isa : isas) {
-            soma::detail::sigmoid_with(isa, z.data(), out.data(), n);
+            sigmoid_with(isa, z.data(), out.data(), n);
             for (std::size_t i = 0; i < n; ++i) {
                 bool const same = std::bit_cast<std::uint32_t>(out[i]) ==
                                   std::bit_cast<std::uint32_t>(reference[i]);  // NaNs too
@@ -160,7 +159,7 @@ TEST_CASE("sigmoid exhaustive: doubles, dense sweep and 10^7 random", "[sigmoid]
     std::uint64_t mismatches = 0;
     std::vector<double> out(z.size());
     for (auto isa : isas) {
-        soma::detail::sigmoid_with(isa, z.data(), out.data(), z.size());
+        sigmoid_with(isa, z.data(), out.data(), z.size());
         for (std::size_t i = 0; i < z.size(); ++i) {
             bool const same = std::bit_cast<std::uint64_t>(out[i]) ==
                               std::bit_cast<std::uint64_t>(reference[i]);  // NaNs too

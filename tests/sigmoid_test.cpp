@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/isa.hpp"
 #include "support/ulp.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && __has_include(<quadmath.h>)
@@ -139,13 +140,11 @@ std::vector<T> dense_sweep(T lo, T hi, std::size_t count) {
 }
 
 // Every kernel this build and CPU can run.
-std::vector<soma::detail::isa> available_isas() {
-    using isa_t = soma::detail::isa;
-    std::vector<isa_t> isas;
-    for (isa_t isa : {isa_t::scalar, isa_t::avx2_fma, isa_t::avx512, isa_t::neon}) {
-        if (soma::detail::isa_available(isa)) isas.push_back(isa);
-    }
-    return isas;
+std::vector<soma::detail::isa> available_isas() { return soma_test::tested_isas(); }
+
+template <class T>
+void sigmoid_with(soma::detail::isa i, T const* z, T* out, std::size_t n) {
+    soma::detail::kernels_for(i).of<T>().sigmoid(z, out, n);
 }
 
 }  // namespace
@@ -225,7 +224,7 @@ TEMPLATE_TEST_CASE("sigmoid: special values", "[sigmoid]", float, double) {
         std::array<T, 3> const z = {limits::quiet_NaN(), -limits::quiet_NaN(),
                                     limits::signaling_NaN()};
         std::array<T, 3> out{};
-        soma::detail::sigmoid_with(isa, z.data(), out.data(), z.size());
+        sigmoid_with(isa, z.data(), out.data(), z.size());
         for (std::size_t i = 0; i < z.size(); ++i) CHECK(same_bits(out[i], soma::sigmoid(z[i])));
     }
     CHECK(soma::sigmoid(limits::max()) == T(1));
@@ -344,7 +343,7 @@ TEMPLATE_TEST_CASE("sigmoid: raises no overflow, invalid or divide-by-zero", "[s
         sink = soma::sigmoid_derivative(static_cast<T>(arg));
     }
     for (auto isa : available_isas())
-        soma::detail::sigmoid_with(isa, z.data(), out.data(), z.size());
+        sigmoid_with(isa, z.data(), out.data(), z.size());
     soma::sigmoid(std::span<T const>(z), std::span<T>(out));
     int const raised = std::fetestexcept(FE_OVERFLOW | FE_INVALID | FE_DIVBYZERO);
     (void)sink;
@@ -413,7 +412,7 @@ TEMPLATE_TEST_CASE("sigmoid arrays: every length, offset and kernel equals the s
     constexpr std::size_t pad = 64;
 
     for (auto isa : available_isas()) {
-        CAPTURE(static_cast<int>(isa));
+        CAPTURE(soma::detail::isa_name(isa));
         for (std::size_t offset = 0; offset < 4; ++offset) {
             for (std::size_t n = 0; n <= max_n; ++n) {
                 // Input and output live in buffers with NaN padding on both sides.
@@ -424,7 +423,7 @@ TEMPLATE_TEST_CASE("sigmoid arrays: every length, offset and kernel equals the s
                 }
                 T* z = z_buffer.data() + offset;
                 T* out = out_buffer.data() + offset;
-                soma::detail::sigmoid_with(isa, z, out, n);
+                sigmoid_with(isa, z, out, n);
                 bool ok = true;
                 for (std::size_t i = 0; i < n; ++i) {
                     ok = ok && same_bits(out[i], soma::sigmoid(z[i]));  // NaNs included
@@ -436,7 +435,7 @@ TEMPLATE_TEST_CASE("sigmoid arrays: every length, offset and kernel equals the s
                 }
                 // In place: the same bits.
                 std::vector<T> in_place(z_buffer);
-                soma::detail::sigmoid_with(isa, in_place.data() + offset, in_place.data() + offset,
+                sigmoid_with(isa, in_place.data() + offset, in_place.data() + offset,
                                            n);
                 for (std::size_t i = 0; i < out_buffer.size(); ++i) {
                     bool const both_nan = std::isnan(in_place[i]) && std::isnan(out_buffer[i]);
@@ -460,7 +459,7 @@ TEMPLATE_TEST_CASE("sigmoid arrays: NaN in every lane of every length gives NaN"
                 std::vector<T> z(n, T(0.75));
                 z[nan_at] = std::numeric_limits<T>::quiet_NaN();
                 std::vector<T> out(n);
-                soma::detail::sigmoid_with(isa, z.data(), out.data(), n);
+                sigmoid_with(isa, z.data(), out.data(), n);
                 bool ok = std::isnan(out[nan_at]) && same_bits(out[nan_at], z[nan_at]);
                 for (std::size_t i = 0; i < n; ++i) {
                     if (i != nan_at) ok = ok && same_bits(out[i], soma::sigmoid(T(0.75)));

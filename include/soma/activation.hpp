@@ -21,11 +21,11 @@ namespace soma {
 // a(z) = u(z), the unit step (soma::step): 1 for z >= 0, else 0; NaN -> NaN.
 struct step_activation {
     template <scalar T>
-    [[nodiscard]] constexpr T operator()(T z) const noexcept {
+    SOMA_ABI [[nodiscard]] constexpr T operator()(T z) const noexcept {
         return soma::step(z);
     }
     template <scalar T>
-    constexpr void operator()(std::span<T> z) const noexcept {
+    SOMA_ABI constexpr void operator()(std::span<T> z) const noexcept {
         soma::step(z);
     }
 };
@@ -33,11 +33,11 @@ struct step_activation {
 // a(z) = σ(z) = 1 / (1 + e^-z) (soma::sigmoid), with a'(z) = σ(z)(1 - σ(z)).
 struct sigmoid_activation {
     template <std::floating_point T>
-    [[nodiscard]] constexpr T operator()(T z) const noexcept {
+    SOMA_ABI [[nodiscard]] constexpr T operator()(T z) const noexcept {
         return soma::sigmoid(z);
     }
     template <std::floating_point T>
-    void operator()(std::span<T> z) const noexcept {
+    SOMA_ABI void operator()(std::span<T> z) const noexcept {
         if constexpr (requires { soma::sigmoid(z); }) {
             soma::sigmoid(z);
         } else {
@@ -45,7 +45,7 @@ struct sigmoid_activation {
         }
     }
     template <std::floating_point T>
-    [[nodiscard]] constexpr T derivative(T z) const noexcept {
+    SOMA_ABI [[nodiscard]] constexpr T derivative(T z) const noexcept {
         return soma::sigmoid_derivative(z);
     }
 };

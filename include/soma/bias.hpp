@@ -23,7 +23,7 @@ concept signed_scalar = scalar<T> &&(std::floating_point<T> || std::signed_integ
 // b = -θ. Exact. For integral T, θ = min() has no negation in T and throws
 // std::overflow_error (a compile error in constant evaluation).
 template <signed_scalar T>
-[[nodiscard]] constexpr T bias_from_threshold(T theta) {
+SOMA_ABI [[nodiscard]] constexpr T bias_from_threshold(T theta) {
     if constexpr (std::integral<T>) {
         if (theta == std::numeric_limits<T>::min())
             detail::throw_overflow("soma::bias_from_threshold");
@@ -33,14 +33,14 @@ template <signed_scalar T>
 
 // θ = -b, the inverse of bias_from_threshold.
 template <signed_scalar T>
-[[nodiscard]] constexpr T threshold_from_bias(T b) {
+SOMA_ABI [[nodiscard]] constexpr T threshold_from_bias(T b) {
     if constexpr (std::integral<T>) {
         if (b == std::numeric_limits<T>::min()) detail::throw_overflow("soma::threshold_from_bias");
     }
     return static_cast<T>(-b);
 }
 
-namespace detail {
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 template <class R>
 using augmented_t =
@@ -58,19 +58,19 @@ constexpr augmented_t<R> append(R const& v, element_t<R> last) {
     return out;
 }
 
-}  // namespace detail
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 // augment(x) = (x_1, ..., x_n, 1): the inputs with a constant 1 appended, so that
 // z = (x_1..x_n, 1)·(w_1..w_n, b). std::array<T, N+1> for a static extent N, else
 // std::vector<T>.
 template <input_vector X>
-[[nodiscard]] constexpr detail::augmented_t<X> augment(X const& x) {
+SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<X> augment(X const& x) {
     return detail::append(x, element_t<X>(1));
 }
 
 // augment(w, b) = (w_1, ..., w_n, b): the weights with the bias appended.
 template <input_vector W>
-[[nodiscard]] constexpr detail::augmented_t<W> augment(W const& w,
+SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<W> augment(W const& w,
                                                        std::type_identity_t<element_t<W>> b) {
     return detail::append(w, b);
 }

@@ -10,6 +10,8 @@
 #include <span>
 #include <type_traits>
 
+#include "soma/detail/config.hpp"
+
 namespace soma {
 
 // A number a neuron can compute with: any arithmetic type but bool. The tutorial's
@@ -17,7 +19,7 @@ namespace soma {
 template <class T>
 concept scalar = std::is_arithmetic_v<T> && !std::same_as<std::remove_cv_t<T>, bool>;
 
-namespace detail {
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 template <class R>
 struct static_extent : std::integral_constant<std::size_t, std::dynamic_extent> {};
@@ -28,7 +30,7 @@ struct static_extent<std::span<T, N>> : std::integral_constant<std::size_t, N> {
 template <class T, std::size_t N>
 struct static_extent<T[N]> : std::integral_constant<std::size_t, N> {};
 
-}  // namespace detail
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 // The size a vector type fixes at compile time, or std::dynamic_extent.
 template <class R>

@@ -56,7 +56,7 @@ template <class A, class T>
 concept block_activation_for =
     activation_for<A, T> && declares_block_activation<A> && std::invocable<A const&, std::span<T>>;
 
-namespace detail {
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 [[noreturn]] inline void size_mismatch(char const* function, char const* what, std::size_t got,
                                        char const* expected_what, std::size_t expected) {
@@ -92,8 +92,8 @@ inline constexpr std::size_t activation_block = 64;
 // y = a(W x + b) for one input, in blocks of 64 rows: weighted inputs, then the
 // activation while the block is in L1. Sizes already checked.
 template <ieee_binary T, class A>
-void forward_unchecked(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b, T* y,
-                       A const& a) {
+void forward_blocks(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b, T* y,
+                    A const& a) {
     for (std::size_t r = 0; r < rows; r += activation_block) {
         std::size_t const count = rows - r < activation_block ? rows - r : activation_block;
         inner_products(W + r * n, count, n, x, b + r, 1, y + r);
@@ -107,19 +107,57 @@ void forward_unchecked(T const* W, std::size_t rows, std::size_t n, T const* x, 
     }
 }
 
-}  // namespace detail
+template <ieee_binary T, class A>
+void forward_unchecked(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b, T* y,
+                       A const& a) {
+    if constexpr (std::same_as<A, sigmoid_activation>) {
+        // One pass: the kernel applies σ to each register of weighted inputs.
+        (void)a;
+        kernels().of<T>().forward_sigmoid(W, rows, n, x, b, y);
+    } else {
+        forward_blocks(W, rows, n, x, b, y, a);
+    }
+}
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 // Inputs take T from the output span (or an explicit template argument), so vectors,
 // arrays and spans of T all convert.
 template <class T>
 using in_span = std::type_identity_t<std::span<T const>>;
 
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+template <class T>
+inline constexpr bool is_dynamic_span_v = false;
+template <class T>
+inline constexpr bool is_dynamic_span_v<std::span<T, std::dynamic_extent>> = true;
+
+// An output vector of a layer function other than std::span<T> (which the span overloads
+// take directly): std::vector<T>, std::array<T, N>, a static-extent span, ...
+template <class R>
+concept layer_output = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+    ieee_binary<std::ranges::range_value_t<R>> &&
+    !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<R>>> &&
+    !is_dynamic_span_v<std::remove_cvref_t<R>>;
+
+template <class R>
+using layer_value_t = std::ranges::range_value_t<R>;
+
+template <class R>
+[[nodiscard]] std::span<layer_value_t<R>> as_span(R& r) noexcept {
+    return std::span<layer_value_t<R>>(std::ranges::data(r), std::ranges::size(r));
+}
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
 // z = W x + b: the weighted inputs of a dense layer of `rows` neurons, W row-major
 // (rows x x.size()), b and z of size rows. z_r is bitwise the single-neuron weighted
 // input of row r. Throws std::invalid_argument on a size mismatch or when z overlaps W
 // or x.
 template <detail::ieee_binary T>
-void weighted_inputs(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::span<T> z) {
+SOMA_ABI void weighted_inputs(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b,
+                              std::span<T> z) {
     constexpr char const* f = "soma::weighted_inputs";
     std::size_t const n = x.size();
     if (W.size() != detail::checked_product(f, rows, n)) {
@@ -130,14 +168,25 @@ void weighted_inputs(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b,
     std::span<T const> const out(z.data(), z.size());
     if (detail::overlap(out, x)) detail::overlap_error(f, "z", "x");
     if (detail::overlap(out, W)) detail::overlap_error(f, "z", "W");
+    if (detail::overlap(out, b)) detail::overlap_error(f, "z", "b");
     detail::inner_products(W.data(), rows, n, x.data(), b.data(), 1, z.data());
 }
 
+// The same for outputs that are not a std::span: std::vector, std::array, ...
+template <detail::layer_output Z>
+SOMA_ABI void weighted_inputs(in_span<detail::layer_value_t<Z>> W, std::size_t rows,
+                              in_span<detail::layer_value_t<Z>> x,
+                              in_span<detail::layer_value_t<Z>> b, Z&& z) {
+    soma::weighted_inputs<detail::layer_value_t<Z>>(W, rows, x, b, detail::as_span(z));
+}
+
 // y = a(W x + b): a dense layer's outputs, y_r = a(z_r) with z_r as in weighted_inputs,
-// computed and activated 64 rows at a time. Same checks as weighted_inputs.
+// computed and activated 64 rows at a time (soma::sigmoid_activation: in one pass, each
+// register of weighted inputs activated while in registers). Same checks as
+// weighted_inputs.
 template <detail::ieee_binary T, activation_for<T> A>
-void forward(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::span<T> y,
-             A const& a) {
+SOMA_ABI void forward(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::span<T> y,
+                      A const& a) {
     constexpr char const* f = "soma::forward";
     std::size_t const n = x.size();
     if (W.size() != detail::checked_product(f, rows, n)) {
@@ -148,15 +197,24 @@ void forward(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::sp
     std::span<T const> const out(y.data(), y.size());
     if (detail::overlap(out, x)) detail::overlap_error(f, "y", "x");
     if (detail::overlap(out, W)) detail::overlap_error(f, "y", "W");
+    if (detail::overlap(out, b)) detail::overlap_error(f, "y", "b");
     detail::forward_unchecked(W.data(), rows, n, x.data(), b.data(), y.data(), a);
+}
+
+// The same for outputs that are not a std::span: std::vector, std::array, ...
+template <detail::layer_output Y, activation_for<detail::layer_value_t<Y>> A>
+SOMA_ABI void forward(in_span<detail::layer_value_t<Y>> W, std::size_t rows,
+                      in_span<detail::layer_value_t<Y>> x, in_span<detail::layer_value_t<Y>> b,
+                      Y&& y, A const& a) {
+    soma::forward<detail::layer_value_t<Y>>(W, rows, x, b, detail::as_span(y), a);
 }
 
 // Y_k = a(W X_k + b) for every input k: X row-major (inputs x n), Y row-major
 // (inputs x rows), inputs = Y.size() / rows. Each Y_k is bitwise forward(W, rows, X_k, b).
 // Throws std::invalid_argument on a size mismatch or an overlap of Y with W or X.
 template <detail::ieee_binary T, activation_for<T> A>
-void batch_forward(in_span<T> W, std::size_t rows, std::size_t n, in_span<T> X, in_span<T> b,
-                   std::span<T> Y, A const& a) {
+SOMA_ABI void batch_forward(in_span<T> W, std::size_t rows, std::size_t n, in_span<T> X,
+                            in_span<T> b, std::span<T> Y, A const& a) {
     constexpr char const* f = "soma::batch_forward";
     if (W.size() != detail::checked_product(f, rows, n)) {
         detail::size_mismatch(f, "W", W.size(), "rows * n", rows * n);
@@ -172,10 +230,19 @@ void batch_forward(in_span<T> W, std::size_t rows, std::size_t n, in_span<T> X, 
     std::span<T const> const out(Y.data(), Y.size());
     if (detail::overlap(out, X)) detail::overlap_error(f, "Y", "X");
     if (detail::overlap(out, W)) detail::overlap_error(f, "Y", "W");
+    if (detail::overlap(out, b)) detail::overlap_error(f, "Y", "b");
     for (std::size_t k = 0; k < inputs; ++k) {
         detail::forward_unchecked(W.data(), rows, n, X.data() + k * n, b.data(),
                                   Y.data() + k * rows, a);
     }
+}
+
+// The same for outputs that are not a std::span: std::vector, std::array, ...
+template <detail::layer_output Y, activation_for<detail::layer_value_t<Y>> A>
+SOMA_ABI void batch_forward(in_span<detail::layer_value_t<Y>> W, std::size_t rows, std::size_t n,
+                            in_span<detail::layer_value_t<Y>> X,
+                            in_span<detail::layer_value_t<Y>> b, Y&& Y_out, A const& a) {
+    soma::batch_forward<detail::layer_value_t<Y>>(W, rows, n, X, b, detail::as_span(Y_out), a);
 }
 
 // z_k = w · X_k + b: one neuron (weights w, bias b) over many inputs, the rows of X
@@ -183,7 +250,8 @@ void batch_forward(in_span<T> W, std::size_t rows, std::size_t n, in_span<T> X, 
 // detail::inner_product(w, X_k, n, true, b). Throws std::invalid_argument on a size
 // mismatch or when z overlaps w or X.
 template <detail::ieee_binary T>
-void batch_weighted_input(in_span<T> w, std::type_identity_t<T> b, in_span<T> X, std::span<T> z) {
+SOMA_ABI void batch_weighted_input(in_span<T> w, std::type_identity_t<T> b, in_span<T> X,
+                                   std::span<T> z) {
     constexpr char const* f = "soma::batch_weighted_input";
     std::size_t const n = w.size();
     if (X.size() != detail::checked_product(f, z.size(), n)) {
@@ -194,6 +262,14 @@ void batch_weighted_input(in_span<T> w, std::type_identity_t<T> b, in_span<T> X,
     if (detail::overlap(out, X)) detail::overlap_error(f, "z", "X");
     // fma(x, w, s) == fma(w, x, s): the rows of X play the weights' part, w the input's.
     detail::inner_products(X.data(), z.size(), n, w.data(), &b, 0, z.data());
+}
+
+// The same for outputs that are not a std::span: std::vector, std::array, ...
+template <detail::layer_output Z>
+SOMA_ABI void batch_weighted_input(in_span<detail::layer_value_t<Z>> w,
+                                   std::type_identity_t<detail::layer_value_t<Z>> b,
+                                   in_span<detail::layer_value_t<Z>> X, Z&& z) {
+    soma::batch_weighted_input<detail::layer_value_t<Z>>(w, b, X, detail::as_span(z));
 }
 
 }  // namespace soma

@@ -33,7 +33,7 @@
 
 namespace soma {
 
-namespace detail {
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 template <class T, std::size_t N>
 using fixed_or_vector =
@@ -52,7 +52,7 @@ template <class T, std::size_t N>
 using braced_input =
     std::conditional_t<N == std::dynamic_extent, std::initializer_list<T>, std::array<T, N>>;
 
-}  // namespace detail
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 template <scalar T, std::size_t N, class Activation>
 requires activation_for<Activation, T>
@@ -97,45 +97,45 @@ public:
     [[nodiscard]] constexpr Activation const& activation() const noexcept { return a_; }
 
     // (w_1, ..., w_n, b), the parameter vector of the inner-product form.
-    [[nodiscard]] constexpr augmented_weights_type augmented_weights() const {
+    SOMA_ABI [[nodiscard]] constexpr augmented_weights_type augmented_weights() const {
         return augment(w_, b_);
     }
 
     // z = w·x + b.
-    [[nodiscard]] constexpr T weighted_input(input_list const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T weighted_input(input_list const& x) const {
         return z_of(std::ranges::data(x), std::ranges::size(x));
     }
     template <detail::input_for<T, N> X>
-    [[nodiscard]] constexpr T weighted_input(X const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T weighted_input(X const& x) const {
         return z_of(std::ranges::data(x), static_cast<std::size_t>(std::ranges::size(x)));
     }
 
     // y = a(z).
-    [[nodiscard]] constexpr T operator()(input_list const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T operator()(input_list const& x) const {
         return a_(weighted_input(x));
     }
     template <detail::input_for<T, N> X>
-    [[nodiscard]] constexpr T operator()(X const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T operator()(X const& x) const {
         return a_(weighted_input(x));
     }
 
     // Whether the neuron fires (点火): z >= 0, i.e. w·x >= θ; false when z is NaN.
     // For integral T this is exactly w·x >= θ; in floating point, z = w·x + b is
     // rounded, so it can differ from a separately rounded w·x >= θ by that rounding.
-    [[nodiscard]] constexpr bool fires(input_list const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr bool fires(input_list const& x) const {
         return soma::fires(weighted_input(x), T(0));
     }
     template <detail::input_for<T, N> X>
-    [[nodiscard]] constexpr bool fires(X const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr bool fires(X const& x) const {
         return soma::fires(weighted_input(x), T(0));
     }
 
-    friend constexpr bool operator==(neuron const& p, neuron const& q) {
+    SOMA_ABI friend constexpr bool operator==(neuron const& p, neuron const& q) {
         return std::ranges::equal(p.w_, q.w_) && p.b_ == q.b_;
     }
 
 private:
-    constexpr T z_of(T const* x, std::size_t n) const {
+    SOMA_ABI constexpr T z_of(T const* x, std::size_t n) const {
         if constexpr (N == std::dynamic_extent) {
             if (n != w_.size()) detail::throw_size_mismatch("soma::neuron", "w", w_.size(), "x", n);
         } else {
@@ -190,30 +190,30 @@ public:
     [[nodiscard]] constexpr Activation const& activation() const noexcept { return a_; }
 
     // z = (w_1..w_n, b)·(x_1..x_n, 1).
-    [[nodiscard]] constexpr T weighted_input(input_list const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T weighted_input(input_list const& x) const {
         return z_of(std::ranges::data(x), std::ranges::size(x));
     }
     template <detail::input_for<T, N> X>
-    [[nodiscard]] constexpr T weighted_input(X const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T weighted_input(X const& x) const {
         return z_of(std::ranges::data(x), static_cast<std::size_t>(std::ranges::size(x)));
     }
-    [[nodiscard]] constexpr T operator()(input_list const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T operator()(input_list const& x) const {
         return a_(weighted_input(x));
     }
     template <detail::input_for<T, N> X>
-    [[nodiscard]] constexpr T operator()(X const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T operator()(X const& x) const {
         return a_(weighted_input(x));
     }
-    [[nodiscard]] constexpr bool fires(input_list const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr bool fires(input_list const& x) const {
         return soma::fires(weighted_input(x), T(0));
     }
     template <detail::input_for<T, N> X>
-    [[nodiscard]] constexpr bool fires(X const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr bool fires(X const& x) const {
         return soma::fires(weighted_input(x), T(0));
     }
 
 private:
-    constexpr T z_of(T const* x, std::size_t n) const {
+    SOMA_ABI constexpr T z_of(T const* x, std::size_t n) const {
         if (n != size()) detail::throw_size_mismatch("soma::augmented_neuron", "w", size(), "x", n);
         // The last augmented input is the constant 1: term n is b * 1 == b, exactly the
         // bias term of weighted_input(w, x, b), so both forms give the same bits.

@@ -11,8 +11,10 @@
 #include <string>
 #include <type_traits>
 
-#include "soma/detail/sigmoid_array.hpp"
-#include "soma/detail/sigmoid_scalar.hpp"
+#include "soma/detail/config.hpp"
+#include "soma/detail/dispatch.hpp"
+#include "soma/detail/simd/portable.hpp"
+#include "soma/detail/sigmoid_long_double.hpp"
 
 namespace soma {
 
@@ -38,14 +40,17 @@ namespace soma {
 //
 // Bitwise contract: for float and double, the constant evaluation, the scalar call and
 // the array forms below return identical bits on every target (portable, AVX2, AVX-512,
-// NEON). The algorithm is in soma/detail/sigmoid_scalar.hpp.
+// NEON). The algorithm is written once, in soma/detail/kernels-inl.hpp (sigmoid_one for
+// one value, sigmoid_lanes for a register); at run time a build without -march reaches it
+// compiled with FMA instructions through the kernel table when the CPU has them.
 template <std::floating_point T>
-[[nodiscard]] constexpr T sigmoid(T z) noexcept {
+SOMA_ABI [[nodiscard]] constexpr T sigmoid(T z) noexcept {
     if constexpr (std::same_as<T, float> || std::same_as<T, double>) {
-        return detail::sigmoid_scalar(z);
+        if (std::is_constant_evaluated()) return detail::portable::sigmoid_one(z);
+        return detail::kernels().of<T>().sigmoid_one(z);
     } else if constexpr (std::same_as<T, long double> &&
                          std::numeric_limits<long double>::digits == 53) {
-        return static_cast<long double>(detail::sigmoid_f64(static_cast<double>(z)));
+        return static_cast<long double>(soma::sigmoid(static_cast<double>(z)));
     } else {
         static_assert(std::same_as<T, long double>,
                       "soma::sigmoid supports float, double and long double");
@@ -61,11 +66,11 @@ template <std::floating_point T>
 // rounding, measured with ULPs of the product), tested against a higher-precision
 // reference.
 template <std::floating_point T>
-[[nodiscard]] constexpr T sigmoid_derivative(T z) noexcept {
+SOMA_ABI [[nodiscard]] constexpr T sigmoid_derivative(T z) noexcept {
     return sigmoid(z) * sigmoid(-z);
 }
 
-namespace detail {
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 template <class T>
 inline constexpr bool is_span_v = false;
@@ -89,30 +94,30 @@ concept sigmoid_input_range = std::ranges::contiguous_range<R> && std::ranges::s
 }
 
 template <class T>
-void sigmoid_span(std::span<T const> z, std::span<T> out) noexcept {
+SOMA_ABI void sigmoid_span(std::span<T const> z, std::span<T> out) noexcept {
     if constexpr (std::same_as<T, float> || std::same_as<T, double>) {
-        detail::sigmoid_array(z.data(), out.data(), z.size());
+        detail::kernels().of<T>().sigmoid(z.data(), out.data(), z.size());
     } else {
         for (std::size_t i = 0; i < z.size(); ++i) out[i] = soma::sigmoid(z[i]);
     }
 }
 
-}  // namespace detail
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 // out[i] = σ(z[i]) for every i: the same bits as the scalar σ, vectorized (AVX-512 or
-// AVX2+FMA chosen once per call at run time on x86, NEON on AArch64).
+// AVX2+FMA chosen once per process at run time on x86, NEON on AArch64).
 // Precondition: out.size() == z.size(), else throws std::invalid_argument naming both
 // sizes (nothing is written). out may be the same array as z; partial overlap is not
 // allowed. Elements outside [0, size) are never read or written.
 template <std::floating_point T>
-void sigmoid(std::span<std::type_identity_t<T> const> z, std::span<T> out) {
+SOMA_ABI void sigmoid(std::span<std::type_identity_t<T> const> z, std::span<T> out) {
     if (z.size() != out.size()) detail::throw_sigmoid_size_mismatch(z.size(), out.size());
     detail::sigmoid_span<T>(z, out);
 }
 
 // z[i] = σ(z[i]) in place.
 template <std::floating_point T>
-void sigmoid(std::span<T> z_in_out) noexcept {
+SOMA_ABI void sigmoid(std::span<T> z_in_out) noexcept {
     detail::sigmoid_span<T>(z_in_out, z_in_out);
 }
 
@@ -122,7 +127,7 @@ template <class Z, class Out>
 requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
     std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>> &&
     (!detail::is_span_v<std::remove_cvref_t<Z>> ||
-     !detail::is_span_v<std::remove_cvref_t<Out>>)void sigmoid(Z&& z, Out&& out) {
+     !detail::is_span_v<std::remove_cvref_t<Out>>) SOMA_ABI void sigmoid(Z&& z, Out&& out) {
     using T = std::ranges::range_value_t<Out>;
     soma::sigmoid<T>(std::span<T const>(std::ranges::data(z), std::ranges::size(z)),
                      std::span<T>(std::ranges::data(out), std::ranges::size(out)));
@@ -130,7 +135,7 @@ requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
 
 template <class R>
 requires detail::sigmoid_output_range<R> &&
-    (!detail::is_span_v<std::remove_cvref_t<R>>)void sigmoid(R&& z_in_out) noexcept {
+    (!detail::is_span_v<std::remove_cvref_t<R>>) SOMA_ABI void sigmoid(R&& z_in_out) noexcept {
     using T = std::ranges::range_value_t<R>;
     soma::sigmoid<T>(std::span<T>(std::ranges::data(z_in_out), std::ranges::size(z_in_out)));
 }

@@ -7,6 +7,7 @@
 #include <span>
 
 #include "soma/concepts.hpp"
+#include "soma/detail/dispatch.hpp"
 #include "soma/detail/errors.hpp"
 
 namespace soma {
@@ -16,7 +17,7 @@ namespace soma {
 // sum reaches θ), so u(+0) = u(-0) = 1. u(+inf) = 1, u(-inf) = 0, u(NaN) = NaN (the
 // same NaN) for floating T. Exact: no rounding is involved.
 template <scalar T>
-[[nodiscard]] constexpr T step(T z) noexcept {
+SOMA_ABI [[nodiscard]] constexpr T step(T z) noexcept {
     if constexpr (std::floating_point<T>) {
         if (z != z) return z;
     }
@@ -26,7 +27,7 @@ template <scalar T>
 // fires(z, θ) = (z >= θ): the tutorial's firing condition w·x >= θ, with z = w·x.
 // false when either side is NaN. For the weighted input with bias, fires(z, 0).
 template <scalar T>
-[[nodiscard]] constexpr bool fires(T z, T theta) noexcept {
+SOMA_ABI [[nodiscard]] constexpr bool fires(T z, T theta) noexcept {
     return z >= theta;
 }
 
@@ -36,12 +37,18 @@ template <input_vector Z, class Out>
 requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
     std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
     (!std::is_const_v<std::remove_reference_t<
-         std::ranges::range_reference_t<Out>>>)constexpr void step(Z const& z, Out&& out) {
+         std::ranges::range_reference_t<Out>>>) SOMA_ABI constexpr void step(Z const& z, Out&& out) {
     auto const n = static_cast<std::size_t>(std::ranges::size(z));
     auto const m = static_cast<std::size_t>(std::ranges::size(out));
     if (n != m) detail::throw_size_mismatch("soma::step", "z", n, "out", m);
     auto const* in = std::ranges::data(z);
     auto* o = std::ranges::data(out);
+    if constexpr (detail::ieee_binary<element_t<Z>>) {
+        if (!std::is_constant_evaluated()) {
+            detail::kernels().of<element_t<Z>>().step(in, o, n);
+            return;
+        }
+    }
     for (std::size_t i = 0; i < n; ++i) o[i] = soma::step(in[i]);
 }
 
@@ -49,9 +56,15 @@ requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
 template <class Z>
 requires input_vector<Z> &&
     (!std::is_const_v<std::remove_reference_t<
-         std::ranges::range_reference_t<Z>>>)constexpr void step(Z&& z) noexcept {
+         std::ranges::range_reference_t<Z>>>) SOMA_ABI constexpr void step(Z&& z) noexcept {
     auto* p = std::ranges::data(z);
     auto const n = static_cast<std::size_t>(std::ranges::size(z));
+    if constexpr (detail::ieee_binary<element_t<Z>>) {
+        if (!std::is_constant_evaluated()) {
+            detail::kernels().of<element_t<Z>>().step(p, p, n);
+            return;
+        }
+    }
     for (std::size_t i = 0; i < n; ++i) p[i] = soma::step(p[i]);
 }
 

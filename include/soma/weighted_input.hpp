@@ -34,7 +34,7 @@
 #include "soma/detail/inner_product.hpp"
 
 namespace soma {
-namespace detail {
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 template <scalar T>
 [[nodiscard]] constexpr T checked_inner_product(T const* w, T const* x, std::size_t n,
@@ -96,14 +96,14 @@ template <class A, class B>
 inline constexpr std::size_t common_extent =
     static_extent_v<A> != std::dynamic_extent ? static_extent_v<A> : static_extent_v<B>;
 
-}  // namespace detail
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 // dot(a, b) = Σ a_i b_i, the inner product (内积) of two vectors of equal size.
 // Sizes known at compile time must agree (else the call does not compile); otherwise a
 // mismatch throws std::invalid_argument naming both sizes. dot of two empty vectors is 0.
 template <class A, class B>
 requires compatible_vectors<A, B>
-[[nodiscard]] constexpr element_t<A> dot(A const& a, B const& b) {
+SOMA_ABI [[nodiscard]] constexpr element_t<A> dot(A const& a, B const& b) {
     std::size_t const n = detail::checked_size(a, b, "soma::dot", "a", "b");
     return detail::weighted_sum<element_t<A>, detail::common_extent<A, B>>(
         std::ranges::data(a), std::ranges::data(b), n, false, element_t<A>{});
@@ -112,7 +112,7 @@ requires compatible_vectors<A, B>
 // weighted_input(w, x) = Σ w_i x_i: the weighted sum of the inputs, before the bias.
 template <class W, class X>
 requires compatible_vectors<W, X>
-[[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x) {
+SOMA_ABI [[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x) {
     std::size_t const n = detail::checked_size(w, x, "soma::weighted_input", "w", "x");
     return detail::weighted_sum<element_t<W>, detail::common_extent<W, X>>(
         std::ranges::data(w), std::ranges::data(x), n, false, element_t<W>{});
@@ -122,7 +122,7 @@ requires compatible_vectors<W, X>
 // b = -θ. The neuron fires when z >= 0.
 template <class W, class X>
 requires compatible_vectors<W, X>
-[[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x,
+SOMA_ABI [[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x,
                                                     std::type_identity_t<element_t<W>> b) {
     std::size_t const n = detail::checked_size(w, x, "soma::weighted_input", "w", "x");
     return detail::weighted_sum<element_t<W>, detail::common_extent<W, X>>(

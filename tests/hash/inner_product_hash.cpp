@@ -6,7 +6,9 @@
 // "same bits everywhere" contract. NaN results hash as one value (payloads are not part
 // of the contract).
 //
-// Output: "isa <name>" and "hash <16 hex digits>".
+// Output: "isa <name>", "hash <16 hex digits>" (the inner products), "sigmoid_hash" (the
+// scalar and array sigmoid and the array step) and "layer_hash" (dense sigmoid and step
+// layers through forward).
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -14,11 +16,15 @@
 #include <cstdio>
 #include <limits>
 #include <span>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "soma/activation.hpp"
 #include "soma/detail/inner_product.hpp"
 #include "soma/layer.hpp"
+#include "soma/sigmoid.hpp"
+#include "soma/step.hpp"
 
 namespace {
 
@@ -35,6 +41,18 @@ struct fnv1a {
             bits = std::isnan(v) ? 0x7fc00000U : std::bit_cast<std::uint32_t>(v);
         } else {
             bits = std::isnan(v) ? 0x7ff8000000000000ULL : std::bit_cast<std::uint64_t>(v);
+        }
+        for (std::size_t i = 0; i < sizeof(T); ++i)
+            byte(static_cast<unsigned char>(bits >> (8 * i)));
+    }
+    // Every bit, NaN payloads included.
+    template <soma::detail::ieee_binary T>
+    void raw(T v) {
+        std::uint64_t bits = 0;
+        if constexpr (sizeof(T) == 4) {
+            bits = std::bit_cast<std::uint32_t>(v);
+        } else {
+            bits = std::bit_cast<std::uint64_t>(v);
         }
         for (std::size_t i = 0; i < sizeof(T); ++i)
             byte(static_cast<unsigned char>(bits >> (8 * i)));
@@ -107,16 +125,51 @@ void hash_type(fnv1a& h) {
     }
 }
 
-char const* isa_name(soma::detail::isa i) {
-    switch (i) {
-        case soma::detail::isa::avx512:
-            return "avx512";
-        case soma::detail::isa::avx2_fma:
-            return "avx2";
-        case soma::detail::isa::neon:
-            return "neon";
-        default:
-            return "scalar";
+// The sigmoid over a fixed sweep: every 4099th float bit pattern (all signs, exponents,
+// NaNs, infinities, subnormals) and a dense double range, through the scalar call and the
+// array form; NaN results hash by their bits (σ(NaN) is the input with its quiet bit set).
+template <soma::detail::ieee_binary T>
+void hash_sigmoid(fnv1a& h) {
+    std::vector<T> z;
+    if constexpr (sizeof(T) == 4) {
+        for (std::uint64_t b = 0; b < (std::uint64_t{1} << 32); b += 4099) {
+            z.push_back(std::bit_cast<float>(static_cast<std::uint32_t>(b)));
+        }
+    } else {
+        splitmix g{7};
+        for (int i = 0; i < 200000; ++i) z.push_back(-760.0 + 1520.0 * i / 200000.0);
+        for (int i = 0; i < 200000; ++i) z.push_back(std::bit_cast<double>(g.next()));
+    }
+    std::vector<T> out(z.size());
+    soma::sigmoid(std::span<T const>(z), std::span<T>(out));
+    for (std::size_t i = 0; i < z.size(); ++i) {
+        h.raw(out[i]);
+        h.raw(soma::sigmoid(z[i]));
+    }
+    soma::step(z, out);
+    for (T v : out) h.raw(v);
+}
+
+// Dense sigmoid layers (one fused pass) and their batch form.
+template <soma::detail::ieee_binary T>
+void hash_layers(fnv1a& h) {
+    splitmix g{99 + sizeof(T)};
+    std::size_t const shapes[][2] = {{1, 2}, {4, 4}, {16, 16}, {64, 64}, {37, 129}, {5, 1000},
+                                     {3, 7}, {130, 33}};
+    for (auto const& s : shapes) {
+        std::size_t const rows = s[0];
+        std::size_t const n = s[1];
+        std::vector<T> W(rows * n);
+        std::vector<T> x(n);
+        std::vector<T> b(rows);
+        for (T& v : W) v = g.value<T>();
+        for (T& v : x) v = g.value<T>();
+        for (T& v : b) v = g.value<T>();
+        std::vector<T> y(rows);
+        soma::forward<T>(W, rows, x, b, y, soma::sigmoid_activation{});
+        for (T v : y) h.value(v);
+        soma::forward<T>(W, rows, x, b, y, soma::step_activation{});
+        for (T v : y) h.value(v);
     }
 }
 
@@ -126,7 +179,15 @@ int main() {
     fnv1a h;
     hash_type<float>(h);
     hash_type<double>(h);
-    std::printf("isa %s\nhash %016llx\n", isa_name(soma::detail::best_isa()),
-                static_cast<unsigned long long>(h.h));
+    fnv1a hs;
+    hash_sigmoid<float>(hs);
+    hash_sigmoid<double>(hs);
+    fnv1a hl;
+    hash_layers<float>(hl);
+    hash_layers<double>(hl);
+    std::string_view const isa = soma::detail::isa_name(soma::detail::best_isa());
+    std::printf("isa %.*s\nhash %016llx\nsigmoid_hash %016llx\nlayer_hash %016llx\n",
+                static_cast<int>(isa.size()), isa.data(), static_cast<unsigned long long>(h.h),
+                static_cast<unsigned long long>(hs.h), static_cast<unsigned long long>(hl.h));
     return 0;
 }

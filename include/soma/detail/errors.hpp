@@ -7,7 +7,9 @@
 #include <stdexcept>
 #include <string>
 
-namespace soma::detail {
+#include "soma/detail/config.hpp"
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 // Throws std::invalid_argument: "<where>: <what_a> has <a> elements but <what_b> has <b>".
 [[noreturn]] inline void throw_size_mismatch(char const* where, char const* what_a, std::size_t a,
@@ -22,6 +24,6 @@ namespace soma::detail {
                               ": integer overflow (the result does not fit the element type)");
 }
 
-}  // namespace soma::detail
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 #endif  // SOMA_DETAIL_ERRORS_HPP

@@ -24,7 +24,9 @@
 #include <limits>
 #include <type_traits>
 
-namespace soma::detail {
+#include "soma/detail/config.hpp"
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 template <class T>
 concept ieee_binary = std::same_as<T, float> || std::same_as<T, double>;
@@ -85,13 +87,13 @@ template <std::floating_point T>
 // fma(a, b, c) = a*b + c with one rounding, identical bits in constant evaluation and
 // at run time.
 template <ieee_binary T>
-[[nodiscard]] constexpr T fma(T a, T b, T c) noexcept {
+[[nodiscard, gnu::always_inline]] constexpr T fma(T a, T b, T c) noexcept {
     if (std::is_constant_evaluated()) {
         return fma_emulated(a, b, c);
     }
     return std::fma(a, b, c);
 }
 
-}  // namespace soma::detail
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 #endif  // SOMA_DETAIL_FMA_HPP

@@ -27,16 +27,13 @@
 // which is far tighter than the textbook bound n·u·Σ|w_i x_i| for long vectors.
 //
 // The same order, with the same bits, is computed by:
-//   inner_product_scalar   the definition below (readable, constexpr, std::fma per term);
-//   inner_product_avx2     soma/detail/inner_product_avx2.hpp   (x86-64 AVX2 + FMA3);
-//   inner_product_avx512   soma/detail/inner_product_avx512.hpp (x86-64 AVX-512);
-//   inner_product_neon     soma/detail/inner_product_neon.hpp   (AArch64);
+//   inner_product_scalar   the definition below (readable, constexpr, one term at a time);
+//   the kernels            soma/detail/kernels-inl.hpp, written once over each ISA's
+//                          vocabulary (soma/detail/simd/: AVX2, AVX-512, NEON, portable);
 //   inner_product_fixed    a straight-line form for a static extent N < P (below).
 // inner_product() picks one: the scalar definition in constant evaluation; at run time
-// inner_product_fixed for n <= 4 (a jump on n), otherwise the kernel of the ISA the
-// compiler targets (compiled_isa in soma/detail/cpu.hpp), or, when the flags enable none,
-// the best one the CPU has, chosen once on the first call through a self-replacing
-// function pointer. inner_products() does the same for a batch of rows sharing x.
+// inner_product_fixed for n <= 4 (a jump on n), otherwise the table of kernels chosen once
+// (soma/detail/dispatch.hpp). inner_products() does the same for a batch of rows sharing x.
 //
 // The contract: results are identical on every target with a fused multiply-add (scalar
 // with FMA, AVX2, AVX-512, NEON), with GCC and Clang, at -O1 to -O3, for any alignment;
@@ -57,16 +54,12 @@
 #include <type_traits>
 #include <utility>
 
-#include "soma/detail/cpu.hpp"
+#include "soma/detail/config.hpp"
+#include "soma/detail/dispatch.hpp"
 #include "soma/detail/fma.hpp"
-#include "soma/detail/inner_product_avx2.hpp"
-#include "soma/detail/inner_product_avx512.hpp"
-#include "soma/detail/inner_product_neon.hpp"
+#include "soma/detail/kernel_table.hpp"
 
-namespace soma::detail {
-
-template <ieee_binary T>
-inline constexpr std::size_t partial_sums = 256 / sizeof(T);
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 // The canonical order, term by term. has_bias adds b as term n.
 template <ieee_binary T>
@@ -94,91 +87,6 @@ template <ieee_binary T>
     return s[0];
 }
 
-// z_r = inner_product_scalar(W + r*n, x, n, b != nullptr, b[r * b_stride]) for r < rows
-// (b_stride 0: one bias for every row).
-template <ieee_binary T>
-constexpr void inner_products_scalar(T const* W, std::size_t rows, std::size_t n, T const* x,
-                                     T const* b, std::size_t b_stride, T* z) noexcept {
-    for (std::size_t r = 0; r < rows; ++r) {
-        z[r] = inner_product_scalar(W + r * n, x, n, b != nullptr,
-                                    b != nullptr ? b[r * b_stride] : T(0));
-    }
-}
-
-template <ieee_binary T>
-using inner_product_kernel = T (*)(T const*, T const*, std::size_t, bool, T) noexcept;
-
-template <ieee_binary T>
-using inner_products_kernel = void (*)(T const*, std::size_t, std::size_t, T const*, T const*,
-                                       std::size_t, T*) noexcept;
-
-// A batch through a one-row kernel, for the ISAs without a multi-row kernel.
-template <ieee_binary T, inner_product_kernel<T> kernel>
-void inner_products_by_row(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
-                           std::size_t b_stride, T* z) noexcept {
-    for (std::size_t r = 0; r < rows; ++r) {
-        z[r] = kernel(W + r * n, x, n, b != nullptr, b != nullptr ? b[r * b_stride] : T(0));
-    }
-}
-
-// The kernels of one ISA; isa::scalar (and any ISA this build has no kernel for) gives
-// the scalar definition.
-template <ieee_binary T>
-[[nodiscard]] inline inner_product_kernel<T> inner_product_kernel_for(isa target) noexcept {
-#if defined(SOMA_X86_KERNELS)
-    if (target == isa::avx512) return &inner_product_avx512<T>;
-    if (target == isa::avx2_fma) return &inner_product_avx2<T>;
-#elif defined(SOMA_NEON_KERNELS)
-    if (target == isa::neon) return &inner_product_neon<T>;
-#endif
-    (void)target;
-    return &inner_product_scalar<T>;
-}
-
-template <ieee_binary T>
-[[nodiscard]] inline inner_products_kernel<T> inner_products_kernel_for(isa target) noexcept {
-#if defined(SOMA_X86_KERNELS)
-    if (target == isa::avx512) return &inner_products_avx512<T>;
-    if (target == isa::avx2_fma) return &inner_products_by_row<T, &inner_product_avx2<T>>;
-#elif defined(SOMA_NEON_KERNELS)
-    if (target == isa::neon) return &inner_products_by_row<T, &inner_product_neon<T>>;
-#endif
-    (void)target;
-    return &inner_products_scalar<T>;
-}
-
-// Run-time dispatch for builds whose flags enable no SIMD ISA: each pointer starts at a
-// resolver that queries the CPU once, stores the chosen kernel and calls it; later calls
-// cost one relaxed load (a plain move) and an indirect call. Chosen once, outside every
-// loop; no static-initialization order issue, since the initial value is a constant.
-template <ieee_binary T>
-T inner_product_resolve(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept;
-template <ieee_binary T>
-void inner_products_resolve(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
-                            std::size_t b_stride, T* z) noexcept;
-
-template <ieee_binary T>
-inline constinit std::atomic<inner_product_kernel<T>> inner_product_selected{
-    &inner_product_resolve<T>};
-template <ieee_binary T>
-inline constinit std::atomic<inner_products_kernel<T>> inner_products_selected{
-    &inner_products_resolve<T>};
-
-template <ieee_binary T>
-T inner_product_resolve(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
-    inner_product_kernel<T> const kernel = inner_product_kernel_for<T>(best_isa());
-    inner_product_selected<T>.store(kernel, std::memory_order_relaxed);
-    return kernel(w, x, n, has_bias, b);
-}
-
-template <ieee_binary T>
-void inner_products_resolve(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
-                            std::size_t b_stride, T* z) noexcept {
-    inner_products_kernel<T> const kernel = inner_products_kernel_for<T>(best_isa());
-    inner_products_selected<T>.store(kernel, std::memory_order_relaxed);
-    kernel(W, rows, n, x, b, b_stride, z);
-}
-
 // Vectors this short take the straight-line fixed-size path: a jump on n and a few
 // scalar multiplies and adds beat a vector kernel's masked loads and in-register tree
 // (measured crossover against the AVX-512 kernel's one-register path: about 4 terms).
@@ -194,64 +102,36 @@ template <ieee_binary T>
                                         T b) noexcept {
     if (std::is_constant_evaluated()) return inner_product_scalar(w, x, n, has_bias, b);
     if (n <= short_length) return inner_product_short(w, x, n, has_bias, b);
-#if defined(SOMA_X86_KERNELS)
-    if constexpr (compiled_isa == isa::avx512) {
-        return inner_product_avx512(w, x, n, has_bias, b);
-    } else if constexpr (compiled_isa == isa::avx2_fma) {
-        return inner_product_avx2(w, x, n, has_bias, b);
-    } else {
-        return inner_product_selected<T>.load(std::memory_order_relaxed)(w, x, n, has_bias, b);
-    }
-#elif defined(SOMA_NEON_KERNELS)
-    return inner_product_neon(w, x, n, has_bias, b);
-#else
-    return inner_product_scalar(w, x, n, has_bias, b);
-#endif
+    return kernels().of<T>().inner_product(w, x, n, has_bias, b);
 }
 
 // A batch of inner products with one weight row each and a shared x:
 // z_r = inner_product(W + r*n, x, n, b != nullptr, b[r * b_stride]) bitwise, for r < rows;
 // W is row-major rows x n; b null (no bias), or b_stride 1 (one bias per row), or
-// b_stride 0 (one bias for all rows). Several rows per pass share each load of x where
-// the ISA has the registers for it (AVX-512: four). z must not overlap W, x or b.
+// b_stride 0 (one bias for all rows). The kernels evaluate L rows per pass and reduce
+// them together (kernels-inl.hpp). z must not overlap W, x or b.
 template <ieee_binary T>
 constexpr void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                               std::size_t b_stride, T* z) noexcept {
     if (std::is_constant_evaluated()) {
-        return inner_products_scalar(W, rows, n, x, b, b_stride, z);
+        for (std::size_t r = 0; r < rows; ++r) {
+            z[r] = inner_product_scalar(W + r * n, x, n, b != nullptr,
+                                        b != nullptr ? b[r * b_stride] : T(0));
+        }
+        return;
     }
-#if defined(SOMA_X86_KERNELS)
-    if constexpr (compiled_isa == isa::avx512) {
-        inner_products_avx512(W, rows, n, x, b, b_stride, z);
-    } else if constexpr (compiled_isa == isa::avx2_fma) {
-        inner_products_by_row<T, &inner_product_avx2<T>>(W, rows, n, x, b, b_stride, z);
-    } else {
-        inner_products_selected<T>.load(std::memory_order_relaxed)(W, rows, n, x, b, b_stride, z);
-    }
-#elif defined(SOMA_NEON_KERNELS)
-    inner_products_by_row<T, &inner_product_neon<T>>(W, rows, n, x, b, b_stride, z);
-#else
-    inner_products_scalar(W, rows, n, x, b, b_stride, z);
-#endif
+    kernels().of<T>().inner_products(W, rows, n, x, b, b_stride, z);
 }
 
 // round(w * x) as a value the compiler cannot fuse into a later addition: with
 // -ffp-contract=fast (GCC's default in GNU mode) a*b + c may become one FMA, which
-// would change the bits. The empty asm makes the product opaque at no run-time cost.
+// would change the bits. SOMA_DETAIL_OPAQUE makes the product opaque at no run-time cost.
 template <ieee_binary T>
 [[nodiscard]] constexpr T unfused_product(T w, T x) noexcept {
     if (std::is_constant_evaluated()) return w * x;
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     T p = w * x;
-    asm("" : "+x"(p));
+    SOMA_DETAIL_OPAQUE(p);
     return p;
-#elif defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
-    T p = w * x;
-    asm("" : "+w"(p));
-    return p;
-#else
-    return detail::fma(w, x, T(-0.0));
-#endif
 }
 
 template <ieee_binary T, std::size_t M, std::size_t H, std::size_t... J>
@@ -322,6 +202,6 @@ T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b)
     }
 }
 
-}  // namespace soma::detail
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 #endif  // SOMA_DETAIL_INNER_PRODUCT_HPP

@@ -1,0 +1,64 @@
+// soma/detail/dispatch.hpp - one table of kernels, chosen once.
+//
+// kernels() is the table every run-time soma call goes through:
+//   - when the compiler flags enable an ISA of soma's (compiled_isa), that ISA's table, a
+//     constant: the calls are direct and the compiler may inline them;
+//   - otherwise, on x86-64 (runtime_dispatch), the best table the CPU runs, chosen on the
+//     first call from the CPU's feature set (cpu.hpp) and kept in a function-local static:
+//     later calls cost one load and an indirect call, and no call tests the CPU again.
+// kernels_for(i) gives any ISA's table (the tests run every available one).
+//
+// Adding an ISA: a vocabulary file soma/detail/simd/<isa>.hpp (see simd/portable.hpp for
+// the operations; it ends by including kernels-inl.hpp), its requirements in cpu.hpp, and
+// one line in `tables` below (docs/kernels.md walks through it).
+#ifndef SOMA_DETAIL_DISPATCH_HPP
+#define SOMA_DETAIL_DISPATCH_HPP
+
+#include <array>
+
+#include "soma/detail/config.hpp"
+#include "soma/detail/cpu.hpp"
+#include "soma/detail/kernel_table.hpp"
+#include "soma/detail/simd/avx2.hpp"
+#include "soma/detail/simd/avx512.hpp"
+#include "soma/detail/simd/neon.hpp"
+#include "soma/detail/simd/portable.hpp"
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// Every table this build contains, best first; the portable table is always last.
+inline constexpr kernel_table const* tables[] = {
+#if defined(SOMA_X86_KERNELS)
+    &avx512::table,
+    &avx2::table,
+#endif
+#if defined(SOMA_NEON_KERNELS)
+    &neon::table,
+#endif
+    &portable::table,
+};
+
+// The table of ISA i; the portable table when this build has none for i.
+[[nodiscard]] constexpr kernel_table const& kernels_for(isa i) noexcept {
+    for (kernel_table const* t : tables) {
+        if (t->id == i) return *t;
+    }
+    return portable::table;
+}
+
+// The table of the ISA the compiler flags enable (portable when they enable none).
+inline constexpr kernel_table const& compiled_kernels = kernels_for(compiled_isa);
+
+// The table soma's run-time calls use.
+[[nodiscard]] inline kernel_table const& kernels() noexcept {
+    if constexpr (runtime_dispatch) {
+        static kernel_table const* const chosen = &kernels_for(best_isa());
+        return *chosen;
+    } else {
+        return compiled_kernels;
+    }
+}
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+#endif  // SOMA_DETAIL_DISPATCH_HPP

@@ -1,0 +1,380 @@
+// soma/detail/kernels-inl.hpp - every kernel of soma, written once over a vocabulary.
+//
+// No include guard, on purpose: each ISA's header in soma/detail/simd/ includes this file
+// (with SOMA_DETAIL_KERNELS_INL_INSIDE defined) inside its own namespace
+// (soma::detail::avx2, ::avx512, ::neon, ::portable), after defining there
+//   vec<T>     the ISA's vocabulary (the operations listed in simd/portable.hpp), and
+//   this_isa   its soma::detail::isa value,
+// and, for x86-64, inside a target region (config.hpp), so that every function below is
+// compiled for that ISA. The result is one table of kernels per ISA (`table`, at the end),
+// all computing the same operations in the same order, hence the same bits.
+//
+// The algorithms:
+//   sigmoid_f32_in_double, sigmoid_f64_core   σ(z), the algorithm of soma/sigmoid.hpp
+//   sigmoid_one                               one value (portable vocabulary: the
+//                                             definition; elsewhere compiled with FMA)
+//   sigmoid_array, step_array                 arrays, L lanes at a time
+//   inner_product_lanes, inner_product        the canonical inner product
+//                                             (soma/detail/inner_product.hpp)
+//   inner_products, forward_sigmoid           several rows, L rows per pass
+
+#if !defined(SOMA_DETAIL_KERNELS_INL_INSIDE)
+// Included on its own (not from a vocabulary file): every ISA's instantiation.
+#include "soma/detail/dispatch.hpp"
+#else
+
+// ---------------------------------------------------------------------------------------
+// σ(z) = 1/(1 + e^-z)
+//
+// With a = -|z| <= 0 and e = e^a in (0, 1]:  σ(z) = 1/(1 + e) for z >= 0, e/(1 + e) for
+// z < 0, so e never overflows and 1 + e lies in (1, 2]. e = 2^k·e^r with k = round(a/ln 2)
+// and r = a - k·ln 2 in [-ln2/2, ln2/2] (Cody and Waite), e^r by a polynomial.
+//
+// float is evaluated in double (one rounding to float at the end): max error 0.5 + 2^-4
+// ULP by analysis, <= 1 ULP asserted over all 2^32 inputs. double carries e^r and 1/(1+e)
+// as unevaluated sums hi + lo and rounds once (0.5 + 2^-5 ULP by analysis for normal
+// results, 0.75 + 2^-5 for subnormal ones; 1 ULP asserted). Nothing relies on the compiler
+// fusing a*b + c: every fused operation is explicit, and no plain product feeds a plain
+// sum, so contraction (-ffp-contract=fast) has nothing to fuse.
+// ---------------------------------------------------------------------------------------
+
+// σ for float lanes widened to double, without the NaN patch (callers add it).
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f32_in_double(
+    typename V::v x) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f32_a_min), V::or_bits(x, c::sign_bit));
+    v const magic = V::splat(c::round_magic);
+    v const t = V::fma(a, V::splat(c::log2e), magic);
+    v const k = V::sub(t, magic);
+    // One-constant reduction: r = a - k·ln2_hi is exact and the omitted k·ln2_lo is below
+    // 151·2^-55 < 2^-47, far under float's resolution.
+    v const r = V::fma(k, V::splat(-c::ln2_hi), a);
+    v p = V::splat(c::f32_p6);
+    p = V::fma(p, r, V::splat(c::f32_p5));
+    p = V::fma(p, r, V::splat(c::f32_p4));
+    p = V::fma(p, r, V::splat(c::f32_p3));
+    p = V::fma(p, r, V::splat(c::f32_p2));
+    p = V::fma(p, r, V::splat(c::f32_p1));
+    v const one = V::splat(1.0);
+    p = V::fma(p, r, one);
+    // p·2^k (k >= -151: normal, exact) by an integer add to the exponent field: the
+    // floating-point multiplier ports are the vector kernels' bottleneck, integer ones not.
+    v const e = V::add_exponent(p, t, 0);
+    v const d = V::add(one, e);
+    v const numerator = V::select(V::lt(x, V::zero()), e, one);
+    return V::div(numerator, d);
+}
+
+// σ for double lanes, without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
+    typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f64_a_min), V::or_bits(z, c::sign_bit));
+    v const magic = V::splat(c::round_magic);
+    v const t = V::fma(a, V::splat(c::log2e), magic);
+    v const k = V::sub(t, magic);
+    // r is exact: k·ln2_hi and a are multiples of 2^-54 and |r| < 2^-1.
+    v const r = V::fma(k, V::splat(-c::ln2_hi), a);
+    v const r_lo = V::mul(k, V::splat(-c::ln2_lo));  // e^(r + r_lo) = e^r (1 + r_lo) + O(2^-90)
+
+    v w = V::splat(c::f64_w9);
+    w = V::fma(w, r, V::splat(c::f64_w8));
+    w = V::fma(w, r, V::splat(c::f64_w7));
+    w = V::fma(w, r, V::splat(c::f64_w6));
+    w = V::fma(w, r, V::splat(c::f64_w5));
+    w = V::fma(w, r, V::splat(c::f64_w4));
+    w = V::fma(w, r, V::splat(c::f64_w3));
+    w = V::fma(w, r, V::splat(c::f64_w2));
+    w = V::fma(w, r, V::splat(c::f64_w1));
+    w = V::fma(w, r, V::splat(c::f64_w0));
+    // h = r²/2 exactly as h_hi + h_lo; the cubic tail h·r·w is below 2^-7.
+    v const half_r = V::mul(V::splat(0.5), r);
+    v const h_hi = V::mul(half_r, r);
+    v const h_lo = V::fms(half_r, r, h_hi);
+    v const tail = V::fma(h_hi, V::mul(r, w), h_lo);
+    // 1 + r + h_hi by two exact Fast2Sums (|1| >= |r|, |1 + r| >= |h_hi|).
+    v const one = V::splat(1.0);
+    v const s1 = V::add(one, r);
+    v const e1 = V::add(V::sub(one, s1), r);
+    v const s2 = V::add(s1, h_hi);
+    v const e2 = V::add(V::sub(s1, s2), h_hi);
+    v lo = V::add(V::add(e1, e2), tail);
+    lo = V::fma(r_lo, V::add(s2, tail), lo);  // e^r·r_lo needs e^r only to 2^-20
+    v const p_hi = V::add(s2, lo);            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
+    v const p_lo = V::add(V::sub(s2, p_hi), lo);
+
+    // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120): below 2^-120, e moves the
+    // quotient by less than 2^-120, and the clamp keeps e's low part normal.
+    v const t_d = V::max(V::splat(c::round_magic + c::f64_k_min_for_d), t);
+    v const e_hi = V::add_exponent(p_hi, t_d, 0);  // p_hi normal, k >= -120: exact
+    v const d_hi = V::add(one, e_hi);
+    // d_lo = (1 - d_hi) + e_hi + p_lo·2^k: the product is fused on purpose, so that a
+    // compiler contracting a*b + c has nothing to fuse.
+    v const d_lo = V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias),
+                          V::add(V::sub(one, d_hi), e_hi));
+
+    // 1/d = q·(1 + rho) + O(rho²): q = 1/d_hi correctly rounded, so 1 - q·d_hi is exact.
+    v const q = V::div(one, d_hi);
+    v rho = V::fnma(q, d_hi, one);
+    rho = V::fnma(q, d_lo, rho);
+    v const y_pos = V::fma(q, rho, q);
+
+    // e/d = 2^k·(p_hi + p_lo)·q·(1 + rho), rounded once (y_m in [0.35, 1.42]) before the
+    // exact 2^(k+600) scaling; 2^-600 rounds a second time only for subnormal results.
+    v const q_rho = V::mul(q, rho);
+    v const y_m = V::fma(p_hi, q, V::fma(p_hi, q_rho, V::mul(p_lo, q)));
+    v const y_neg = V::mul(V::add_exponent(y_m, t, c::f64_k_shift), V::splat(c::f64_unshift));
+    return V::select(V::lt(z, V::zero()), y_neg, y_pos);
+}
+
+// σ(z) for one value: the definition (portable vocabulary, constexpr). Compiled inside an
+// x86-64 target region it runs the same operations with FMA instructions.
+template <ieee_binary T>
+[[nodiscard]] constexpr T sigmoid_one(T z) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
+        return static_cast<float>(sigmoid_f32_in_double<one_lane>(static_cast<double>(z)));
+    } else {
+        if (z != z) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
+        return sigmoid_f64_core<one_lane>(z);
+    }
+}
+
+// σ on one register of T lanes; NaN lanes give z with its quiet bit set.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v sigmoid_lanes(
+    typename vec<T>::v z) noexcept {
+    using V = vec<T>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        using D = vec<double>;
+        auto const y = V::narrow(sigmoid_f32_in_double<D>(V::widen_lo(z)),
+                                 sigmoid_f32_in_double<D>(V::widen_hi(z)));
+        return V::select(V::is_nan(z), V::or_bits(z, c::f32_quiet_bit), y);
+    } else {
+        return V::select(V::is_nan(z), V::or_bits(z, c::f64_quiet_bit), sigmoid_f64_core<V>(z));
+    }
+}
+
+// out_i = σ(z_i), i < n. Two registers per iteration: each is one long dependency chain
+// (about 40 cycles), so the out-of-order core needs several in flight. out may be z.
+template <ieee_binary T>
+void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (lanes == 1) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = sigmoid_one(z[i]);
+    } else {
+        std::size_t i = 0;
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            auto const z0 = V::load(z + i);
+            auto const z1 = V::load(z + i + lanes);
+            V::store(out + i, sigmoid_lanes<T>(z0));
+            V::store(out + i + lanes, sigmoid_lanes<T>(z1));
+        }
+        for (; i < n; i += lanes) {
+            std::size_t const c = n - i < lanes ? n - i : lanes;
+            V::store_first(out + i, sigmoid_lanes<T>(V::load_first(z + i, c, V::zero())), c);
+        }
+    }
+}
+
+// out_i = u(z_i): 1 for z_i >= 0 (also -0), 0 below, NaN unchanged. out may be z.
+template <ieee_binary T>
+void step_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    auto const one = V::splat(T(1));
+    auto const zero = V::zero();
+    std::size_t i = 0;
+    for (; i < n; i += lanes) {
+        std::size_t const c = n - i < lanes ? n - i : lanes;
+        auto const a = c == lanes ? V::load(z + i) : V::load_first(z + i, c, zero);
+        auto const u = V::select(V::is_nan(a), a, V::select(V::ge(a, zero), one, zero));
+        if (c == lanes) {
+            V::store(out + i, u);
+        } else {
+            V::store_first(out + i, u, c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The canonical inner product (soma/detail/inner_product.hpp): P = 256 / sizeof(T) partial
+// sums are K = P / L registers s[0..K-1], lane l of s[k] holding partial sum kL + l. Term i
+// goes to s[(i mod P) / L], lane i mod L; the tree's levels h >= L add whole registers,
+// the levels h < L are reduce() inside s[0].
+//
+// Why K accumulators: the order fixes them at 256 bytes, which is also what hides the
+// FMA latency: eight AVX2 (2 pipes x 4 cycles), four AVX-512 (two 64-byte loads per FMA
+// allow one FMA per cycle), sixteen NEON registers.
+//
+// The last r < P terms and the bias use load_first: w's missing lanes are -0 and x's +0,
+// and fma(-0, +0, s) = s + (-0) = s exactly for every s, so the padding changes no partial
+// sum and nothing past the arrays is read. The bias is the term (b, 1) in lane r:
+// fma(b, 1, s) = s + b. Partial sums that receive no term stay -0 and the tree may skip
+// them (x + (-0) = x), which is how short vectors skip most of it.
+// ---------------------------------------------------------------------------------------
+
+template <class V, std::size_t K, std::size_t H>
+[[gnu::always_inline]] inline void tree_levels(typename V::v (&s)[K], std::size_t used) noexcept {
+    if constexpr (H >= 1) {
+#pragma GCC unroll 32
+        for (std::size_t j = 0; j < H; ++j) {
+            if (j + H < used) s[j] = V::add(s[j], s[j + H]);
+        }
+        tree_levels<V, K, H / 2>(s, used < H ? used : H);
+    }
+}
+
+// The register the in-register tree starts from: the canonical order up to its last
+// L lanes.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v inner_product_lanes(
+    T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t k_regs = p / lanes;
+    std::size_t const m = n + (has_bias ? 1 : 0);
+    if (m == 0) return V::zero();  // the empty sum is +0
+    // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x and
+    // then fuse that product into the tree (see value_barrier).
+    v const negative_zero = V::opaque(V::splat(T(-0.0)));
+    v s[k_regs];
+#pragma GCC unroll 64
+    for (std::size_t k = 0; k < k_regs; ++k) s[k] = negative_zero;
+    std::size_t i = 0;
+    for (; i + p <= n; i += p) {
+#pragma GCC unroll 64
+        for (std::size_t k = 0; k < k_regs; ++k) {
+            s[k] = V::fma(V::load(w + i + k * lanes), V::load(x + i + k * lanes), s[k]);
+        }
+    }
+    std::size_t const r = n - i;
+    std::size_t const tail_regs = (r + (has_bias ? 1 : 0) + lanes - 1) / lanes;
+#pragma GCC unroll 64
+    for (std::size_t k = 0; k < k_regs; ++k) {
+        if (k < tail_regs) {
+            std::size_t const base = k * lanes;
+            std::size_t const c = r > base ? (r - base < lanes ? r - base : lanes) : 0;
+            v wv = c != 0 ? V::load_first(w + i + base, c, negative_zero) : negative_zero;
+            v xv = c != 0 ? V::load_first(x + i + base, c, V::zero()) : V::zero();
+            if (has_bias && r / lanes == k) {
+                wv = V::with_lane(wv, r - base, b);
+                xv = V::with_lane(xv, r - base, T(1));
+            }
+            s[k] = V::fma(wv, xv, s[k]);
+        }
+    }
+    tree_levels<V, k_regs, k_regs / 2>(s, n >= p ? k_regs : tail_regs);
+    return s[0];
+}
+
+template <ieee_binary T>
+[[nodiscard]] T inner_product(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+    return vec<T>::reduce(inner_product_lanes(w, x, n, has_bias, b));
+}
+
+template <ieee_binary T>
+[[gnu::always_inline]] inline void store_lanes(typename vec<T>::v z, T* out,
+                                               std::size_t count) noexcept {
+    if (count == vec<T>::lanes) {
+        vec<T>::store(out, z);
+    } else {
+        vec<T>::store_first(out, z, count);
+    }
+}
+
+// Rows r .. r+L-1 of W at once: each row's register as in inner_product_lanes, then one
+// reduce_rows for all of them, which leaves z_r in lane r of one register (a transposed
+// tree: each row sees exactly its own pairwise sums, with about a third of the shuffles
+// of L separate reductions). Finish::apply(z, out, count) consumes the register. With fewer than
+// L/2 rows left, each row is reduced on its own (reduce_rows would mostly add padding).
+template <ieee_binary T, class Finish>
+[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                             T const* b, std::size_t b_stride, T* out) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    bool const has_bias = b != nullptr;
+    for (std::size_t r = 0; r < rows; r += lanes) {
+        std::size_t const count = rows - r < lanes ? rows - r : lanes;
+        if (count * 2 <= lanes && lanes > 1) {
+            T z[lanes] = {};
+            for (std::size_t g = 0; g < count; ++g) {
+                T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                z[g] = V::reduce(inner_product_lanes(W + (r + g) * n, x, n, has_bias, bias));
+            }
+            Finish::template apply<T>(V::load_first(z, count, V::zero()), out + r, count);
+        } else {
+            v acc[lanes];
+#pragma GCC unroll 16
+            for (std::size_t g = 0; g < lanes; ++g) {
+                if (g < count) {
+                    T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                    acc[g] = inner_product_lanes(W + (r + g) * n, x, n, has_bias, bias);
+                } else {
+                    acc[g] = V::zero();
+                }
+            }
+            Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
+        }
+    }
+}
+
+// What a pass does with a register of weighted inputs (named types rather than lambdas:
+// every function of a target region must carry its target).
+struct store_weighted_inputs {
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void apply(typename vec<T>::v z, T* out,
+                                             std::size_t count) noexcept {
+        store_lanes<T>(z, out, count);
+    }
+};
+
+struct store_sigmoid {
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void apply(typename vec<T>::v z, T* out,
+                                             std::size_t count) noexcept {
+        if constexpr (vec<T>::lanes == 1) {
+            *out = sigmoid_one(vec<T>::reduce(z));
+        } else {
+            store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+        }
+    }
+};
+
+// z_r = inner_product(W + r*n, x, n, b != nullptr, b[r * b_stride]), r < rows; z must not
+// overlap W, x or b.
+template <ieee_binary T>
+void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                    std::size_t b_stride, T* z) noexcept {
+    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+}
+
+// y_r = σ(z_r), z_r = inner_product(W + r*n, x, n, true, b[r]): the sigmoid is applied to
+// each register of weighted inputs while it is still in registers. y must not overlap W,
+// x or b.
+template <ieee_binary T>
+void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                     T* y) noexcept {
+    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+}
+
+inline constexpr kernel_table table = {
+    this_isa,
+    {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
+     &sigmoid_one<float>, &step_array<float>},
+    {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
+     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
+};
+
+#endif  // SOMA_DETAIL_KERNELS_INL_INSIDE
