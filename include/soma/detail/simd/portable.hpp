@@ -69,7 +69,13 @@ struct vec {
     SOMA_DETAIL_OP mask lt(v a, v b) noexcept { return a < b; }
     SOMA_DETAIL_OP mask ge(v a, v b) noexcept { return a >= b; }
     SOMA_DETAIL_OP mask is_nan(v a) noexcept { return a != a; }
-    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept { return m ? yes : no; }
+    // Branch-free: the kernels select on the sign of z, which a branch would mispredict
+    // for half of all random inputs (measured: twice the time of the scalar sigmoid).
+    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept {
+        bits_t const k = bits_t{0} - static_cast<bits_t>(m);
+        return std::bit_cast<T>(static_cast<bits_t>((std::bit_cast<bits_t>(yes) & k) |
+                                                    (std::bit_cast<bits_t>(no) & ~k)));
+    }
     SOMA_DETAIL_OP v opaque(v a) noexcept {
         if (std::is_constant_evaluated()) return a;
         SOMA_DETAIL_OPAQUE(a);
