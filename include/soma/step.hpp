@@ -2,9 +2,13 @@
 #ifndef SOMA_STEP_HPP
 #define SOMA_STEP_HPP
 
+#include <bit>
 #include <concepts>
+#include <cstdint>
+#include <limits>
 #include <ranges>
 #include <span>
+#include <type_traits>
 
 #include "soma/concepts.hpp"
 #include "soma/detail/dispatch.hpp"
@@ -19,9 +23,20 @@ namespace soma {
 template <scalar T>
 SOMA_ABI [[nodiscard]] constexpr T step(T z) noexcept {
     if constexpr (std::floating_point<T>) {
-        if (z != z) return z;
+        // u is 0 for NaN, and NaN is then OR-ed back in: two compares, two ANDs and an OR
+        // per vector when a loop of step neurons is vectorized.
+        using bits_t = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+        if constexpr (sizeof(T) == sizeof(bits_t) && std::numeric_limits<T>::is_iec559) {
+            T const u = z >= T(0) ? T(1) : T(0);
+            bits_t const nan = z != z ? ~bits_t{0} : bits_t{0};
+            return std::bit_cast<T>(
+                static_cast<bits_t>(std::bit_cast<bits_t>(u) | (std::bit_cast<bits_t>(z) & nan)));
+        } else {
+            return z >= T(0) ? T(1) : (z < T(0) ? T(0) : z);
+        }
+    } else {
+        return z >= T(0) ? T(1) : T(0);
     }
-    return z >= T(0) ? T(1) : T(0);
 }
 
 // fires(z, θ) = (z >= θ): the tutorial's firing condition w·x >= θ, with z = w·x.

@@ -49,6 +49,9 @@
 #define SOMA_DETAIL_INNER_PRODUCT_HPP
 
 #include <array>
+#include <bit>
+#include <cmath>
+#include <cstdint>
 #include <atomic>
 #include <cstddef>
 #include <type_traits>
@@ -123,15 +126,29 @@ constexpr void inner_products(T const* W, std::size_t rows, std::size_t n, T con
     kernels().of<T>().inner_products(W, rows, n, x, b, b_stride, z);
 }
 
-// round(w * x) as a value the compiler cannot fuse into a later addition: with
-// -ffp-contract=fast (GCC's default in GNU mode) a*b + c may become one FMA, which
-// would change the bits. SOMA_DETAIL_OPAQUE makes the product opaque at no run-time cost.
+// The bits of -0, in a variable the optimizer cannot prove constant (nothing writes it, but
+// another translation unit could): fma(w, x, -0) with this addend cannot be folded into
+// w*x (Clang does fold a literal -0), yet, unlike an asm barrier, a load from it does not
+// stop a loop of neurons from being vectorized. An integer type, so that no float store
+// can alias it and the load is hoisted out of such loops.
 template <ieee_binary T>
-[[nodiscard]] constexpr T unfused_product(T w, T x) noexcept {
+inline constinit std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>
+    negative_zero_bits = std::bit_cast<std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>(
+        T(-0.0));
+
+// round(w * x) as a value the compiler cannot fuse into a later addition: with
+// -ffp-contract=fast (GCC's default in GNU mode) a*b + c may become one FMA, which would
+// change the bits. Where the flags give no FMA instruction nothing can be fused, and the
+// plain product leaves the compiler free to vectorize a loop of neurons. Where they do,
+// fma(w, x, -0) is the same rounded product and leaves nothing to fuse.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] constexpr T unfused_product(T w, T x) noexcept {
     if (std::is_constant_evaluated()) return w * x;
-    T p = w * x;
-    SOMA_DETAIL_OPAQUE(p);
-    return p;
+#if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+    return std::fma(w, x, std::bit_cast<T>(negative_zero_bits<T>));
+#else
+    return w * x;
+#endif
 }
 
 template <ieee_binary T, std::size_t M, std::size_t H, std::size_t... J>
