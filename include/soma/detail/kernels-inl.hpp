@@ -224,13 +224,56 @@ void step_array(T const* z, T* out, std::size_t n) noexcept {
 
 template <class V, std::size_t K, std::size_t H>
 [[gnu::always_inline]] inline void tree_levels(typename V::v (&s)[K], std::size_t used) noexcept {
+    // s may hold fewer than P / L registers (K of them): the ones past K are all -0.
     if constexpr (H >= 1) {
 #pragma GCC unroll 32
         for (std::size_t j = 0; j < H; ++j) {
-            if (j + H < used) s[j] = V::add(s[j], s[j + H]);
+            if (j + H < used && j + H < K) s[j] = V::add(s[j], s[j + H]);
         }
         tree_levels<V, K, H / 2>(s, used < H ? used : H);
     }
+}
+
+// Fewer than P terms, in R registers (R known at compile time): every term has a partial
+// sum of its own, so each register is one product fma(w, x, -0) = round(w x); registers
+// 0 .. R-2 are full, the last holds the remaining terms and the bias; the tree skips the
+// registers past R, which hold only -0. Straight-line code: no loop, no test per register.
+template <ieee_binary T, std::size_t R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v short_lanes(
+    T const* w, T const* x, std::size_t n, bool has_bias, T b,
+    typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t k_regs = partial_sums<T> / lanes;
+    v s[R];
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k + 1 < R; ++k) {
+        s[k] = V::fma(V::load(w + k * lanes), V::load(x + k * lanes), negative_zero);
+    }
+    constexpr std::size_t base = (R - 1) * lanes;
+    std::size_t const c = n - base;  // 0 .. L terms in the last register, then the bias
+    v wv = c != 0 ? V::load_first(w + base, c, negative_zero) : negative_zero;
+    v xv = c != 0 ? V::load_first(x + base, c, V::zero()) : V::zero();
+    if (has_bias) {
+        wv = V::with_lane(wv, c, b);
+        xv = V::with_lane(xv, c, T(1));
+    }
+    s[R - 1] = V::fma(wv, xv, negative_zero);
+    tree_levels<V, R, k_regs / 2>(s, R);
+    return s[0];
+}
+
+template <ieee_binary T, std::size_t... R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v short_lanes_of(
+    std::size_t regs, T const* w, T const* x, std::size_t n, bool has_bias, T b,
+    typename vec<T>::v negative_zero, std::index_sequence<R...>) noexcept {
+    typename vec<T>::v out = negative_zero;
+    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero),
+                             true)
+                          : false) ||
+           ...);
+    return out;
 }
 
 // The register the in-register tree starts from: the canonical order up to its last
@@ -246,8 +289,14 @@ template <ieee_binary T>
     std::size_t const m = n + (has_bias ? 1 : 0);
     if (m == 0) return V::zero();  // the empty sum is +0
     // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x and
-    // then fuse that product into the tree (see value_barrier).
+    // then fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
     v const negative_zero = V::opaque(V::splat(T(-0.0)));
+    if constexpr (lanes > 1) {
+        if (m <= p) {
+            return short_lanes_of<T>((m + lanes - 1) / lanes, w, x, n, has_bias, b, negative_zero,
+                                     std::make_index_sequence<k_regs>{});
+        }
+    }
     v s[k_regs];
 #pragma GCC unroll 64
     for (std::size_t k = 0; k < k_regs; ++k) s[k] = negative_zero;
@@ -278,8 +327,29 @@ template <ieee_binary T>
     return s[0];
 }
 
+// At most four terms (m = n + bias <= 4), one value at a time: the products
+// fma(w, x, -0) = round(w x) and the levels h = 2, 1 of the tree, which is cheaper than a
+// register's shuffles. (The levels h >= 4 pair partial sums with all-(-0) ones.)
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline T small_sum(T const* w, T const* x, std::size_t n,
+                                                     bool has_bias, T b) noexcept {
+    using one = portable::vec<T>;
+    T const negative_zero = one::opaque(T(-0.0));
+    T s[4] = {negative_zero, negative_zero, negative_zero, negative_zero};
+    for (std::size_t i = 0; i < n; ++i) s[i] = one::fma(w[i], x[i], negative_zero);
+    if (has_bias) s[n] = b;
+    std::size_t const m = n + (has_bias ? 1 : 0);
+    if (m == 0) return T(0);  // the empty sum is +0
+    if (m > 2) {
+        s[0] = s[0] + s[2];
+        if (m > 3) s[1] = s[1] + s[3];
+    }
+    return m > 1 ? s[0] + s[1] : s[0];
+}
+
 template <ieee_binary T>
 [[nodiscard]] T inner_product(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+    if (n + (has_bias ? 1 : 0) <= 4) return small_sum(w, x, n, has_bias, b);
     return vec<T>::reduce(inner_product_lanes(w, x, n, has_bias, b));
 }
 
@@ -308,12 +378,23 @@ template <ieee_binary T, class Finish>
     for (std::size_t r = 0; r < rows; r += lanes) {
         std::size_t const count = rows - r < lanes ? rows - r : lanes;
         if (count * 2 <= lanes && lanes > 1) {
-            T z[lanes] = {};
+            // One vector activation for the rows of this pass once there are enough of them
+            // (a register of σ costs about four scalar σ's); else one value at a time.
+            bool const vector_finish = Finish::per_register && count * 4 >= lanes;
+            v z = V::zero();
             for (std::size_t g = 0; g < count; ++g) {
                 T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
-                z[g] = V::reduce(inner_product_lanes(W + (r + g) * n, x, n, has_bias, bias));
+                T const* const w = W + (r + g) * n;
+                T const zg = n + (has_bias ? 1 : 0) <= 4
+                                 ? small_sum(w, x, n, has_bias, bias)
+                                 : V::reduce(inner_product_lanes(w, x, n, has_bias, bias));
+                if (vector_finish) {
+                    z = V::with_lane(z, g, zg);
+                } else {
+                    Finish::template one<T>(zg, out + r + g);
+                }
             }
-            Finish::template apply<T>(V::load_first(z, count, V::zero()), out + r, count);
+            if (vector_finish) Finish::template apply<T>(z, out + r, count);
         } else {
             v acc[lanes];
 #pragma GCC unroll 16
@@ -333,6 +414,11 @@ template <ieee_binary T, class Finish>
 // What a pass does with a register of weighted inputs (named types rather than lambdas:
 // every function of a target region must carry its target).
 struct store_weighted_inputs {
+    static constexpr bool per_register = false;  // a few rows: store each z_r directly
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void one(T z, T* out) noexcept {
+        *out = z;
+    }
     template <ieee_binary T>
     [[gnu::always_inline]] static void apply(typename vec<T>::v z, T* out,
                                              std::size_t count) noexcept {
@@ -341,6 +427,11 @@ struct store_weighted_inputs {
 };
 
 struct store_sigmoid {
+    static constexpr bool per_register = true;
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void one(T z, T* out) noexcept {
+        *out = sigmoid_one(z);
+    }
     template <ieee_binary T>
     [[gnu::always_inline]] static void apply(typename vec<T>::v z, T* out,
                                              std::size_t count) noexcept {
