@@ -66,7 +66,7 @@ template <std::floating_point T>
 // Σ_{i<n} w_i x_i, plus b as the last term when has_bias; N is the static extent when
 // one is known (small fixed sizes compile to straight-line code).
 template <scalar T, std::size_t N = std::dynamic_extent>
-[[nodiscard]] constexpr T weighted_sum(T const* w, T const* x, std::size_t n, bool has_bias, T b) {
+[[nodiscard, gnu::always_inline]] constexpr T weighted_sum(T const* w, T const* x, std::size_t n, bool has_bias, T b) {
     if constexpr (std::integral<T>) {
         return checked_inner_product(w, x, n, has_bias, b);
     } else if constexpr (ieee_binary<T>) {

@@ -32,8 +32,9 @@
 //                          vocabulary (soma/detail/simd/: AVX2, AVX-512, NEON, portable);
 //   inner_product_fixed    a straight-line form for a static extent N < P (below).
 // inner_product() picks one: the scalar definition in constant evaluation; at run time
-// inner_product_fixed for n <= 4 (a jump on n), otherwise the table of kernels chosen once
-// (soma/detail/dispatch.hpp). inner_products() does the same for a batch of rows sharing x.
+// inner_product_fixed for n <= 4 (a jump on n), in a build without -march short vectors
+// inline with SSE2 (soma/detail/simd/sse2_short.hpp), otherwise the table of kernels
+// chosen once (soma/detail/dispatch.hpp). inner_products() does the same for a batch of rows sharing x.
 //
 // The contract: results are identical on every target with a fused multiply-add (scalar
 // with FMA, AVX2, AVX-512, NEON), with GCC and Clang, at -O1 to -O3, for any alignment;
@@ -61,6 +62,7 @@
 #include "soma/detail/dispatch.hpp"
 #include "soma/detail/fma.hpp"
 #include "soma/detail/kernel_table.hpp"
+#include "soma/detail/simd/sse2_short.hpp"
 
 namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
@@ -101,10 +103,16 @@ T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b)
 // The entry point every soma inner product goes through: the scalar definition in
 // constant evaluation, the best kernel for this machine at run time (same bits).
 template <ieee_binary T>
-[[nodiscard]] constexpr T inner_product(T const* w, T const* x, std::size_t n, bool has_bias,
+[[nodiscard, gnu::always_inline]] constexpr T inner_product(T const* w, T const* x, std::size_t n, bool has_bias,
                                         T b) noexcept {
     if (std::is_constant_evaluated()) return inner_product_scalar(w, x, n, has_bias, b);
     if (n <= short_length) return inner_product_short(w, x, n, has_bias, b);
+#if defined(SOMA_DETAIL_SSE2_SHORT)
+    // A build without -march: short vectors inline with SSE2 (simd/sse2_short.hpp).
+    if (n + (has_bias ? 1 : 0) <= sse2::short_max<T>) {
+        return sse2::inner_product(w, x, n, has_bias, b);
+    }
+#endif
     return kernels().of<T>().inner_product(w, x, n, has_bias, b);
 }
 
