@@ -4,7 +4,7 @@ include(CMakePackageConfigHelpers)
 set(SOMA_INSTALL_CMAKEDIR "${CMAKE_INSTALL_DATADIR}/cmake/soma"
   CACHE STRING "Where soma's CMake package files are installed")
 
-install(TARGETS soma EXPORT soma-targets FILE_SET HEADERS)
+install(TARGETS soma EXPORT soma-targets FILE_SET HEADERS FILE_SET soma_inline)
 install(EXPORT soma-targets
   NAMESPACE soma::
   DESTINATION "${SOMA_INSTALL_CMAKEDIR}")

@@ -27,7 +27,9 @@ inline_header() {
         echo "make_single_header: $name not found in $include_dir" >&2
         exit 1
     fi
-    [[ "$conditional" == 0 ]] && seen["$name"]=1
+    # A *-inl.hpp file has no include guard and is inlined at every inclusion (soma's
+    # kernels, once per ISA namespace).
+    [[ "$conditional" == 0 && "$name" != *-inl.hpp ]] && seen["$name"]=1
     active["$name"]=1
     printf '// ---- begin %s ----\n' "$name"
     while IFS= read -r line || [[ -n "$line" ]]; do

@@ -40,6 +40,146 @@
 #include <span>
 #include <type_traits>
 
+// ---- begin soma/detail/config.hpp ----
+// soma/detail/config.hpp - what the compiler flags enable, and the names that depend on it.
+//
+// Three things are settled here, once, for every other header:
+//
+// 1. compiled_isa: the SIMD instruction set the compiler flags already enable (-march,
+//    -mavx2 -mfma, AArch64's baseline NEON), or isa::portable. SOMA_NO_SIMD (defined by
+//    the consumer) forces the portable scalar code everywhere.
+//
+// 2. The ABI namespace. Inline functions compiled with different flags are different
+//    machine code under the same name; the linker keeps one copy, so a program whose
+//    translation units were compiled with different -march flags could run AVX-512 code
+//    from a translation unit that was meant to run on any x86-64 CPU. Every soma::detail
+//    entity therefore lives in an inline namespace named after the flags
+//    (soma::detail::SOMA_DETAIL_ABI_NAMESPACE, e.g. abi_x86_64_v4), and every public
+//    function carries the ABI tag SOMA_ABI with the same name, so that each set of flags
+//    gets its own symbols. Public types are not tagged: a soma::neuron is the same type
+//    in every translation unit, only the code that computes with it differs. The levels
+//    are those of the x86-64 psABI (v1 baseline, v2, v3 = AVX2+FMA, v4 = AVX-512) plus
+//    "avx" for AVX without AVX2+FMA; flags finer than a level (-march=native on a CPU
+//    with extensions beyond v4, say) share that level's name.
+//
+// 3. Target regions: SOMA_DETAIL_TARGET_AVX2_BEGIN / _AVX512_BEGIN ... SOMA_DETAIL_TARGET_END
+//    compile every function defined between them for that ISA (GCC's push_options and
+//    target pragmas, Clang's attribute push), whatever the command line says, so that a
+//    build without -march still contains the AVX2 and AVX-512 kernels; dispatch.hpp picks
+//    one at run time.
+#ifndef SOMA_DETAIL_CONFIG_HPP
+#define SOMA_DETAIL_CONFIG_HPP
+
+#define SOMA_DETAIL_CAT_(a, b) a##b
+#define SOMA_DETAIL_CAT(a, b) SOMA_DETAIL_CAT_(a, b)
+#define SOMA_DETAIL_STR_(a) #a
+#define SOMA_DETAIL_STR(a) SOMA_DETAIL_STR_(a)
+
+#if defined(__x86_64__) || defined(_M_X64)
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__) && \
+    defined(__AVX512VL__) && defined(__AVX2__) && defined(__FMA__)
+#define SOMA_DETAIL_FLAGS_LEVEL x86_64_v4
+#elif defined(__AVX2__) && defined(__FMA__)
+#define SOMA_DETAIL_FLAGS_LEVEL x86_64_v3
+#elif defined(__AVX__)
+#define SOMA_DETAIL_FLAGS_LEVEL x86_64_avx
+#elif defined(__SSE4_2__)
+#define SOMA_DETAIL_FLAGS_LEVEL x86_64_v2
+#else
+#define SOMA_DETAIL_FLAGS_LEVEL x86_64_v1
+#endif
+#elif defined(__aarch64__)
+#define SOMA_DETAIL_FLAGS_LEVEL aarch64
+#else
+#define SOMA_DETAIL_FLAGS_LEVEL generic
+#endif
+
+#if defined(SOMA_NO_SIMD)
+#define SOMA_DETAIL_ABI_NAMESPACE SOMA_DETAIL_CAT(abi_nosimd_, SOMA_DETAIL_FLAGS_LEVEL)
+#else
+#define SOMA_DETAIL_ABI_NAMESPACE SOMA_DETAIL_CAT(abi_, SOMA_DETAIL_FLAGS_LEVEL)
+#endif
+
+// The ABI tag of every public soma function (see 2. above).
+#if defined(__GNUC__) || defined(__clang__)
+#define SOMA_ABI [[gnu::abi_tag(SOMA_DETAIL_STR(SOMA_DETAIL_ABI_NAMESPACE))]]
+#else
+#define SOMA_ABI
+#endif
+
+// x86-64 kernels compiled through target regions: GCC or Clang on x86-64, no SOMA_NO_SIMD.
+#if !defined(SOMA_NO_SIMD) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SOMA_X86_KERNELS 1
+#if defined(__clang__)
+#define SOMA_DETAIL_TARGET_AVX2_BEGIN                                                      \
+    _Pragma("clang attribute push(__attribute__((target(\"avx2,fma\"))), apply_to = function)")
+#define SOMA_DETAIL_TARGET_AVX512_BEGIN                                                    \
+    _Pragma("clang attribute push(__attribute__((target(\"avx512f,avx512bw,avx512dq,avx512vl,avx2,fma\"))), apply_to = function)")
+#define SOMA_DETAIL_TARGET_END _Pragma("clang attribute pop")
+#else
+#define SOMA_DETAIL_TARGET_AVX2_BEGIN _Pragma("GCC push_options") _Pragma("GCC target(\"avx2,fma\")")
+#define SOMA_DETAIL_TARGET_AVX512_BEGIN \
+    _Pragma("GCC push_options")         \
+        _Pragma("GCC target(\"avx512f,avx512bw,avx512dq,avx512vl,avx2,fma\")")
+#define SOMA_DETAIL_TARGET_END _Pragma("GCC pop_options")
+#endif
+#endif
+#if !defined(SOMA_NO_SIMD) && defined(__aarch64__) && defined(__ARM_NEON)
+#define SOMA_NEON_KERNELS 1
+#endif
+
+// SOMA_DETAIL_OPAQUE(x): leaves the variable x unchanged but opaque to the optimizer. It
+// prevents two rewrites that would change soma's bits: turning fma(w, x, -0) into w*x once
+// the addend is known to be -0, and fusing a rounded product into a later addition under
+// -ffp-contract=fast (GCC's default in GNU mode). It costs no instruction. A macro rather
+// than a function so that it is compiled inside each target region with that region's
+// registers.
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define SOMA_DETAIL_OPAQUE(x) asm("" : "+x"(x))
+#elif defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
+#define SOMA_DETAIL_OPAQUE(x) asm("" : "+w"(x))
+#elif defined(__GNUC__) || defined(__clang__)
+#define SOMA_DETAIL_OPAQUE(x) asm("" : "+g"(x))
+#else
+#define SOMA_DETAIL_OPAQUE(x) ((void)0)
+#endif
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// The instruction sets soma has kernels for.
+enum class isa {
+    portable,  // portable C++ (std::fma), one value at a time
+    neon,      // AArch64 Advanced SIMD (always has fused multiply-add)
+    avx2_fma,  // x86-64 AVX2 + FMA3 (x86-64-v3)
+    avx512,    // x86-64 AVX-512 F/BW/DQ/VL + AVX2 + FMA3 (x86-64-v4)
+};
+
+#if defined(SOMA_NO_SIMD)
+inline constexpr isa compiled_isa = isa::portable;
+#elif defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__) && \
+    defined(__AVX512VL__) && defined(__AVX2__) && defined(__FMA__) && defined(SOMA_X86_KERNELS)
+inline constexpr isa compiled_isa = isa::avx512;
+#elif defined(__AVX2__) && defined(__FMA__) && defined(SOMA_X86_KERNELS)
+inline constexpr isa compiled_isa = isa::avx2_fma;
+#elif defined(SOMA_NEON_KERNELS)
+inline constexpr isa compiled_isa = isa::neon;
+#else
+inline constexpr isa compiled_isa = isa::portable;
+#endif
+
+// True when the flags enable no SIMD ISA but the x86-64 kernels are compiled through
+// target regions: the kernels are then chosen at run time, once (dispatch.hpp).
+#if defined(SOMA_X86_KERNELS)
+inline constexpr bool runtime_dispatch = compiled_isa == isa::portable;
+#else
+inline constexpr bool runtime_dispatch = false;
+#endif
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+#endif  // SOMA_DETAIL_CONFIG_HPP
+// ---- end soma/detail/config.hpp ----
+
 namespace soma {
 
 // A number a neuron can compute with: any arithmetic type but bool. The tutorial's
@@ -47,7 +187,7 @@ namespace soma {
 template <class T>
 concept scalar = std::is_arithmetic_v<T> && !std::same_as<std::remove_cv_t<T>, bool>;
 
-namespace detail {
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 template <class R>
 struct static_extent : std::integral_constant<std::size_t, std::dynamic_extent> {};
@@ -58,7 +198,7 @@ struct static_extent<std::span<T, N>> : std::integral_constant<std::size_t, N> {
 template <class T, std::size_t N>
 struct static_extent<T[N]> : std::integral_constant<std::size_t, N> {};
 
-}  // namespace detail
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 // The size a vector type fixes at compile time, or std::dynamic_extent.
 template <class R>
@@ -105,139 +245,229 @@ concept activation_for = scalar<T> && std::regular_invocable<A const&, T> &&
 #include <string>
 #include <type_traits>
 
-// ---- begin soma/detail/sigmoid_array.hpp ----
-// soma/detail/sigmoid_array.hpp - choosing the σ kernel for an array, once per call.
+// ---- begin soma/detail/dispatch.hpp ----
+// soma/detail/dispatch.hpp - one table of kernels, chosen once.
 //
-// Order of preference:
-//   compiler targets AVX-512 (F/BW/DQ/VL)    -> AVX-512 kernel, no dispatch
-//   compiler targets AVX2 and FMA            -> AVX2 kernel, no dispatch
-//   other x86 builds with GCC or Clang       -> AVX-512 / AVX2+FMA / portable, chosen from
-//                                               cpuid once per process, checked once per call
-//   AArch64 with NEON                        -> NEON kernel
-//   anything else                            -> the scalar definition in a loop
-// Every kernel returns the bits of sigmoid_scalar.hpp, so the choice only changes speed.
-#ifndef SOMA_DETAIL_SIGMOID_ARRAY_HPP
-#define SOMA_DETAIL_SIGMOID_ARRAY_HPP
+// kernels() is the table every run-time soma call goes through:
+//   - when the compiler flags enable an ISA of soma's (compiled_isa), that ISA's table, a
+//     constant: the calls are direct and the compiler may inline them;
+//   - otherwise, on x86-64 (runtime_dispatch), the best table the CPU runs, chosen on the
+//     first call from the CPU's feature set (cpu.hpp) and kept in a function-local static:
+//     later calls cost one load and an indirect call, and no call tests the CPU again.
+// kernels_for(i) gives any ISA's table (the tests run every available one).
+//
+// Adding an ISA: a vocabulary file soma/detail/simd/<isa>.hpp (see simd/portable.hpp for
+// the operations; it ends by including kernels-inl.hpp), its requirements in cpu.hpp, and
+// one line in `tables` below (docs/kernels.md walks through it).
+#ifndef SOMA_DETAIL_DISPATCH_HPP
+#define SOMA_DETAIL_DISPATCH_HPP
 
-#include <cstddef>
+#include <array>
 
 // ---- begin soma/detail/cpu.hpp ----
-// soma/detail/cpu.hpp - which SIMD instruction set soma's kernels may use.
+// soma/detail/cpu.hpp - what the running CPU can execute, as a set of features.
 //
-// Two questions, answered once each:
-//   compiled_isa        - what the compiler already targets (-march / -m flags). When it is
-//                         not isa::scalar, soma calls that kernel directly: no dispatch.
-//   cpu_has_avx2_fma(),
-//   cpu_has_avx512()    - what the running CPU (and OS) supports, queried once and cached;
-//                         used only when compiled_isa is isa::scalar on x86-64, so that a
-//                         consumer building with no -march flag still runs AVX2 or AVX-512
-//                         code through function-level target attributes.
-//
-// SOMA_NO_SIMD (defined by the consumer) forces the portable scalar definition everywhere.
-// The SOMA_TARGET_* macros below are the only macros soma defines for this; everything
-// else is the constexpr value compiled_isa, so code chooses with `if constexpr`.
+// cpu_features() queries the CPU (and the OS's saved register state) once and caches the
+// answer. An ISA of soma's kernels is runnable when every feature it needs is present
+// (isa_requirements); best_isa() is the first runnable entry of the kernels' preference
+// list, available_isas() all of them. Nothing here is consulted inside a kernel call:
+// dispatch.hpp reads it once to choose its table.
 #ifndef SOMA_DETAIL_CPU_HPP
 #define SOMA_DETAIL_CPU_HPP
 
-namespace soma::detail {
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string_view>
 
-enum class isa {
-    scalar,    // portable C++ with std::fma
-    neon,      // AArch64 Advanced SIMD (always has fused multiply-add)
-    avx2_fma,  // x86-64 AVX2 + FMA3 (x86-64-v3)
-    avx512,    // x86-64 AVX-512 F/BW/DQ/VL + AVX2 + FMA3 (x86-64-v4, Skylake-AVX512 level)
+
+#if defined(SOMA_NEON_KERNELS) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// CPU features soma's kernels may use.
+enum class feature : std::uint32_t {
+    fma = 1U << 0,
+    avx2 = 1U << 1,
+    avx512f = 1U << 2,
+    avx512bw = 1U << 3,
+    avx512dq = 1U << 4,
+    avx512vl = 1U << 5,
+    avx512vnni = 1U << 6,
+    neon = 1U << 7,
+    dotprod = 1U << 8,
 };
 
-#if defined(SOMA_NO_SIMD)
-inline constexpr isa compiled_isa = isa::scalar;
-#elif defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__) && \
-    defined(__AVX512VL__) && defined(__AVX2__) && defined(__FMA__)
-inline constexpr isa compiled_isa = isa::avx512;
-#elif defined(__AVX2__) && defined(__FMA__)
-inline constexpr isa compiled_isa = isa::avx2_fma;
-#elif defined(__aarch64__) && defined(__ARM_NEON)
-inline constexpr isa compiled_isa = isa::neon;
-#else
-inline constexpr isa compiled_isa = isa::scalar;
-#endif
+// A set of features.
+struct feature_set {
+    std::uint32_t bits = 0;
+    [[nodiscard]] constexpr bool has(feature f) const noexcept {
+        return (bits & static_cast<std::uint32_t>(f)) != 0U;
+    }
+    [[nodiscard]] constexpr bool has_all(feature_set s) const noexcept {
+        return (bits & s.bits) == s.bits;
+    }
+    constexpr feature_set& add(feature f) noexcept {
+        bits |= static_cast<std::uint32_t>(f);
+        return *this;
+    }
+};
 
-// True when soma compiles the x86-64 kernels with target attributes and picks one at run
-// time: GCC or Clang on x86-64, no ISA beyond the baseline enabled by the flags, and no
-// SOMA_NO_SIMD.
-#if !defined(SOMA_NO_SIMD) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define SOMA_X86_KERNELS 1
-#define SOMA_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define SOMA_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
-inline constexpr bool x86_kernels = true;
-#else
-inline constexpr bool x86_kernels = false;
-#endif
-#if !defined(SOMA_NO_SIMD) && defined(__aarch64__) && defined(__ARM_NEON)
-#define SOMA_NEON_KERNELS 1
-#endif
-
-inline constexpr bool runtime_dispatch = x86_kernels && compiled_isa == isa::scalar;
-
-// The CPU and the OS (saved YMM/ZMM state) support AVX2 and FMA3. Queried once.
-[[nodiscard]] inline bool cpu_has_avx2_fma() noexcept {
-#if defined(SOMA_X86_KERNELS)
-    static bool const has = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }();
-    return has;
-#else
-    return compiled_isa == isa::avx2_fma || compiled_isa == isa::avx512;
-#endif
+[[nodiscard]] constexpr feature_set features_of(std::initializer_list<feature> list) noexcept {
+    feature_set s;
+    for (feature f : list) s.add(f);
+    return s;
 }
 
-// The CPU and the OS support AVX-512 F, BW, DQ and VL (and AVX2 + FMA3). Queried once.
-[[nodiscard]] inline bool cpu_has_avx512() noexcept {
-#if defined(SOMA_X86_KERNELS)
-    static bool const has = [] {
-        __builtin_cpu_init();
-        return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f") &&
-               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-               __builtin_cpu_supports("avx512vl");
-    }();
-    return has;
-#else
-    return compiled_isa == isa::avx512;
-#endif
-}
-
-// Whether kernels for `i` are compiled in and the running CPU can execute them (the
-// tests run every available kernel against the scalar definition).
-[[nodiscard]] inline bool isa_available(isa i) noexcept {
+// What each ISA's kernels need.
+[[nodiscard]] constexpr feature_set isa_requirements(isa i) noexcept {
     switch (i) {
-        case isa::scalar:
+        case isa::portable:
+            return {};
+        case isa::neon:
+            return features_of({feature::neon});
+        case isa::avx2_fma:
+            return features_of({feature::avx2, feature::fma});
+        case isa::avx512:
+            return features_of({feature::avx512f, feature::avx512bw, feature::avx512dq,
+                                feature::avx512vl, feature::avx2, feature::fma});
+    }
+    return {};
+}
+
+[[nodiscard]] constexpr std::string_view isa_name(isa i) noexcept {
+    switch (i) {
+        case isa::portable:
+            return "portable";
+        case isa::neon:
+            return "neon";
+        case isa::avx2_fma:
+            return "avx2";
+        case isa::avx512:
+            return "avx512";
+    }
+    return "?";
+}
+
+// Every ISA soma has kernels for, best first.
+inline constexpr std::array<isa, 4> all_isas = {isa::avx512, isa::avx2_fma, isa::neon,
+                                                isa::portable};
+
+// Whether this build contains kernels for `i` (independent of the CPU).
+[[nodiscard]] constexpr bool isa_compiled(isa i) noexcept {
+    switch (i) {
+        case isa::portable:
             return true;
         case isa::neon:
-            return compiled_isa == isa::neon;
+#if defined(SOMA_NEON_KERNELS)
+            return true;
+#else
+            return false;
+#endif
         case isa::avx2_fma:
-            return x86_kernels && cpu_has_avx2_fma();
         case isa::avx512:
-            return x86_kernels && cpu_has_avx512();
+#if defined(SOMA_X86_KERNELS)
+            return true;
+#else
+            return false;
+#endif
     }
     return false;
 }
 
-// The best instruction set soma's kernels use on this machine: compiled_isa when the
-// flags already enable one, otherwise the CPU's (x86-64), otherwise isa::scalar.
+[[nodiscard]] inline feature_set detect_cpu_features() noexcept {
+    feature_set s;
+#if defined(SOMA_X86_KERNELS)
+    __builtin_cpu_init();
+    // __builtin_cpu_supports also checks that the OS saves the YMM / ZMM state.
+    if (__builtin_cpu_supports("fma")) s.add(feature::fma);
+    if (__builtin_cpu_supports("avx2")) s.add(feature::avx2);
+    if (__builtin_cpu_supports("avx512f")) s.add(feature::avx512f);
+    if (__builtin_cpu_supports("avx512bw")) s.add(feature::avx512bw);
+    if (__builtin_cpu_supports("avx512dq")) s.add(feature::avx512dq);
+    if (__builtin_cpu_supports("avx512vl")) s.add(feature::avx512vl);
+    if (__builtin_cpu_supports("avx512vnni")) s.add(feature::avx512vnni);
+#elif defined(SOMA_NEON_KERNELS)
+    s.add(feature::neon);  // part of the AArch64 baseline
+#if defined(__linux__) && defined(HWCAP_ASIMDDP)
+    if ((getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0U) s.add(feature::dotprod);
+#elif defined(__ARM_FEATURE_DOTPROD)
+    s.add(feature::dotprod);
+#endif
+#endif
+    return s;
+}
+
+// The running CPU's features, queried once.
+[[nodiscard]] inline feature_set cpu_features() noexcept {
+    static feature_set const features = detect_cpu_features();
+    return features;
+}
+
+// Whether kernels for `i` are compiled in and the running CPU can execute them.
+[[nodiscard]] inline bool isa_available(isa i) noexcept {
+    return isa_compiled(i) && cpu_features().has_all(isa_requirements(i));
+}
+
+// The best ISA soma's kernels use on this machine: compiled_isa when the flags already
+// enable one (then there is no dispatch), otherwise the best the CPU runs.
 [[nodiscard]] inline isa best_isa() noexcept {
     if constexpr (!runtime_dispatch) {
         return compiled_isa;
     } else {
-        if (cpu_has_avx512()) return isa::avx512;
-        if (cpu_has_avx2_fma()) return isa::avx2_fma;
-        return isa::scalar;
+        for (isa i : all_isas) {
+            if (isa_available(i)) return i;
+        }
+        return isa::portable;
     }
 }
 
-}  // namespace soma::detail
+// The ISAs whose kernels this build has and this CPU runs (the tests run each of them),
+// and those it has but cannot run here (the tests report them as not tested).
+struct isa_list {
+    std::array<isa, 4> items{};
+    std::size_t count = 0;
+    [[nodiscard]] constexpr isa const* begin() const noexcept { return items.data(); }
+    [[nodiscard]] constexpr isa const* end() const noexcept { return items.data() + count; }
+    [[nodiscard]] constexpr std::size_t size() const noexcept { return count; }
+};
+
+[[nodiscard]] inline isa_list available_isas() noexcept {
+    isa_list l;
+    for (isa i : all_isas) {
+        if (isa_available(i)) l.items[l.count++] = i;
+    }
+    return l;
+}
+
+[[nodiscard]] inline isa_list unavailable_isas() noexcept {
+    isa_list l;
+    for (isa i : all_isas) {
+        if (!isa_available(i)) l.items[l.count++] = i;
+    }
+    return l;
+}
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 #endif  // SOMA_DETAIL_CPU_HPP
 // ---- end soma/detail/cpu.hpp ----
+// ---- begin soma/detail/kernel_table.hpp ----
+// soma/detail/kernel_table.hpp - the kernels of one instruction set, as one table.
+//
+// Every ISA (soma/detail/simd/*.hpp) fills one kernel_table with its instantiations of
+// the algorithms in soma/detail/kernels-inl.hpp; dispatch.hpp chooses one table, once.
+// Every entry of every table returns the bits of the portable table's entry (the tests
+// check this for each ISA the CPU can run), so the choice only changes speed.
+#ifndef SOMA_DETAIL_KERNEL_TABLE_HPP
+#define SOMA_DETAIL_KERNEL_TABLE_HPP
+
+#include <concepts>
+#include <cstddef>
+
 // ---- begin soma/detail/fma.hpp ----
 // soma/detail/fma.hpp - a fused multiply-add that is exact in constant evaluation.
 //
@@ -265,7 +495,8 @@ inline constexpr bool runtime_dispatch = x86_kernels && compiled_isa == isa::sca
 #include <limits>
 #include <type_traits>
 
-namespace soma::detail {
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 template <class T>
 concept ieee_binary = std::same_as<T, float> || std::same_as<T, double>;
@@ -326,62 +557,88 @@ template <std::floating_point T>
 // fma(a, b, c) = a*b + c with one rounding, identical bits in constant evaluation and
 // at run time.
 template <ieee_binary T>
-[[nodiscard]] constexpr T fma(T a, T b, T c) noexcept {
+[[nodiscard, gnu::always_inline]] constexpr T fma(T a, T b, T c) noexcept {
     if (std::is_constant_evaluated()) {
         return fma_emulated(a, b, c);
     }
     return std::fma(a, b, c);
 }
 
-}  // namespace soma::detail
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 #endif  // SOMA_DETAIL_FMA_HPP
 // ---- end soma/detail/fma.hpp ----
-// ---- begin soma/detail/sigmoid_neon.hpp ----
-// soma/detail/sigmoid_neon.hpp - σ(z) over arrays with AArch64 Advanced SIMD (NEON).
-//
-// sigmoid_f32 / sigmoid_f64 of sigmoid_scalar.hpp lane by lane, with vfmaq_f64 for every
-// detail::fma, so each lane returns the bits of the scalar definition. NEON is part of
-// the AArch64 baseline: no run-time dispatch. The tail goes through a zero-padded stack
-// copy, so no element past n is read.
-#ifndef SOMA_DETAIL_SIGMOID_NEON_HPP
-#define SOMA_DETAIL_SIGMOID_NEON_HPP
 
-// ---- begin soma/detail/sigmoid_scalar.hpp ----
-// soma/detail/sigmoid_scalar.hpp - the definition of σ(z) = 1/(1 + e^-z), one value at a time.
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// The canonical order's number of partial sums (soma/detail/inner_product.hpp).
+template <ieee_binary T>
+inline constexpr std::size_t partial_sums = 256 / sizeof(T);
+
+template <ieee_binary T>
+struct kernels_of {
+    // Σ_{i<n} w_i x_i (+ b as term n) in the canonical order.
+    T (*inner_product)(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept;
+    // z_r = inner_product(W + r*n, x, n, b != nullptr, b[r * b_stride]) for r < rows.
+    void (*inner_products)(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                           std::size_t b_stride, T* z) noexcept;
+    // y_r = σ(inner_product(W + r*n, x, n, true, b[r])) for r < rows.
+    void (*forward_sigmoid)(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                            T* y) noexcept;
+    // out_i = σ(z_i) for i < n; out == z allowed.
+    void (*sigmoid)(T const* z, T* out, std::size_t n) noexcept;
+    // σ(z) for one value.
+    T (*sigmoid_one)(T z) noexcept;
+    // out_i = u(z_i) (unit step) for i < n; out == z allowed.
+    void (*step)(T const* z, T* out, std::size_t n) noexcept;
+};
+
+struct kernel_table {
+    isa id;
+    kernels_of<float> f32;
+    kernels_of<double> f64;
+
+    template <ieee_binary T>
+    [[nodiscard]] constexpr kernels_of<T> const& of() const noexcept {
+        if constexpr (std::same_as<T, float>) {
+            return f32;
+        } else {
+            return f64;
+        }
+    }
+};
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+#endif  // SOMA_DETAIL_KERNEL_TABLE_HPP
+// ---- end soma/detail/kernel_table.hpp ----
+// ---- begin soma/detail/simd/avx2.hpp ----
+// soma/detail/simd/avx2.hpp - the vocabulary of soma's kernels for x86-64 AVX2 + FMA3.
 //
-// This file is the readable definition of soma's sigmoid. The SIMD kernels in
-// sigmoid_x86.hpp and sigmoid_neon.hpp perform exactly the same operations, in the same
-// order, lane by lane, so that every target returns the same bits as this code (and as
-// its constant evaluation, because detail::fma is exact there too). Nothing here relies
-// on the compiler fusing a*b + c: every fused operation is an explicit detail::fma and
-// every other product or sum is rounded on its own.
-//
-// Shared idea, with a = -|z| <= 0 and e = e^a in (0, 1]:
-//     σ(z) = 1 / (1 + e)   for z >= 0,
-//     σ(z) = e / (1 + e)   for z <  0,
-// so e never overflows and 1 + e lies in (1, 2]. e = 2^k · e^r with k = round(a/ln 2)
-// and r = a - k·ln 2 in [-ln2/2, ln2/2] (Cody and Waite), e^r by a polynomial.
-//
-// float is evaluated in double (z, e and the quotient in binary64, one rounding to
-// binary32 at the end), which keeps the whole error below 0.5 + 2^-4 ULP including
-// subnormal results, with one division and a degree-6 polynomial.
-//
-// double has no wider type to borrow, so e^r and 1/(1 + e) are carried as unevaluated
-// sums hi + lo (double-double) and rounded once at the end; for subnormal results the
-// final scaling by 2^k adds a second rounding, still within 1 ULP.
-//
-// long double uses a plain constexpr evaluation (Taylor series, true division), with a
-// weaker bound; it is not part of the bitwise scalar/SIMD contract.
-#ifndef SOMA_DETAIL_SIGMOID_SCALAR_HPP
-#define SOMA_DETAIL_SIGMOID_SCALAR_HPP
+// The operations of simd/portable.hpp on 256-bit registers (8 floats, 4 doubles), compiled
+// inside an AVX2 target region, followed by the kernels of soma/detail/kernels-inl.hpp.
+// Partial registers use vmaskmov, which neither faults on nor reads the masked-off
+// elements.
+#ifndef SOMA_DETAIL_SIMD_AVX2_HPP
+#define SOMA_DETAIL_SIMD_AVX2_HPP
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
-#include <limits>
+
+// ---- begin soma/detail/sigmoid_constants.hpp ----
+// soma/detail/sigmoid_constants.hpp - the constants of soma's sigmoid algorithm.
+//
+// Shared by every instantiation of the one algorithm in kernels-inl.hpp (the portable
+// scalar definition and each ISA's vector kernel), so that every target computes the same
+// operations on the same numbers.
+#ifndef SOMA_DETAIL_SIGMOID_CONSTANTS_HPP
+#define SOMA_DETAIL_SIGMOID_CONSTANTS_HPP
+
+#include <cstdint>
 
 
-namespace soma::detail {
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 // Constants shared by the scalar definition and every SIMD kernel.
 struct sigmoid_constants {
@@ -431,115 +688,2636 @@ struct sigmoid_constants {
     static constexpr double f64_unshift = 0x1p-600;
 };
 
-// p·2^(k + extra) for a normal p and a normal result, by adding to p's exponent field:
-// t's low 12 bits hold k (two's complement), so (bits(t) + extra) << 52 is
-// (k + extra)·2^52 modulo 2^64. Exact, and integer operations only (the floating-point
-// multiplier ports are the kernels' bottleneck, the integer ones are not).
-[[nodiscard]] constexpr double sigmoid_scale_exact(double p, double t,
-                                                   std::uint64_t extra = 0) noexcept {
-    std::uint64_t const bits = std::bit_cast<std::uint64_t>(p);
-    return std::bit_cast<double>(bits + ((std::bit_cast<std::uint64_t>(t) + extra) << 52));
-}
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
-// 2^k from t = k + round_magic (k an integer in t's low mantissa bits), plus extra:
-// (bits(t) + 1023 + extra) << 52 leaves exactly k + 1023 + extra in the exponent field.
-[[nodiscard]] constexpr double sigmoid_pow2(double t, std::uint64_t extra) noexcept {
-    std::uint64_t const bits = std::bit_cast<std::uint64_t>(t);
-    return std::bit_cast<double>((bits + sigmoid_constants::exponent_bias + extra) << 52);
-}
+#endif  // SOMA_DETAIL_SIGMOID_CONSTANTS_HPP
+// ---- end soma/detail/sigmoid_constants.hpp ----
+// ---- begin soma/detail/simd/portable.hpp ----
+// soma/detail/simd/portable.hpp - the portable vocabulary: one lane of plain C++.
+//
+// The operations every kernel of soma/detail/kernels-inl.hpp is written in, for a vector
+// of one value. Instantiated with this vocabulary, the kernels are the portable kernels
+// (used with SOMA_NO_SIMD, on CPUs without a SIMD ISA of soma's, and in constant
+// evaluation), and the scalar sigmoid is the readable one-value definition. Every fused
+// multiply-add is detail::fma, exact in constant evaluation too; every other product or
+// sum is rounded on its own.
+//
+// The vocabulary (each ISA in soma/detail/simd/ provides the same names):
+//   v, lanes, mask                 register type, number of lanes, lane-mask type
+//   zero, splat, load, store       +0, broadcast, full-width load and store
+//   load_first(p, c, fill)         lanes < c from p[0..c), the others from fill; reads
+//                                  nothing else. store_first(p, a, c) writes p[0..c) only
+//   with_lane(a, l, t)             a with lane l replaced by t
+//   add sub mul div fma fms fnma   a+b, a-b, a*b, a/b, a*b+c, a*b-c, c-a*b (fused: rounded once)
+//   max(lo, a)                     lo > a ? lo : a per lane (x86 MAXPD(lo, a))
+//   lt ge is_nan select            comparisons to masks; select(m, yes, no)
+//   opaque(a)                      a, as a value the optimizer cannot see through
+//   reduce(a)                      the canonical pairwise tree inside one register
+//   reduce_rows(a[lanes])          lane g = reduce(a[g]), with the same operations
+//   or_bits(a, u)                  bits(a) | u per lane
+//   add_exponent(p, t, e)          bits(p) + ((bits(t) + e) << 52)   (double)
+//   exponent_from(t, e)            (bits(t) + e) << 52               (double)
+//   widen_lo, widen_hi, narrow     float lanes to and from two double registers (float)
+#ifndef SOMA_DETAIL_SIMD_PORTABLE_HPP
+#define SOMA_DETAIL_SIMD_PORTABLE_HPP
 
-[[nodiscard]] constexpr double sigmoid_minus_abs(double x) noexcept {
-    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) | sigmoid_constants::sign_bit);
-}
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
 
-// max(lo, x) with x86 MAXPD semantics (x if either is NaN); NaN never reaches it here.
-[[nodiscard]] constexpr double sigmoid_max(double lo, double x) noexcept {
-    return lo > x ? lo : x;
-}
 
-// σ for float: max error 0.5 + 2^-4 ULP by analysis; the exhaustive test asserts <= 1 ULP
-// over all 2^32 inputs.
-[[nodiscard]] constexpr float sigmoid_f32(float z) noexcept {
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::portable {
+
+#define SOMA_DETAIL_OP [[nodiscard, gnu::always_inline]] static constexpr
+
+template <ieee_binary T>
+struct vec {
+    using v = T;
+    using mask = bool;
+    using bits_t = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    static constexpr std::size_t lanes = 1;
+
+    SOMA_DETAIL_OP v zero() noexcept { return T(0); }
+    SOMA_DETAIL_OP v splat(T a) noexcept { return a; }
+    SOMA_DETAIL_OP v load(T const* p) noexcept { return *p; }
+    [[gnu::always_inline]] static constexpr void store(T* p, v a) noexcept { *p = a; }
+    SOMA_DETAIL_OP v load_first(T const* p, std::size_t c, v fill) noexcept {
+        return c != 0 ? *p : fill;
+    }
+    [[gnu::always_inline]] static constexpr void store_first(T* p, v a, std::size_t c) noexcept {
+        if (c != 0) *p = a;
+    }
+    SOMA_DETAIL_OP v with_lane(v, std::size_t, T t) noexcept { return t; }
+    SOMA_DETAIL_OP v add(v a, v b) noexcept { return a + b; }
+    SOMA_DETAIL_OP v sub(v a, v b) noexcept { return a - b; }
+    SOMA_DETAIL_OP v mul(v a, v b) noexcept { return a * b; }
+    SOMA_DETAIL_OP v div(v a, v b) noexcept { return a / b; }
+    SOMA_DETAIL_OP v fma(v a, v b, v c) noexcept { return detail::fma(a, b, c); }
+    SOMA_DETAIL_OP v fms(v a, v b, v c) noexcept { return detail::fma(a, b, -c); }
+    SOMA_DETAIL_OP v fnma(v a, v b, v c) noexcept { return detail::fma(-a, b, c); }
+    SOMA_DETAIL_OP v max(v lo, v a) noexcept { return lo > a ? lo : a; }
+    SOMA_DETAIL_OP mask lt(v a, v b) noexcept { return a < b; }
+    SOMA_DETAIL_OP mask ge(v a, v b) noexcept { return a >= b; }
+    SOMA_DETAIL_OP mask is_nan(v a) noexcept { return a != a; }
+    // Branch-free: the kernels select on the sign of z, which a branch would mispredict
+    // for half of all random inputs (measured: twice the time of the scalar sigmoid).
+    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept {
+        bits_t const k = bits_t{0} - static_cast<bits_t>(m);
+        return std::bit_cast<T>(static_cast<bits_t>((std::bit_cast<bits_t>(yes) & k) |
+                                                    (std::bit_cast<bits_t>(no) & ~k)));
+    }
+    SOMA_DETAIL_OP v opaque(v a) noexcept {
+        if (std::is_constant_evaluated()) return a;
+        SOMA_DETAIL_OPAQUE(a);
+        return a;
+    }
+    SOMA_DETAIL_OP T reduce(v a) noexcept { return a; }
+    SOMA_DETAIL_OP v reduce_rows(v const (&a)[1]) noexcept { return a[0]; }
+    SOMA_DETAIL_OP v or_bits(v a, bits_t u) noexcept {
+        return std::bit_cast<T>(static_cast<bits_t>(std::bit_cast<bits_t>(a) | u));
+    }
+    // p·2^(k + e) for t = k + round_magic and a normal result: t's low 12 bits hold k.
+    SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept
+        requires(sizeof(T) == 8) {
+        return std::bit_cast<T>(std::bit_cast<std::uint64_t>(p) +
+                                ((std::bit_cast<std::uint64_t>(t) + e) << 52));
+    }
+    SOMA_DETAIL_OP v exponent_from(v t, std::uint64_t e) noexcept requires(sizeof(T) == 8) {
+        return std::bit_cast<T>((std::bit_cast<std::uint64_t>(t) + e) << 52);
+    }
+};
+
+#undef SOMA_DETAIL_OP
+
+inline constexpr isa this_isa = isa::portable;
+
+#define SOMA_DETAIL_KERNELS_INL_INSIDE 1
+// ---- begin soma/detail/kernels-inl.hpp ----
+// soma/detail/kernels-inl.hpp - every kernel of soma, written once over a vocabulary.
+//
+// No include guard, on purpose: each ISA's header in soma/detail/simd/ includes this file
+// (with SOMA_DETAIL_KERNELS_INL_INSIDE defined) inside its own namespace
+// (soma::detail::avx2, ::avx512, ::neon, ::portable), after defining there
+//   vec<T>     the ISA's vocabulary (the operations listed in simd/portable.hpp), and
+//   this_isa   its soma::detail::isa value,
+// and, for x86-64, inside a target region (config.hpp), so that every function below is
+// compiled for that ISA. The result is one table of kernels per ISA (`table`, at the end),
+// all computing the same operations in the same order, hence the same bits.
+//
+// The algorithms:
+//   sigmoid_f32_in_double, sigmoid_f64_core   σ(z), the algorithm of soma/sigmoid.hpp
+//   sigmoid_one                               one value (portable vocabulary: the
+//                                             definition; elsewhere compiled with FMA)
+//   sigmoid_array, step_array                 arrays, L lanes at a time
+//   inner_product_lanes, inner_product        the canonical inner product
+//                                             (soma/detail/inner_product.hpp)
+//   inner_products, forward_sigmoid           several rows, L rows per pass
+
+#if !defined(SOMA_DETAIL_KERNELS_INL_INSIDE)
+#error "soma/detail/kernels-inl.hpp is included by soma/detail/simd/<isa>.hpp only"
+#endif
+
+// ---------------------------------------------------------------------------------------
+// σ(z) = 1/(1 + e^-z)
+//
+// With a = -|z| <= 0 and e = e^a in (0, 1]:  σ(z) = 1/(1 + e) for z >= 0, e/(1 + e) for
+// z < 0, so e never overflows and 1 + e lies in (1, 2]. e = 2^k·e^r with k = round(a/ln 2)
+// and r = a - k·ln 2 in [-ln2/2, ln2/2] (Cody and Waite), e^r by a polynomial.
+//
+// float is evaluated in double (one rounding to float at the end): max error 0.5 + 2^-4
+// ULP by analysis, <= 1 ULP asserted over all 2^32 inputs. double carries e^r and 1/(1+e)
+// as unevaluated sums hi + lo and rounds once (0.5 + 2^-5 ULP by analysis for normal
+// results, 0.75 + 2^-5 for subnormal ones; 1 ULP asserted). Nothing relies on the compiler
+// fusing a*b + c: every fused operation is explicit, and no plain product feeds a plain
+// sum, so contraction (-ffp-contract=fast) has nothing to fuse.
+// ---------------------------------------------------------------------------------------
+
+// σ for float lanes widened to double, without the NaN patch (callers add it).
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f32_in_double(
+    typename V::v x) noexcept {
     using c = sigmoid_constants;
-    if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
-    double const x = z;  // exact
-    double const a = sigmoid_max(c::f32_a_min, sigmoid_minus_abs(x));
-    double const t = detail::fma(a, c::log2e, c::round_magic);
-    double const k = t - c::round_magic;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f32_a_min), V::or_bits(x, c::sign_bit));
+    v const magic = V::splat(c::round_magic);
+    v const t = V::fma(a, V::splat(c::log2e), magic);
+    v const k = V::sub(t, magic);
     // One-constant reduction: r = a - k·ln2_hi is exact and the omitted k·ln2_lo is below
     // 151·2^-55 < 2^-47, far under float's resolution.
-    double const r = detail::fma(k, -c::ln2_hi, a);
-    double p = c::f32_p6;
-    p = detail::fma(p, r, c::f32_p5);
-    p = detail::fma(p, r, c::f32_p4);
-    p = detail::fma(p, r, c::f32_p3);
-    p = detail::fma(p, r, c::f32_p2);
-    p = detail::fma(p, r, c::f32_p1);
-    p = detail::fma(p, r, 1.0);
-    double const e = sigmoid_scale_exact(p, t);  // p·2^k, k >= -151: normal, exact
-    double const d = 1.0 + e;
-    double const numerator = x < 0.0 ? e : 1.0;
-    return static_cast<float>(numerator / d);
+    v const r = V::fma(k, V::splat(-c::ln2_hi), a);
+    v p = V::splat(c::f32_p6);
+    p = V::fma(p, r, V::splat(c::f32_p5));
+    p = V::fma(p, r, V::splat(c::f32_p4));
+    p = V::fma(p, r, V::splat(c::f32_p3));
+    p = V::fma(p, r, V::splat(c::f32_p2));
+    p = V::fma(p, r, V::splat(c::f32_p1));
+    v const one = V::splat(1.0);
+    p = V::fma(p, r, one);
+    // p·2^k (k >= -151: normal, exact) by an integer add to the exponent field: the
+    // floating-point multiplier ports are the vector kernels' bottleneck, integer ones not.
+    v const e = V::add_exponent(p, t, 0);
+    v const d = V::add(one, e);
+    v const numerator = V::select(V::lt(x, V::zero()), e, one);
+    return V::div(numerator, d);
 }
 
-// σ for double: max error 1 ULP (the tests assert exactly that; analysis gives
-// 0.5 + 2^-5 ULP for normal results, 0.75 + 2^-5 ULP for subnormal ones).
-[[nodiscard]] constexpr double sigmoid_f64(double z) noexcept {
+// σ for double lanes, without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
+    typename V::v z) noexcept {
     using c = sigmoid_constants;
-    if (z != z) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
-    double const a = sigmoid_max(c::f64_a_min, sigmoid_minus_abs(z));
-    double const t = detail::fma(a, c::log2e, c::round_magic);
-    double const k = t - c::round_magic;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f64_a_min), V::or_bits(z, c::sign_bit));
+    v const magic = V::splat(c::round_magic);
+    v const t = V::fma(a, V::splat(c::log2e), magic);
+    v const k = V::sub(t, magic);
     // r is exact: k·ln2_hi and a are multiples of 2^-54 and |r| < 2^-1.
-    double const r = detail::fma(k, -c::ln2_hi, a);
-    double const r_lo = k * -c::ln2_lo;  // e^(r + r_lo) = e^r·(1 + r_lo) + O(2^-90)
+    v const r = V::fma(k, V::splat(-c::ln2_hi), a);
+    v const r_lo = V::mul(k, V::splat(-c::ln2_lo));  // e^(r + r_lo) = e^r (1 + r_lo) + O(2^-90)
 
-    double w = c::f64_w9;
-    w = detail::fma(w, r, c::f64_w8);
-    w = detail::fma(w, r, c::f64_w7);
-    w = detail::fma(w, r, c::f64_w6);
-    w = detail::fma(w, r, c::f64_w5);
-    w = detail::fma(w, r, c::f64_w4);
-    w = detail::fma(w, r, c::f64_w3);
-    w = detail::fma(w, r, c::f64_w2);
-    w = detail::fma(w, r, c::f64_w1);
-    w = detail::fma(w, r, c::f64_w0);
+    v w = V::splat(c::f64_w9);
+    w = V::fma(w, r, V::splat(c::f64_w8));
+    w = V::fma(w, r, V::splat(c::f64_w7));
+    w = V::fma(w, r, V::splat(c::f64_w6));
+    w = V::fma(w, r, V::splat(c::f64_w5));
+    w = V::fma(w, r, V::splat(c::f64_w4));
+    w = V::fma(w, r, V::splat(c::f64_w3));
+    w = V::fma(w, r, V::splat(c::f64_w2));
+    w = V::fma(w, r, V::splat(c::f64_w1));
+    w = V::fma(w, r, V::splat(c::f64_w0));
     // h = r²/2 exactly as h_hi + h_lo; the cubic tail h·r·w is below 2^-7.
-    double const half_r = 0.5 * r;
-    double const h_hi = half_r * r;
-    double const h_lo = detail::fma(half_r, r, -h_hi);
-    double const tail = detail::fma(h_hi, r * w, h_lo);
+    v const half_r = V::mul(V::splat(0.5), r);
+    v const h_hi = V::mul(half_r, r);
+    v const h_lo = V::fms(half_r, r, h_hi);
+    v const tail = V::fma(h_hi, V::mul(r, w), h_lo);
     // 1 + r + h_hi by two exact Fast2Sums (|1| >= |r|, |1 + r| >= |h_hi|).
-    double const s1 = 1.0 + r;
-    double const e1 = (1.0 - s1) + r;
-    double const s2 = s1 + h_hi;
-    double const e2 = (s1 - s2) + h_hi;
-    double lo = (e1 + e2) + tail;
-    lo = detail::fma(r_lo, s2 + tail, lo);  // e^r·r_lo needs e^r only to 2^-20
-    double const p_hi = s2 + lo;            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
-    double const p_lo = (s2 - p_hi) + lo;
+    v const one = V::splat(1.0);
+    v const s1 = V::add(one, r);
+    v const e1 = V::add(V::sub(one, s1), r);
+    v const s2 = V::add(s1, h_hi);
+    v const e2 = V::add(V::sub(s1, s2), h_hi);
+    v lo = V::add(V::add(e1, e2), tail);
+    lo = V::fma(r_lo, V::add(s2, tail), lo);  // e^r·r_lo needs e^r only to 2^-20
+    v const p_hi = V::add(s2, lo);            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
+    v const p_lo = V::add(V::sub(s2, p_hi), lo);
 
-    // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120).
-    double const t_d = sigmoid_max(c::round_magic + c::f64_k_min_for_d, t);
-    double const e_hi = sigmoid_scale_exact(p_hi, t_d);  // p_hi normal, k >= -120
-    double const d_hi = 1.0 + e_hi;
+    // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120): below 2^-120, e moves the
+    // quotient by less than 2^-120, and the clamp keeps e's low part normal.
+    v const t_d = V::max(V::splat(c::round_magic + c::f64_k_min_for_d), t);
+    v const e_hi = V::add_exponent(p_hi, t_d, 0);  // p_hi normal, k >= -120: exact
+    v const d_hi = V::add(one, e_hi);
     // d_lo = (1 - d_hi) + e_hi + p_lo·2^k: the product is fused on purpose, so that a
-    // compiler contracting a*b + c (GCC's default -ffp-contract=fast) has nothing to fuse.
-    double const d_lo = detail::fma(p_lo, sigmoid_pow2(t_d, 0), (1.0 - d_hi) + e_hi);
+    // compiler contracting a*b + c has nothing to fuse.
+    v const d_lo = V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias),
+                          V::add(V::sub(one, d_hi), e_hi));
 
     // 1/d = q·(1 + rho) + O(rho²): q = 1/d_hi correctly rounded, so 1 - q·d_hi is exact.
-    double const q = 1.0 / d_hi;
-    double rho = detail::fma(-q, d_hi, 1.0);
-    rho = detail::fma(-q, d_lo, rho);
-    double const y_pos = detail::fma(q, rho, q);
+    v const q = V::div(one, d_hi);
+    v rho = V::fnma(q, d_hi, one);
+    rho = V::fnma(q, d_lo, rho);
+    v const y_pos = V::fma(q, rho, q);
 
     // e/d = 2^k·(p_hi + p_lo)·q·(1 + rho), rounded once (y_m in [0.35, 1.42]) before the
     // exact 2^(k+600) scaling; 2^-600 rounds a second time only for subnormal results.
-    double const q_rho = q * rho;
-    double const y_m = detail::fma(p_hi, q, detail::fma(p_hi, q_rho, p_lo * q));
-    double const y_neg = sigmoid_scale_exact(y_m, t, c::f64_k_shift) * c::f64_unshift;
-    return z < 0.0 ? y_neg : y_pos;
+    v const q_rho = V::mul(q, rho);
+    v const y_m = V::fma(p_hi, q, V::fma(p_hi, q_rho, V::mul(p_lo, q)));
+    v const y_neg = V::mul(V::add_exponent(y_m, t, c::f64_k_shift), V::splat(c::f64_unshift));
+    return V::select(V::lt(z, V::zero()), y_neg, y_pos);
 }
+
+// σ(z) for one value: the definition (portable vocabulary, constexpr). Compiled inside an
+// x86-64 target region it runs the same operations with FMA instructions.
+template <ieee_binary T>
+[[nodiscard]] constexpr T sigmoid_one(T z) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
+        return static_cast<float>(sigmoid_f32_in_double<one_lane>(static_cast<double>(z)));
+    } else {
+        if (z != z) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
+        return sigmoid_f64_core<one_lane>(z);
+    }
+}
+
+// σ on one register of T lanes; NaN lanes give z with its quiet bit set.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v sigmoid_lanes(
+    typename vec<T>::v z) noexcept {
+    using V = vec<T>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        using D = vec<double>;
+        auto const y = V::narrow(sigmoid_f32_in_double<D>(V::widen_lo(z)),
+                                 sigmoid_f32_in_double<D>(V::widen_hi(z)));
+        return V::select(V::is_nan(z), V::or_bits(z, c::f32_quiet_bit), y);
+    } else {
+        return V::select(V::is_nan(z), V::or_bits(z, c::f64_quiet_bit), sigmoid_f64_core<V>(z));
+    }
+}
+
+// out_i = σ(z_i), i < n. Two registers per iteration: each is one long dependency chain
+// (about 40 cycles), so the out-of-order core needs several in flight. out may be z.
+template <ieee_binary T>
+void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (lanes == 1) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = sigmoid_one(z[i]);
+    } else {
+        std::size_t i = 0;
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            auto const z0 = V::load(z + i);
+            auto const z1 = V::load(z + i + lanes);
+            V::store(out + i, sigmoid_lanes<T>(z0));
+            V::store(out + i + lanes, sigmoid_lanes<T>(z1));
+        }
+        for (; i < n; i += lanes) {
+            std::size_t const c = n - i < lanes ? n - i : lanes;
+            V::store_first(out + i, sigmoid_lanes<T>(V::load_first(z + i, c, V::zero())), c);
+        }
+    }
+}
+
+// out_i = u(z_i): 1 for z_i >= 0 (also -0), 0 below, NaN unchanged. out may be z.
+template <ieee_binary T>
+void step_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    auto const one = V::splat(T(1));
+    auto const zero = V::zero();
+    std::size_t i = 0;
+    for (; i < n; i += lanes) {
+        std::size_t const c = n - i < lanes ? n - i : lanes;
+        auto const a = c == lanes ? V::load(z + i) : V::load_first(z + i, c, zero);
+        auto const u = V::select(V::is_nan(a), a, V::select(V::ge(a, zero), one, zero));
+        if (c == lanes) {
+            V::store(out + i, u);
+        } else {
+            V::store_first(out + i, u, c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The canonical inner product (soma/detail/inner_product.hpp): P = 256 / sizeof(T) partial
+// sums are K = P / L registers s[0..K-1], lane l of s[k] holding partial sum kL + l. Term i
+// goes to s[(i mod P) / L], lane i mod L; the tree's levels h >= L add whole registers,
+// the levels h < L are reduce() inside s[0].
+//
+// Why K accumulators: the order fixes them at 256 bytes, which is also what hides the
+// FMA latency: eight AVX2 (2 pipes x 4 cycles), four AVX-512 (two 64-byte loads per FMA
+// allow one FMA per cycle), sixteen NEON registers.
+//
+// The last r < P terms and the bias use load_first: w's missing lanes are -0 and x's +0,
+// and fma(-0, +0, s) = s + (-0) = s exactly for every s, so the padding changes no partial
+// sum and nothing past the arrays is read. The bias is the term (b, 1) in lane r:
+// fma(b, 1, s) = s + b. Partial sums that receive no term stay -0 and the tree may skip
+// them (x + (-0) = x), which is how short vectors skip most of it.
+// ---------------------------------------------------------------------------------------
+
+template <class V, std::size_t K, std::size_t H>
+[[gnu::always_inline]] inline void tree_levels(typename V::v (&s)[K], std::size_t used) noexcept {
+    // s may hold fewer than P / L registers (K of them): the ones past K are all -0.
+    if constexpr (H >= 1) {
+#pragma GCC unroll 32
+        for (std::size_t j = 0; j < H; ++j) {
+            if (j + H < used && j + H < K) s[j] = V::add(s[j], s[j + H]);
+        }
+        tree_levels<V, K, H / 2>(s, used < H ? used : H);
+    }
+}
+
+// Fewer than P terms, in R registers (R known at compile time): every term has a partial
+// sum of its own, so each register is one product fma(w, x, -0) = round(w x); registers
+// 0 .. R-2 are full, the last holds the remaining terms and the bias; the tree skips the
+// registers past R, which hold only -0. Straight-line code: no loop, no test per register.
+template <ieee_binary T, std::size_t R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v short_lanes(
+    T const* w, T const* x, std::size_t n, bool has_bias, T b,
+    typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t k_regs = partial_sums<T> / lanes;
+    v s[R];
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k + 1 < R; ++k) {
+        s[k] = V::fma(V::load(w + k * lanes), V::load(x + k * lanes), negative_zero);
+    }
+    constexpr std::size_t base = (R - 1) * lanes;
+    std::size_t const c = n - base;  // 0 .. L terms in the last register, then the bias
+    v wv = c != 0 ? V::load_first(w + base, c, negative_zero) : negative_zero;
+    v xv = c != 0 ? V::load_first(x + base, c, V::zero()) : V::zero();
+    if (has_bias) {
+        wv = V::with_lane(wv, c, b);
+        xv = V::with_lane(xv, c, T(1));
+    }
+    s[R - 1] = V::fma(wv, xv, negative_zero);
+    tree_levels<V, R, k_regs / 2>(s, R);
+    return s[0];
+}
+
+template <ieee_binary T, std::size_t... R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v short_lanes_of(
+    std::size_t regs, T const* w, T const* x, std::size_t n, bool has_bias, T b,
+    typename vec<T>::v negative_zero, std::index_sequence<R...>) noexcept {
+    typename vec<T>::v out = negative_zero;
+    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero),
+                             true)
+                          : false) ||
+           ...);
+    return out;
+}
+
+// The register the in-register tree starts from: the canonical order up to its last
+// L lanes.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v inner_product_lanes(
+    T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t k_regs = p / lanes;
+    std::size_t const m = n + (has_bias ? 1 : 0);
+    if (m == 0) return V::zero();  // the empty sum is +0
+    // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x and
+    // then fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
+    v const negative_zero = V::opaque(V::splat(T(-0.0)));
+    if constexpr (lanes > 1) {
+        if (m <= p) {
+            return short_lanes_of<T>((m + lanes - 1) / lanes, w, x, n, has_bias, b, negative_zero,
+                                     std::make_index_sequence<k_regs>{});
+        }
+    }
+    v s[k_regs];
+#pragma GCC unroll 64
+    for (std::size_t k = 0; k < k_regs; ++k) s[k] = negative_zero;
+    std::size_t i = 0;
+    for (; i + p <= n; i += p) {
+#pragma GCC unroll 64
+        for (std::size_t k = 0; k < k_regs; ++k) {
+            s[k] = V::fma(V::load(w + i + k * lanes), V::load(x + i + k * lanes), s[k]);
+        }
+    }
+    std::size_t const r = n - i;
+    std::size_t const tail_regs = (r + (has_bias ? 1 : 0) + lanes - 1) / lanes;
+#pragma GCC unroll 64
+    for (std::size_t k = 0; k < k_regs; ++k) {
+        if (k < tail_regs) {
+            std::size_t const base = k * lanes;
+            std::size_t const c = r > base ? (r - base < lanes ? r - base : lanes) : 0;
+            v wv = c != 0 ? V::load_first(w + i + base, c, negative_zero) : negative_zero;
+            v xv = c != 0 ? V::load_first(x + i + base, c, V::zero()) : V::zero();
+            if (has_bias && r / lanes == k) {
+                wv = V::with_lane(wv, r - base, b);
+                xv = V::with_lane(xv, r - base, T(1));
+            }
+            s[k] = V::fma(wv, xv, s[k]);
+        }
+    }
+    tree_levels<V, k_regs, k_regs / 2>(s, n >= p ? k_regs : tail_regs);
+    return s[0];
+}
+
+// At most four terms (m = n + bias <= 4), one value at a time: the products
+// fma(w, x, -0) = round(w x) and the levels h = 2, 1 of the tree, which is cheaper than a
+// register's shuffles. (The levels h >= 4 pair partial sums with all-(-0) ones.)
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline T small_sum(T const* w, T const* x, std::size_t n,
+                                                     bool has_bias, T b) noexcept {
+    using one = portable::vec<T>;
+    T const negative_zero = one::opaque(T(-0.0));
+    T s[4] = {negative_zero, negative_zero, negative_zero, negative_zero};
+    for (std::size_t i = 0; i < n; ++i) s[i] = one::fma(w[i], x[i], negative_zero);
+    if (has_bias) s[n] = b;
+    std::size_t const m = n + (has_bias ? 1 : 0);
+    if (m == 0) return T(0);  // the empty sum is +0
+    if (m > 2) {
+        s[0] = s[0] + s[2];
+        if (m > 3) s[1] = s[1] + s[3];
+    }
+    return m > 1 ? s[0] + s[1] : s[0];
+}
+
+template <ieee_binary T>
+[[nodiscard]] T inner_product(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+    if (n + (has_bias ? 1 : 0) <= 4) return small_sum(w, x, n, has_bias, b);
+    return vec<T>::reduce(inner_product_lanes(w, x, n, has_bias, b));
+}
+
+template <ieee_binary T>
+[[gnu::always_inline]] inline void store_lanes(typename vec<T>::v z, T* out,
+                                               std::size_t count) noexcept {
+    if (count == vec<T>::lanes) {
+        vec<T>::store(out, z);
+    } else {
+        vec<T>::store_first(out, z, count);
+    }
+}
+
+// Rows r .. r+L-1 of W at once: each row's register as in inner_product_lanes, then one
+// reduce_rows for all of them, which leaves z_r in lane r of one register (a transposed
+// tree: each row sees exactly its own pairwise sums, with about a third of the shuffles
+// of L separate reductions). Finish::apply(z, out, count) consumes the register. With fewer than
+// L/2 rows left, each row is reduced on its own (reduce_rows would mostly add padding).
+template <ieee_binary T, class Finish>
+[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                             T const* b, std::size_t b_stride, T* out) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    bool const has_bias = b != nullptr;
+    for (std::size_t r = 0; r < rows; r += lanes) {
+        std::size_t const count = rows - r < lanes ? rows - r : lanes;
+        if (count * 2 <= lanes && lanes > 1) {
+            // One vector activation for the rows of this pass once there are enough of them
+            // (a register of σ costs about four scalar σ's); else one value at a time.
+            bool const vector_finish = Finish::per_register && count * 4 >= lanes;
+            v z = V::zero();
+            for (std::size_t g = 0; g < count; ++g) {
+                T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                T const* const w = W + (r + g) * n;
+                T const zg = n + (has_bias ? 1 : 0) <= 4
+                                 ? small_sum(w, x, n, has_bias, bias)
+                                 : V::reduce(inner_product_lanes(w, x, n, has_bias, bias));
+                if (vector_finish) {
+                    z = V::with_lane(z, g, zg);
+                } else {
+                    Finish::template one<T>(zg, out + r + g);
+                }
+            }
+            if (vector_finish) Finish::template apply<T>(z, out + r, count);
+        } else {
+            v acc[lanes];
+#pragma GCC unroll 16
+            for (std::size_t g = 0; g < lanes; ++g) {
+                if (g < count) {
+                    T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                    acc[g] = inner_product_lanes(W + (r + g) * n, x, n, has_bias, bias);
+                } else {
+                    acc[g] = V::zero();
+                }
+            }
+            Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
+        }
+    }
+}
+
+// What a pass does with a register of weighted inputs (named types rather than lambdas:
+// every function of a target region must carry its target).
+struct store_weighted_inputs {
+    static constexpr bool per_register = false;  // a few rows: store each z_r directly
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void one(T z, T* out) noexcept {
+        *out = z;
+    }
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void apply(typename vec<T>::v z, T* out,
+                                             std::size_t count) noexcept {
+        store_lanes<T>(z, out, count);
+    }
+};
+
+struct store_sigmoid {
+    static constexpr bool per_register = true;
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void one(T z, T* out) noexcept {
+        *out = sigmoid_one(z);
+    }
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void apply(typename vec<T>::v z, T* out,
+                                             std::size_t count) noexcept {
+        if constexpr (vec<T>::lanes == 1) {
+            *out = sigmoid_one(vec<T>::reduce(z));
+        } else {
+            store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+        }
+    }
+};
+
+// z_r = inner_product(W + r*n, x, n, b != nullptr, b[r * b_stride]), r < rows; z must not
+// overlap W, x or b.
+template <ieee_binary T>
+void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                    std::size_t b_stride, T* z) noexcept {
+    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+}
+
+// y_r = σ(z_r), z_r = inner_product(W + r*n, x, n, true, b[r]): the sigmoid is applied to
+// each register of weighted inputs while it is still in registers. y must not overlap W,
+// x or b.
+template <ieee_binary T>
+void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                     T* y) noexcept {
+    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+}
+
+inline constexpr kernel_table table = {
+    this_isa,
+    {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
+     &sigmoid_one<float>, &step_array<float>},
+    {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
+     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
+};
+
+// ---- end soma/detail/kernels-inl.hpp ----
+#undef SOMA_DETAIL_KERNELS_INL_INSIDE
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::portable
+
+#endif  // SOMA_DETAIL_SIMD_PORTABLE_HPP
+// ---- end soma/detail/simd/portable.hpp ----
+
+#if defined(SOMA_X86_KERNELS)
+#include <immintrin.h>
+
+SOMA_DETAIL_TARGET_AVX2_BEGIN
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx2 {
+
+#define SOMA_DETAIL_OP [[nodiscard, gnu::always_inline]] static inline
+
+template <ieee_binary T>
+struct vec;
+
+template <>
+struct vec<float> {
+    using v = __m256;
+    using mask = __m256;
+    static constexpr std::size_t lanes = 8;
+
+    // All-ones in the lanes l < c.
+    SOMA_DETAIL_OP __m256i first(std::size_t c) noexcept {
+        return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(c)),
+                                  _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    }
+    SOMA_DETAIL_OP v zero() noexcept { return _mm256_setzero_ps(); }
+    SOMA_DETAIL_OP v splat(float a) noexcept { return _mm256_set1_ps(a); }
+    SOMA_DETAIL_OP v load(float const* p) noexcept { return _mm256_loadu_ps(p); }
+    [[gnu::always_inline]] static inline void store(float* p, v a) noexcept {
+        _mm256_storeu_ps(p, a);
+    }
+    SOMA_DETAIL_OP v load_first(float const* p, std::size_t c, v fill) noexcept {
+        __m256i const k = first(c);
+        return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, k), _mm256_castsi256_ps(k));
+    }
+    [[gnu::always_inline]] static inline void store_first(float* p, v a, std::size_t c) noexcept {
+        _mm256_maskstore_ps(p, first(c), a);
+    }
+    SOMA_DETAIL_OP v with_lane(v a, std::size_t l, float t) noexcept {
+        __m256i const k = _mm256_cmpeq_epi32(_mm256_set1_epi32(static_cast<int>(l)),
+                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        return _mm256_blendv_ps(a, _mm256_set1_ps(t), _mm256_castsi256_ps(k));
+    }
+    SOMA_DETAIL_OP v add(v a, v b) noexcept { return _mm256_add_ps(a, b); }
+    SOMA_DETAIL_OP v sub(v a, v b) noexcept { return _mm256_sub_ps(a, b); }
+    SOMA_DETAIL_OP v mul(v a, v b) noexcept { return _mm256_mul_ps(a, b); }
+    SOMA_DETAIL_OP v div(v a, v b) noexcept { return _mm256_div_ps(a, b); }
+    SOMA_DETAIL_OP v fma(v a, v b, v c) noexcept { return _mm256_fmadd_ps(a, b, c); }
+    SOMA_DETAIL_OP v fms(v a, v b, v c) noexcept { return _mm256_fmsub_ps(a, b, c); }
+    SOMA_DETAIL_OP v fnma(v a, v b, v c) noexcept { return _mm256_fnmadd_ps(a, b, c); }
+    SOMA_DETAIL_OP v max(v lo, v a) noexcept { return _mm256_max_ps(lo, a); }
+    SOMA_DETAIL_OP mask lt(v a, v b) noexcept { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+    SOMA_DETAIL_OP mask ge(v a, v b) noexcept { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
+    SOMA_DETAIL_OP mask is_nan(v a) noexcept { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
+    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept { return _mm256_blendv_ps(no, yes, m); }
+    SOMA_DETAIL_OP v opaque(v a) noexcept {
+        SOMA_DETAIL_OPAQUE(a);
+        return a;
+    }
+    // The tree inside one register: h = 4, 2, 1.
+    SOMA_DETAIL_OP float reduce(v s) noexcept {
+        __m128 const s4 = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+        __m128 const s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+        return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+    }
+    SOMA_DETAIL_OP v h4(v p, v q) noexcept {
+            return _mm256_add_ps(_mm256_permute2f128_ps(p, q, 0x20),
+                                 _mm256_permute2f128_ps(p, q, 0x31));
+    }
+    // Eight rows' trees at once. h = 4 joins the 128-bit halves of rows (g, g+4) in one
+    // register; h = 2 and h = 1 pair lanes of two registers with shuffles; the row order
+    // chosen here leaves row g in lane g.
+    SOMA_DETAIL_OP v reduce_rows(v const (&a)[8]) noexcept {
+        v const a04 = h4(a[0], a[4]);
+        v const a15 = h4(a[1], a[5]);
+        v const a26 = h4(a[2], a[6]);
+        v const a37 = h4(a[3], a[7]);
+        v const b0 = _mm256_add_ps(_mm256_shuffle_ps(a04, a15, _MM_SHUFFLE(1, 0, 1, 0)),
+                                   _mm256_shuffle_ps(a04, a15, _MM_SHUFFLE(3, 2, 3, 2)));
+        v const b1 = _mm256_add_ps(_mm256_shuffle_ps(a26, a37, _MM_SHUFFLE(1, 0, 1, 0)),
+                                   _mm256_shuffle_ps(a26, a37, _MM_SHUFFLE(3, 2, 3, 2)));
+        return _mm256_add_ps(_mm256_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm256_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1)));
+    }
+    SOMA_DETAIL_OP v or_bits(v a, std::uint32_t u) noexcept {
+        return _mm256_or_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(u))));
+    }
+    SOMA_DETAIL_OP __m256d widen_lo(v a) noexcept {
+        return _mm256_cvtps_pd(_mm256_castps256_ps128(a));
+    }
+    SOMA_DETAIL_OP __m256d widen_hi(v a) noexcept {
+        return _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1));
+    }
+    SOMA_DETAIL_OP v narrow(__m256d lo, __m256d hi) noexcept {
+        return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)),
+                                    _mm256_cvtpd_ps(hi), 1);
+    }
+};
+
+template <>
+struct vec<double> {
+    using v = __m256d;
+    using mask = __m256d;
+    static constexpr std::size_t lanes = 4;
+
+    SOMA_DETAIL_OP __m256i first(std::size_t c) noexcept {
+        return _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<std::int64_t>(c)),
+                                  _mm256_setr_epi64x(0, 1, 2, 3));
+    }
+    SOMA_DETAIL_OP v zero() noexcept { return _mm256_setzero_pd(); }
+    SOMA_DETAIL_OP v splat(double a) noexcept { return _mm256_set1_pd(a); }
+    SOMA_DETAIL_OP v load(double const* p) noexcept { return _mm256_loadu_pd(p); }
+    [[gnu::always_inline]] static inline void store(double* p, v a) noexcept {
+        _mm256_storeu_pd(p, a);
+    }
+    SOMA_DETAIL_OP v load_first(double const* p, std::size_t c, v fill) noexcept {
+        __m256i const k = first(c);
+        return _mm256_blendv_pd(fill, _mm256_maskload_pd(p, k), _mm256_castsi256_pd(k));
+    }
+    [[gnu::always_inline]] static inline void store_first(double* p, v a, std::size_t c) noexcept {
+        _mm256_maskstore_pd(p, first(c), a);
+    }
+    SOMA_DETAIL_OP v with_lane(v a, std::size_t l, double t) noexcept {
+        __m256i const k = _mm256_cmpeq_epi64(_mm256_set1_epi64x(static_cast<std::int64_t>(l)),
+                                             _mm256_setr_epi64x(0, 1, 2, 3));
+        return _mm256_blendv_pd(a, _mm256_set1_pd(t), _mm256_castsi256_pd(k));
+    }
+    SOMA_DETAIL_OP v add(v a, v b) noexcept { return _mm256_add_pd(a, b); }
+    SOMA_DETAIL_OP v sub(v a, v b) noexcept { return _mm256_sub_pd(a, b); }
+    SOMA_DETAIL_OP v mul(v a, v b) noexcept { return _mm256_mul_pd(a, b); }
+    SOMA_DETAIL_OP v div(v a, v b) noexcept { return _mm256_div_pd(a, b); }
+    SOMA_DETAIL_OP v fma(v a, v b, v c) noexcept { return _mm256_fmadd_pd(a, b, c); }
+    SOMA_DETAIL_OP v fms(v a, v b, v c) noexcept { return _mm256_fmsub_pd(a, b, c); }
+    SOMA_DETAIL_OP v fnma(v a, v b, v c) noexcept { return _mm256_fnmadd_pd(a, b, c); }
+    SOMA_DETAIL_OP v max(v lo, v a) noexcept { return _mm256_max_pd(lo, a); }
+    SOMA_DETAIL_OP mask lt(v a, v b) noexcept { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
+    SOMA_DETAIL_OP mask ge(v a, v b) noexcept { return _mm256_cmp_pd(a, b, _CMP_GE_OQ); }
+    SOMA_DETAIL_OP mask is_nan(v a) noexcept { return _mm256_cmp_pd(a, a, _CMP_UNORD_Q); }
+    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept { return _mm256_blendv_pd(no, yes, m); }
+    SOMA_DETAIL_OP v opaque(v a) noexcept {
+        SOMA_DETAIL_OPAQUE(a);
+        return a;
+    }
+    // The tree inside one register: h = 2, 1.
+    SOMA_DETAIL_OP double reduce(v s) noexcept {
+        __m128d const s2 = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
+        return _mm_cvtsd_f64(_mm_add_sd(s2, _mm_unpackhi_pd(s2, s2)));
+    }
+    // Four rows' trees at once: h = 2 joins the halves of rows (0, 2) and (1, 3), h = 1
+    // pairs lanes of the two results; row g ends in lane g.
+    SOMA_DETAIL_OP v reduce_rows(v const (&a)[4]) noexcept {
+        v const a02 = _mm256_add_pd(_mm256_permute2f128_pd(a[0], a[2], 0x20),
+                                    _mm256_permute2f128_pd(a[0], a[2], 0x31));
+        v const a13 = _mm256_add_pd(_mm256_permute2f128_pd(a[1], a[3], 0x20),
+                                    _mm256_permute2f128_pd(a[1], a[3], 0x31));
+        return _mm256_add_pd(_mm256_unpacklo_pd(a02, a13), _mm256_unpackhi_pd(a02, a13));
+    }
+    SOMA_DETAIL_OP __m256i bits(v a) noexcept { return _mm256_castpd_si256(a); }
+    SOMA_DETAIL_OP v or_bits(v a, std::uint64_t u) noexcept {
+        return _mm256_castsi256_pd(
+            _mm256_or_si256(bits(a), _mm256_set1_epi64x(static_cast<long long>(u))));
+    }
+    SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept {
+        __m256i const k = _mm256_slli_epi64(
+            _mm256_add_epi64(bits(t), _mm256_set1_epi64x(static_cast<long long>(e))), 52);
+        return _mm256_castsi256_pd(_mm256_add_epi64(bits(p), k));
+    }
+    SOMA_DETAIL_OP v exponent_from(v t, std::uint64_t e) noexcept {
+        return _mm256_castsi256_pd(_mm256_slli_epi64(
+            _mm256_add_epi64(bits(t), _mm256_set1_epi64x(static_cast<long long>(e))), 52));
+    }
+};
+
+#undef SOMA_DETAIL_OP
+
+inline constexpr isa this_isa = isa::avx2_fma;
+
+#define SOMA_DETAIL_KERNELS_INL_INSIDE 1
+// ---- begin soma/detail/kernels-inl.hpp ----
+// soma/detail/kernels-inl.hpp - every kernel of soma, written once over a vocabulary.
+//
+// No include guard, on purpose: each ISA's header in soma/detail/simd/ includes this file
+// (with SOMA_DETAIL_KERNELS_INL_INSIDE defined) inside its own namespace
+// (soma::detail::avx2, ::avx512, ::neon, ::portable), after defining there
+//   vec<T>     the ISA's vocabulary (the operations listed in simd/portable.hpp), and
+//   this_isa   its soma::detail::isa value,
+// and, for x86-64, inside a target region (config.hpp), so that every function below is
+// compiled for that ISA. The result is one table of kernels per ISA (`table`, at the end),
+// all computing the same operations in the same order, hence the same bits.
+//
+// The algorithms:
+//   sigmoid_f32_in_double, sigmoid_f64_core   σ(z), the algorithm of soma/sigmoid.hpp
+//   sigmoid_one                               one value (portable vocabulary: the
+//                                             definition; elsewhere compiled with FMA)
+//   sigmoid_array, step_array                 arrays, L lanes at a time
+//   inner_product_lanes, inner_product        the canonical inner product
+//                                             (soma/detail/inner_product.hpp)
+//   inner_products, forward_sigmoid           several rows, L rows per pass
+
+#if !defined(SOMA_DETAIL_KERNELS_INL_INSIDE)
+#error "soma/detail/kernels-inl.hpp is included by soma/detail/simd/<isa>.hpp only"
+#endif
+
+// ---------------------------------------------------------------------------------------
+// σ(z) = 1/(1 + e^-z)
+//
+// With a = -|z| <= 0 and e = e^a in (0, 1]:  σ(z) = 1/(1 + e) for z >= 0, e/(1 + e) for
+// z < 0, so e never overflows and 1 + e lies in (1, 2]. e = 2^k·e^r with k = round(a/ln 2)
+// and r = a - k·ln 2 in [-ln2/2, ln2/2] (Cody and Waite), e^r by a polynomial.
+//
+// float is evaluated in double (one rounding to float at the end): max error 0.5 + 2^-4
+// ULP by analysis, <= 1 ULP asserted over all 2^32 inputs. double carries e^r and 1/(1+e)
+// as unevaluated sums hi + lo and rounds once (0.5 + 2^-5 ULP by analysis for normal
+// results, 0.75 + 2^-5 for subnormal ones; 1 ULP asserted). Nothing relies on the compiler
+// fusing a*b + c: every fused operation is explicit, and no plain product feeds a plain
+// sum, so contraction (-ffp-contract=fast) has nothing to fuse.
+// ---------------------------------------------------------------------------------------
+
+// σ for float lanes widened to double, without the NaN patch (callers add it).
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f32_in_double(
+    typename V::v x) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f32_a_min), V::or_bits(x, c::sign_bit));
+    v const magic = V::splat(c::round_magic);
+    v const t = V::fma(a, V::splat(c::log2e), magic);
+    v const k = V::sub(t, magic);
+    // One-constant reduction: r = a - k·ln2_hi is exact and the omitted k·ln2_lo is below
+    // 151·2^-55 < 2^-47, far under float's resolution.
+    v const r = V::fma(k, V::splat(-c::ln2_hi), a);
+    v p = V::splat(c::f32_p6);
+    p = V::fma(p, r, V::splat(c::f32_p5));
+    p = V::fma(p, r, V::splat(c::f32_p4));
+    p = V::fma(p, r, V::splat(c::f32_p3));
+    p = V::fma(p, r, V::splat(c::f32_p2));
+    p = V::fma(p, r, V::splat(c::f32_p1));
+    v const one = V::splat(1.0);
+    p = V::fma(p, r, one);
+    // p·2^k (k >= -151: normal, exact) by an integer add to the exponent field: the
+    // floating-point multiplier ports are the vector kernels' bottleneck, integer ones not.
+    v const e = V::add_exponent(p, t, 0);
+    v const d = V::add(one, e);
+    v const numerator = V::select(V::lt(x, V::zero()), e, one);
+    return V::div(numerator, d);
+}
+
+// σ for double lanes, without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
+    typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f64_a_min), V::or_bits(z, c::sign_bit));
+    v const magic = V::splat(c::round_magic);
+    v const t = V::fma(a, V::splat(c::log2e), magic);
+    v const k = V::sub(t, magic);
+    // r is exact: k·ln2_hi and a are multiples of 2^-54 and |r| < 2^-1.
+    v const r = V::fma(k, V::splat(-c::ln2_hi), a);
+    v const r_lo = V::mul(k, V::splat(-c::ln2_lo));  // e^(r + r_lo) = e^r (1 + r_lo) + O(2^-90)
+
+    v w = V::splat(c::f64_w9);
+    w = V::fma(w, r, V::splat(c::f64_w8));
+    w = V::fma(w, r, V::splat(c::f64_w7));
+    w = V::fma(w, r, V::splat(c::f64_w6));
+    w = V::fma(w, r, V::splat(c::f64_w5));
+    w = V::fma(w, r, V::splat(c::f64_w4));
+    w = V::fma(w, r, V::splat(c::f64_w3));
+    w = V::fma(w, r, V::splat(c::f64_w2));
+    w = V::fma(w, r, V::splat(c::f64_w1));
+    w = V::fma(w, r, V::splat(c::f64_w0));
+    // h = r²/2 exactly as h_hi + h_lo; the cubic tail h·r·w is below 2^-7.
+    v const half_r = V::mul(V::splat(0.5), r);
+    v const h_hi = V::mul(half_r, r);
+    v const h_lo = V::fms(half_r, r, h_hi);
+    v const tail = V::fma(h_hi, V::mul(r, w), h_lo);
+    // 1 + r + h_hi by two exact Fast2Sums (|1| >= |r|, |1 + r| >= |h_hi|).
+    v const one = V::splat(1.0);
+    v const s1 = V::add(one, r);
+    v const e1 = V::add(V::sub(one, s1), r);
+    v const s2 = V::add(s1, h_hi);
+    v const e2 = V::add(V::sub(s1, s2), h_hi);
+    v lo = V::add(V::add(e1, e2), tail);
+    lo = V::fma(r_lo, V::add(s2, tail), lo);  // e^r·r_lo needs e^r only to 2^-20
+    v const p_hi = V::add(s2, lo);            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
+    v const p_lo = V::add(V::sub(s2, p_hi), lo);
+
+    // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120): below 2^-120, e moves the
+    // quotient by less than 2^-120, and the clamp keeps e's low part normal.
+    v const t_d = V::max(V::splat(c::round_magic + c::f64_k_min_for_d), t);
+    v const e_hi = V::add_exponent(p_hi, t_d, 0);  // p_hi normal, k >= -120: exact
+    v const d_hi = V::add(one, e_hi);
+    // d_lo = (1 - d_hi) + e_hi + p_lo·2^k: the product is fused on purpose, so that a
+    // compiler contracting a*b + c has nothing to fuse.
+    v const d_lo = V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias),
+                          V::add(V::sub(one, d_hi), e_hi));
+
+    // 1/d = q·(1 + rho) + O(rho²): q = 1/d_hi correctly rounded, so 1 - q·d_hi is exact.
+    v const q = V::div(one, d_hi);
+    v rho = V::fnma(q, d_hi, one);
+    rho = V::fnma(q, d_lo, rho);
+    v const y_pos = V::fma(q, rho, q);
+
+    // e/d = 2^k·(p_hi + p_lo)·q·(1 + rho), rounded once (y_m in [0.35, 1.42]) before the
+    // exact 2^(k+600) scaling; 2^-600 rounds a second time only for subnormal results.
+    v const q_rho = V::mul(q, rho);
+    v const y_m = V::fma(p_hi, q, V::fma(p_hi, q_rho, V::mul(p_lo, q)));
+    v const y_neg = V::mul(V::add_exponent(y_m, t, c::f64_k_shift), V::splat(c::f64_unshift));
+    return V::select(V::lt(z, V::zero()), y_neg, y_pos);
+}
+
+// σ(z) for one value: the definition (portable vocabulary, constexpr). Compiled inside an
+// x86-64 target region it runs the same operations with FMA instructions.
+template <ieee_binary T>
+[[nodiscard]] constexpr T sigmoid_one(T z) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
+        return static_cast<float>(sigmoid_f32_in_double<one_lane>(static_cast<double>(z)));
+    } else {
+        if (z != z) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
+        return sigmoid_f64_core<one_lane>(z);
+    }
+}
+
+// σ on one register of T lanes; NaN lanes give z with its quiet bit set.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v sigmoid_lanes(
+    typename vec<T>::v z) noexcept {
+    using V = vec<T>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        using D = vec<double>;
+        auto const y = V::narrow(sigmoid_f32_in_double<D>(V::widen_lo(z)),
+                                 sigmoid_f32_in_double<D>(V::widen_hi(z)));
+        return V::select(V::is_nan(z), V::or_bits(z, c::f32_quiet_bit), y);
+    } else {
+        return V::select(V::is_nan(z), V::or_bits(z, c::f64_quiet_bit), sigmoid_f64_core<V>(z));
+    }
+}
+
+// out_i = σ(z_i), i < n. Two registers per iteration: each is one long dependency chain
+// (about 40 cycles), so the out-of-order core needs several in flight. out may be z.
+template <ieee_binary T>
+void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (lanes == 1) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = sigmoid_one(z[i]);
+    } else {
+        std::size_t i = 0;
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            auto const z0 = V::load(z + i);
+            auto const z1 = V::load(z + i + lanes);
+            V::store(out + i, sigmoid_lanes<T>(z0));
+            V::store(out + i + lanes, sigmoid_lanes<T>(z1));
+        }
+        for (; i < n; i += lanes) {
+            std::size_t const c = n - i < lanes ? n - i : lanes;
+            V::store_first(out + i, sigmoid_lanes<T>(V::load_first(z + i, c, V::zero())), c);
+        }
+    }
+}
+
+// out_i = u(z_i): 1 for z_i >= 0 (also -0), 0 below, NaN unchanged. out may be z.
+template <ieee_binary T>
+void step_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    auto const one = V::splat(T(1));
+    auto const zero = V::zero();
+    std::size_t i = 0;
+    for (; i < n; i += lanes) {
+        std::size_t const c = n - i < lanes ? n - i : lanes;
+        auto const a = c == lanes ? V::load(z + i) : V::load_first(z + i, c, zero);
+        auto const u = V::select(V::is_nan(a), a, V::select(V::ge(a, zero), one, zero));
+        if (c == lanes) {
+            V::store(out + i, u);
+        } else {
+            V::store_first(out + i, u, c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The canonical inner product (soma/detail/inner_product.hpp): P = 256 / sizeof(T) partial
+// sums are K = P / L registers s[0..K-1], lane l of s[k] holding partial sum kL + l. Term i
+// goes to s[(i mod P) / L], lane i mod L; the tree's levels h >= L add whole registers,
+// the levels h < L are reduce() inside s[0].
+//
+// Why K accumulators: the order fixes them at 256 bytes, which is also what hides the
+// FMA latency: eight AVX2 (2 pipes x 4 cycles), four AVX-512 (two 64-byte loads per FMA
+// allow one FMA per cycle), sixteen NEON registers.
+//
+// The last r < P terms and the bias use load_first: w's missing lanes are -0 and x's +0,
+// and fma(-0, +0, s) = s + (-0) = s exactly for every s, so the padding changes no partial
+// sum and nothing past the arrays is read. The bias is the term (b, 1) in lane r:
+// fma(b, 1, s) = s + b. Partial sums that receive no term stay -0 and the tree may skip
+// them (x + (-0) = x), which is how short vectors skip most of it.
+// ---------------------------------------------------------------------------------------
+
+template <class V, std::size_t K, std::size_t H>
+[[gnu::always_inline]] inline void tree_levels(typename V::v (&s)[K], std::size_t used) noexcept {
+    // s may hold fewer than P / L registers (K of them): the ones past K are all -0.
+    if constexpr (H >= 1) {
+#pragma GCC unroll 32
+        for (std::size_t j = 0; j < H; ++j) {
+            if (j + H < used && j + H < K) s[j] = V::add(s[j], s[j + H]);
+        }
+        tree_levels<V, K, H / 2>(s, used < H ? used : H);
+    }
+}
+
+// Fewer than P terms, in R registers (R known at compile time): every term has a partial
+// sum of its own, so each register is one product fma(w, x, -0) = round(w x); registers
+// 0 .. R-2 are full, the last holds the remaining terms and the bias; the tree skips the
+// registers past R, which hold only -0. Straight-line code: no loop, no test per register.
+template <ieee_binary T, std::size_t R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v short_lanes(
+    T const* w, T const* x, std::size_t n, bool has_bias, T b,
+    typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t k_regs = partial_sums<T> / lanes;
+    v s[R];
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k + 1 < R; ++k) {
+        s[k] = V::fma(V::load(w + k * lanes), V::load(x + k * lanes), negative_zero);
+    }
+    constexpr std::size_t base = (R - 1) * lanes;
+    std::size_t const c = n - base;  // 0 .. L terms in the last register, then the bias
+    v wv = c != 0 ? V::load_first(w + base, c, negative_zero) : negative_zero;
+    v xv = c != 0 ? V::load_first(x + base, c, V::zero()) : V::zero();
+    if (has_bias) {
+        wv = V::with_lane(wv, c, b);
+        xv = V::with_lane(xv, c, T(1));
+    }
+    s[R - 1] = V::fma(wv, xv, negative_zero);
+    tree_levels<V, R, k_regs / 2>(s, R);
+    return s[0];
+}
+
+template <ieee_binary T, std::size_t... R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v short_lanes_of(
+    std::size_t regs, T const* w, T const* x, std::size_t n, bool has_bias, T b,
+    typename vec<T>::v negative_zero, std::index_sequence<R...>) noexcept {
+    typename vec<T>::v out = negative_zero;
+    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero),
+                             true)
+                          : false) ||
+           ...);
+    return out;
+}
+
+// The register the in-register tree starts from: the canonical order up to its last
+// L lanes.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v inner_product_lanes(
+    T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t k_regs = p / lanes;
+    std::size_t const m = n + (has_bias ? 1 : 0);
+    if (m == 0) return V::zero();  // the empty sum is +0
+    // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x and
+    // then fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
+    v const negative_zero = V::opaque(V::splat(T(-0.0)));
+    if constexpr (lanes > 1) {
+        if (m <= p) {
+            return short_lanes_of<T>((m + lanes - 1) / lanes, w, x, n, has_bias, b, negative_zero,
+                                     std::make_index_sequence<k_regs>{});
+        }
+    }
+    v s[k_regs];
+#pragma GCC unroll 64
+    for (std::size_t k = 0; k < k_regs; ++k) s[k] = negative_zero;
+    std::size_t i = 0;
+    for (; i + p <= n; i += p) {
+#pragma GCC unroll 64
+        for (std::size_t k = 0; k < k_regs; ++k) {
+            s[k] = V::fma(V::load(w + i + k * lanes), V::load(x + i + k * lanes), s[k]);
+        }
+    }
+    std::size_t const r = n - i;
+    std::size_t const tail_regs = (r + (has_bias ? 1 : 0) + lanes - 1) / lanes;
+#pragma GCC unroll 64
+    for (std::size_t k = 0; k < k_regs; ++k) {
+        if (k < tail_regs) {
+            std::size_t const base = k * lanes;
+            std::size_t const c = r > base ? (r - base < lanes ? r - base : lanes) : 0;
+            v wv = c != 0 ? V::load_first(w + i + base, c, negative_zero) : negative_zero;
+            v xv = c != 0 ? V::load_first(x + i + base, c, V::zero()) : V::zero();
+            if (has_bias && r / lanes == k) {
+                wv = V::with_lane(wv, r - base, b);
+                xv = V::with_lane(xv, r - base, T(1));
+            }
+            s[k] = V::fma(wv, xv, s[k]);
+        }
+    }
+    tree_levels<V, k_regs, k_regs / 2>(s, n >= p ? k_regs : tail_regs);
+    return s[0];
+}
+
+// At most four terms (m = n + bias <= 4), one value at a time: the products
+// fma(w, x, -0) = round(w x) and the levels h = 2, 1 of the tree, which is cheaper than a
+// register's shuffles. (The levels h >= 4 pair partial sums with all-(-0) ones.)
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline T small_sum(T const* w, T const* x, std::size_t n,
+                                                     bool has_bias, T b) noexcept {
+    using one = portable::vec<T>;
+    T const negative_zero = one::opaque(T(-0.0));
+    T s[4] = {negative_zero, negative_zero, negative_zero, negative_zero};
+    for (std::size_t i = 0; i < n; ++i) s[i] = one::fma(w[i], x[i], negative_zero);
+    if (has_bias) s[n] = b;
+    std::size_t const m = n + (has_bias ? 1 : 0);
+    if (m == 0) return T(0);  // the empty sum is +0
+    if (m > 2) {
+        s[0] = s[0] + s[2];
+        if (m > 3) s[1] = s[1] + s[3];
+    }
+    return m > 1 ? s[0] + s[1] : s[0];
+}
+
+template <ieee_binary T>
+[[nodiscard]] T inner_product(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+    if (n + (has_bias ? 1 : 0) <= 4) return small_sum(w, x, n, has_bias, b);
+    return vec<T>::reduce(inner_product_lanes(w, x, n, has_bias, b));
+}
+
+template <ieee_binary T>
+[[gnu::always_inline]] inline void store_lanes(typename vec<T>::v z, T* out,
+                                               std::size_t count) noexcept {
+    if (count == vec<T>::lanes) {
+        vec<T>::store(out, z);
+    } else {
+        vec<T>::store_first(out, z, count);
+    }
+}
+
+// Rows r .. r+L-1 of W at once: each row's register as in inner_product_lanes, then one
+// reduce_rows for all of them, which leaves z_r in lane r of one register (a transposed
+// tree: each row sees exactly its own pairwise sums, with about a third of the shuffles
+// of L separate reductions). Finish::apply(z, out, count) consumes the register. With fewer than
+// L/2 rows left, each row is reduced on its own (reduce_rows would mostly add padding).
+template <ieee_binary T, class Finish>
+[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                             T const* b, std::size_t b_stride, T* out) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    bool const has_bias = b != nullptr;
+    for (std::size_t r = 0; r < rows; r += lanes) {
+        std::size_t const count = rows - r < lanes ? rows - r : lanes;
+        if (count * 2 <= lanes && lanes > 1) {
+            // One vector activation for the rows of this pass once there are enough of them
+            // (a register of σ costs about four scalar σ's); else one value at a time.
+            bool const vector_finish = Finish::per_register && count * 4 >= lanes;
+            v z = V::zero();
+            for (std::size_t g = 0; g < count; ++g) {
+                T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                T const* const w = W + (r + g) * n;
+                T const zg = n + (has_bias ? 1 : 0) <= 4
+                                 ? small_sum(w, x, n, has_bias, bias)
+                                 : V::reduce(inner_product_lanes(w, x, n, has_bias, bias));
+                if (vector_finish) {
+                    z = V::with_lane(z, g, zg);
+                } else {
+                    Finish::template one<T>(zg, out + r + g);
+                }
+            }
+            if (vector_finish) Finish::template apply<T>(z, out + r, count);
+        } else {
+            v acc[lanes];
+#pragma GCC unroll 16
+            for (std::size_t g = 0; g < lanes; ++g) {
+                if (g < count) {
+                    T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                    acc[g] = inner_product_lanes(W + (r + g) * n, x, n, has_bias, bias);
+                } else {
+                    acc[g] = V::zero();
+                }
+            }
+            Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
+        }
+    }
+}
+
+// What a pass does with a register of weighted inputs (named types rather than lambdas:
+// every function of a target region must carry its target).
+struct store_weighted_inputs {
+    static constexpr bool per_register = false;  // a few rows: store each z_r directly
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void one(T z, T* out) noexcept {
+        *out = z;
+    }
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void apply(typename vec<T>::v z, T* out,
+                                             std::size_t count) noexcept {
+        store_lanes<T>(z, out, count);
+    }
+};
+
+struct store_sigmoid {
+    static constexpr bool per_register = true;
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void one(T z, T* out) noexcept {
+        *out = sigmoid_one(z);
+    }
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void apply(typename vec<T>::v z, T* out,
+                                             std::size_t count) noexcept {
+        if constexpr (vec<T>::lanes == 1) {
+            *out = sigmoid_one(vec<T>::reduce(z));
+        } else {
+            store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+        }
+    }
+};
+
+// z_r = inner_product(W + r*n, x, n, b != nullptr, b[r * b_stride]), r < rows; z must not
+// overlap W, x or b.
+template <ieee_binary T>
+void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                    std::size_t b_stride, T* z) noexcept {
+    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+}
+
+// y_r = σ(z_r), z_r = inner_product(W + r*n, x, n, true, b[r]): the sigmoid is applied to
+// each register of weighted inputs while it is still in registers. y must not overlap W,
+// x or b.
+template <ieee_binary T>
+void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                     T* y) noexcept {
+    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+}
+
+inline constexpr kernel_table table = {
+    this_isa,
+    {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
+     &sigmoid_one<float>, &step_array<float>},
+    {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
+     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
+};
+
+// ---- end soma/detail/kernels-inl.hpp ----
+#undef SOMA_DETAIL_KERNELS_INL_INSIDE
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx2
+
+SOMA_DETAIL_TARGET_END
+
+#endif  // SOMA_X86_KERNELS
+
+#endif  // SOMA_DETAIL_SIMD_AVX2_HPP
+// ---- end soma/detail/simd/avx2.hpp ----
+// ---- begin soma/detail/simd/avx512.hpp ----
+// soma/detail/simd/avx512.hpp - the vocabulary of soma's kernels for x86-64 AVX-512
+// (F, BW, DQ, VL; the x86-64-v4 level).
+//
+// The operations of simd/portable.hpp on 512-bit registers (16 floats, 8 doubles),
+// compiled inside an AVX-512 target region, followed by the kernels of
+// soma/detail/kernels-inl.hpp. Partial registers use masked loads and stores, which never
+// touch memory in the masked-off lanes.
+#ifndef SOMA_DETAIL_SIMD_AVX512_HPP
+#define SOMA_DETAIL_SIMD_AVX512_HPP
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+
+
+#if defined(SOMA_X86_KERNELS)
+#include <immintrin.h>
+
+// GCC 12 reports its own _mm512_undefined_* placeholders as "maybe uninitialized" when
+// AVX-512 intrinsics are inlined into a target("avx512f") function of a non-AVX-512 build.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+SOMA_DETAIL_TARGET_AVX512_BEGIN
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx512 {
+
+#define SOMA_DETAIL_OP [[nodiscard, gnu::always_inline]] static inline
+
+template <ieee_binary T>
+struct vec;
+
+template <>
+struct vec<float> {
+    using v = __m512;
+    using mask = __mmask16;
+    static constexpr std::size_t lanes = 16;
+    static constexpr mask all = 0xFFFF;
+
+    SOMA_DETAIL_OP mask first(std::size_t c) noexcept {
+        return static_cast<mask>((1U << c) - 1U);  // c <= 16
+    }
+    SOMA_DETAIL_OP v zero() noexcept { return _mm512_setzero_ps(); }
+    SOMA_DETAIL_OP v splat(float a) noexcept { return _mm512_set1_ps(a); }
+    SOMA_DETAIL_OP v load(float const* p) noexcept { return _mm512_loadu_ps(p); }
+    [[gnu::always_inline]] static inline void store(float* p, v a) noexcept {
+        _mm512_storeu_ps(p, a);
+    }
+    SOMA_DETAIL_OP v load_first(float const* p, std::size_t c, v fill) noexcept {
+        return _mm512_mask_loadu_ps(fill, first(c), p);
+    }
+    [[gnu::always_inline]] static inline void store_first(float* p, v a, std::size_t c) noexcept {
+        _mm512_mask_storeu_ps(p, first(c), a);
+    }
+    SOMA_DETAIL_OP v with_lane(v a, std::size_t l, float t) noexcept {
+        return _mm512_mask_mov_ps(a, static_cast<mask>(1U << l), _mm512_set1_ps(t));
+    }
+    SOMA_DETAIL_OP v add(v a, v b) noexcept { return _mm512_add_ps(a, b); }
+    SOMA_DETAIL_OP v sub(v a, v b) noexcept { return _mm512_sub_ps(a, b); }
+    SOMA_DETAIL_OP v mul(v a, v b) noexcept { return _mm512_mul_ps(a, b); }
+    SOMA_DETAIL_OP v div(v a, v b) noexcept { return _mm512_div_ps(a, b); }
+    SOMA_DETAIL_OP v fma(v a, v b, v c) noexcept { return _mm512_fmadd_ps(a, b, c); }
+    SOMA_DETAIL_OP v fms(v a, v b, v c) noexcept { return _mm512_fmsub_ps(a, b, c); }
+    SOMA_DETAIL_OP v fnma(v a, v b, v c) noexcept { return _mm512_fnmadd_ps(a, b, c); }
+    SOMA_DETAIL_OP v max(v lo, v a) noexcept { return _mm512_max_ps(lo, a); }
+    SOMA_DETAIL_OP mask lt(v a, v b) noexcept { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+    SOMA_DETAIL_OP mask ge(v a, v b) noexcept { return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ); }
+    SOMA_DETAIL_OP mask is_nan(v a) noexcept { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
+    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept { return _mm512_mask_blend_ps(m, no, yes); }
+    SOMA_DETAIL_OP v opaque(v a) noexcept {
+        SOMA_DETAIL_OPAQUE(a);
+        return a;
+    }
+    // The tree inside one register: h = 8, 4, 2, 1, each step bringing lanes j + h down to
+    // lanes j with a shuffle (zero-masked forms with a full mask: the plain ones trip a
+    // false -Wmaybe-uninitialized in GCC 12's headers).
+    SOMA_DETAIL_OP float reduce(v s) noexcept {
+        s = _mm512_add_ps(s, _mm512_maskz_shuffle_f32x4(all, s, s, 0x4E));
+        s = _mm512_add_ps(s, _mm512_maskz_shuffle_f32x4(all, s, s, 0xB1));
+        s = _mm512_add_ps(s, _mm512_maskz_permute_ps(all, s, 0x4E));
+        s = _mm512_add_ps(s, _mm512_maskz_permute_ps(all, s, 0xB1));
+        return _mm512_cvtss_f32(s);
+    }
+    SOMA_DETAIL_OP v h8(v p, v q) noexcept {
+            return _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, p, q, 0x44),
+                                 _mm512_maskz_shuffle_f32x4(all, p, q, 0xEE));
+    }
+    SOMA_DETAIL_OP v h4(v p, v q) noexcept {
+            return _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, p, q, 0x88),
+                                 _mm512_maskz_shuffle_f32x4(all, p, q, 0xDD));
+    }
+    SOMA_DETAIL_OP v h2(v p, v q) noexcept {
+            return _mm512_add_ps(_mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(1, 0, 1, 0)),
+                                 _mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(3, 2, 3, 2)));
+    }
+    SOMA_DETAIL_OP v h1(v p, v q) noexcept {
+            return _mm512_add_ps(_mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(2, 0, 2, 0)),
+                                 _mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(3, 1, 3, 1)));
+    }
+    // Sixteen rows' trees at once: h = 8 joins the 256-bit halves of two rows per add,
+    // h = 4 the 128-bit blocks of four rows, h = 2 and h = 1 pair lanes inside blocks.
+    // The pairing below leaves row g in lane g (30 shuffles and 15 adds for 16 rows).
+    SOMA_DETAIL_OP v reduce_rows(v const (&a)[16]) noexcept {
+        v const b1 = h4(h8(a[0], a[4]), h8(a[8], a[12]));
+        v const b2 = h4(h8(a[1], a[5]), h8(a[9], a[13]));
+        v const b3 = h4(h8(a[2], a[6]), h8(a[10], a[14]));
+        v const b4 = h4(h8(a[3], a[7]), h8(a[11], a[15]));
+        return h1(h2(b1, b2), h2(b3, b4));
+    }
+    SOMA_DETAIL_OP v or_bits(v a, std::uint32_t u) noexcept {
+        return _mm512_castsi512_ps(
+            _mm512_or_si512(_mm512_castps_si512(a), _mm512_set1_epi32(static_cast<int>(u))));
+    }
+    SOMA_DETAIL_OP __m512d widen_lo(v a) noexcept {
+        return _mm512_cvtps_pd(_mm512_castps512_ps256(a));
+    }
+    SOMA_DETAIL_OP __m512d widen_hi(v a) noexcept {
+        return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+    }
+    SOMA_DETAIL_OP v narrow(__m512d lo, __m512d hi) noexcept {
+        return _mm512_castpd_ps(
+            _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm512_cvtpd_ps(lo))),
+                               _mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
+    }
+};
+
+template <>
+struct vec<double> {
+    using v = __m512d;
+    using mask = __mmask8;
+    static constexpr std::size_t lanes = 8;
+    static constexpr mask all = 0xFF;
+
+    SOMA_DETAIL_OP mask first(std::size_t c) noexcept {
+        return static_cast<mask>((1U << c) - 1U);  // c <= 8
+    }
+    SOMA_DETAIL_OP v zero() noexcept { return _mm512_setzero_pd(); }
+    SOMA_DETAIL_OP v splat(double a) noexcept { return _mm512_set1_pd(a); }
+    SOMA_DETAIL_OP v load(double const* p) noexcept { return _mm512_loadu_pd(p); }
+    [[gnu::always_inline]] static inline void store(double* p, v a) noexcept {
+        _mm512_storeu_pd(p, a);
+    }
+    SOMA_DETAIL_OP v load_first(double const* p, std::size_t c, v fill) noexcept {
+        return _mm512_mask_loadu_pd(fill, first(c), p);
+    }
+    [[gnu::always_inline]] static inline void store_first(double* p, v a, std::size_t c) noexcept {
+        _mm512_mask_storeu_pd(p, first(c), a);
+    }
+    SOMA_DETAIL_OP v with_lane(v a, std::size_t l, double t) noexcept {
+        return _mm512_mask_mov_pd(a, static_cast<mask>(1U << l), _mm512_set1_pd(t));
+    }
+    SOMA_DETAIL_OP v add(v a, v b) noexcept { return _mm512_add_pd(a, b); }
+    SOMA_DETAIL_OP v sub(v a, v b) noexcept { return _mm512_sub_pd(a, b); }
+    SOMA_DETAIL_OP v mul(v a, v b) noexcept { return _mm512_mul_pd(a, b); }
+    SOMA_DETAIL_OP v div(v a, v b) noexcept { return _mm512_div_pd(a, b); }
+    SOMA_DETAIL_OP v fma(v a, v b, v c) noexcept { return _mm512_fmadd_pd(a, b, c); }
+    SOMA_DETAIL_OP v fms(v a, v b, v c) noexcept { return _mm512_fmsub_pd(a, b, c); }
+    SOMA_DETAIL_OP v fnma(v a, v b, v c) noexcept { return _mm512_fnmadd_pd(a, b, c); }
+    SOMA_DETAIL_OP v max(v lo, v a) noexcept { return _mm512_max_pd(lo, a); }
+    SOMA_DETAIL_OP mask lt(v a, v b) noexcept { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
+    SOMA_DETAIL_OP mask ge(v a, v b) noexcept { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
+    SOMA_DETAIL_OP mask is_nan(v a) noexcept { return _mm512_cmp_pd_mask(a, a, _CMP_UNORD_Q); }
+    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept { return _mm512_mask_blend_pd(m, no, yes); }
+    SOMA_DETAIL_OP v opaque(v a) noexcept {
+        SOMA_DETAIL_OPAQUE(a);
+        return a;
+    }
+    // The tree inside one register: h = 4, 2, 1.
+    SOMA_DETAIL_OP double reduce(v s) noexcept {
+        s = _mm512_add_pd(s, _mm512_maskz_shuffle_f64x2(all, s, s, 0x4E));
+        s = _mm512_add_pd(s, _mm512_maskz_shuffle_f64x2(all, s, s, 0xB1));
+        s = _mm512_add_pd(s, _mm512_maskz_permute_pd(all, s, 0x55));
+        return _mm512_cvtsd_f64(s);
+    }
+    SOMA_DETAIL_OP v h4(v p, v q) noexcept {
+            return _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, p, q, 0x44),
+                                 _mm512_maskz_shuffle_f64x2(all, p, q, 0xEE));
+    }
+    SOMA_DETAIL_OP v h2(v p, v q) noexcept {
+            return _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, p, q, 0x88),
+                                 _mm512_maskz_shuffle_f64x2(all, p, q, 0xDD));
+    }
+    // Eight rows' trees at once, as for float: h = 4 over pairs of rows, h = 2 over four
+    // rows' 128-bit blocks, h = 1 inside blocks; row g ends in lane g.
+    SOMA_DETAIL_OP v reduce_rows(v const (&a)[8]) noexcept {
+        v const b1 = h2(h4(a[0], a[2]), h4(a[4], a[6]));
+        v const b2 = h2(h4(a[1], a[3]), h4(a[5], a[7]));
+        return _mm512_add_pd(_mm512_maskz_unpacklo_pd(all, b1, b2),
+                             _mm512_maskz_unpackhi_pd(all, b1, b2));
+    }
+    SOMA_DETAIL_OP __m512i bits(v a) noexcept { return _mm512_castpd_si512(a); }
+    SOMA_DETAIL_OP v or_bits(v a, std::uint64_t u) noexcept {
+        return _mm512_castsi512_pd(
+            _mm512_or_si512(bits(a), _mm512_set1_epi64(static_cast<long long>(u))));
+    }
+    SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept {
+        __m512i const k = _mm512_slli_epi64(
+            _mm512_add_epi64(bits(t), _mm512_set1_epi64(static_cast<long long>(e))), 52);
+        return _mm512_castsi512_pd(_mm512_add_epi64(bits(p), k));
+    }
+    SOMA_DETAIL_OP v exponent_from(v t, std::uint64_t e) noexcept {
+        return _mm512_castsi512_pd(_mm512_slli_epi64(
+            _mm512_add_epi64(bits(t), _mm512_set1_epi64(static_cast<long long>(e))), 52));
+    }
+};
+
+#undef SOMA_DETAIL_OP
+
+inline constexpr isa this_isa = isa::avx512;
+
+#define SOMA_DETAIL_KERNELS_INL_INSIDE 1
+// ---- begin soma/detail/kernels-inl.hpp ----
+// soma/detail/kernels-inl.hpp - every kernel of soma, written once over a vocabulary.
+//
+// No include guard, on purpose: each ISA's header in soma/detail/simd/ includes this file
+// (with SOMA_DETAIL_KERNELS_INL_INSIDE defined) inside its own namespace
+// (soma::detail::avx2, ::avx512, ::neon, ::portable), after defining there
+//   vec<T>     the ISA's vocabulary (the operations listed in simd/portable.hpp), and
+//   this_isa   its soma::detail::isa value,
+// and, for x86-64, inside a target region (config.hpp), so that every function below is
+// compiled for that ISA. The result is one table of kernels per ISA (`table`, at the end),
+// all computing the same operations in the same order, hence the same bits.
+//
+// The algorithms:
+//   sigmoid_f32_in_double, sigmoid_f64_core   σ(z), the algorithm of soma/sigmoid.hpp
+//   sigmoid_one                               one value (portable vocabulary: the
+//                                             definition; elsewhere compiled with FMA)
+//   sigmoid_array, step_array                 arrays, L lanes at a time
+//   inner_product_lanes, inner_product        the canonical inner product
+//                                             (soma/detail/inner_product.hpp)
+//   inner_products, forward_sigmoid           several rows, L rows per pass
+
+#if !defined(SOMA_DETAIL_KERNELS_INL_INSIDE)
+#error "soma/detail/kernels-inl.hpp is included by soma/detail/simd/<isa>.hpp only"
+#endif
+
+// ---------------------------------------------------------------------------------------
+// σ(z) = 1/(1 + e^-z)
+//
+// With a = -|z| <= 0 and e = e^a in (0, 1]:  σ(z) = 1/(1 + e) for z >= 0, e/(1 + e) for
+// z < 0, so e never overflows and 1 + e lies in (1, 2]. e = 2^k·e^r with k = round(a/ln 2)
+// and r = a - k·ln 2 in [-ln2/2, ln2/2] (Cody and Waite), e^r by a polynomial.
+//
+// float is evaluated in double (one rounding to float at the end): max error 0.5 + 2^-4
+// ULP by analysis, <= 1 ULP asserted over all 2^32 inputs. double carries e^r and 1/(1+e)
+// as unevaluated sums hi + lo and rounds once (0.5 + 2^-5 ULP by analysis for normal
+// results, 0.75 + 2^-5 for subnormal ones; 1 ULP asserted). Nothing relies on the compiler
+// fusing a*b + c: every fused operation is explicit, and no plain product feeds a plain
+// sum, so contraction (-ffp-contract=fast) has nothing to fuse.
+// ---------------------------------------------------------------------------------------
+
+// σ for float lanes widened to double, without the NaN patch (callers add it).
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f32_in_double(
+    typename V::v x) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f32_a_min), V::or_bits(x, c::sign_bit));
+    v const magic = V::splat(c::round_magic);
+    v const t = V::fma(a, V::splat(c::log2e), magic);
+    v const k = V::sub(t, magic);
+    // One-constant reduction: r = a - k·ln2_hi is exact and the omitted k·ln2_lo is below
+    // 151·2^-55 < 2^-47, far under float's resolution.
+    v const r = V::fma(k, V::splat(-c::ln2_hi), a);
+    v p = V::splat(c::f32_p6);
+    p = V::fma(p, r, V::splat(c::f32_p5));
+    p = V::fma(p, r, V::splat(c::f32_p4));
+    p = V::fma(p, r, V::splat(c::f32_p3));
+    p = V::fma(p, r, V::splat(c::f32_p2));
+    p = V::fma(p, r, V::splat(c::f32_p1));
+    v const one = V::splat(1.0);
+    p = V::fma(p, r, one);
+    // p·2^k (k >= -151: normal, exact) by an integer add to the exponent field: the
+    // floating-point multiplier ports are the vector kernels' bottleneck, integer ones not.
+    v const e = V::add_exponent(p, t, 0);
+    v const d = V::add(one, e);
+    v const numerator = V::select(V::lt(x, V::zero()), e, one);
+    return V::div(numerator, d);
+}
+
+// σ for double lanes, without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
+    typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f64_a_min), V::or_bits(z, c::sign_bit));
+    v const magic = V::splat(c::round_magic);
+    v const t = V::fma(a, V::splat(c::log2e), magic);
+    v const k = V::sub(t, magic);
+    // r is exact: k·ln2_hi and a are multiples of 2^-54 and |r| < 2^-1.
+    v const r = V::fma(k, V::splat(-c::ln2_hi), a);
+    v const r_lo = V::mul(k, V::splat(-c::ln2_lo));  // e^(r + r_lo) = e^r (1 + r_lo) + O(2^-90)
+
+    v w = V::splat(c::f64_w9);
+    w = V::fma(w, r, V::splat(c::f64_w8));
+    w = V::fma(w, r, V::splat(c::f64_w7));
+    w = V::fma(w, r, V::splat(c::f64_w6));
+    w = V::fma(w, r, V::splat(c::f64_w5));
+    w = V::fma(w, r, V::splat(c::f64_w4));
+    w = V::fma(w, r, V::splat(c::f64_w3));
+    w = V::fma(w, r, V::splat(c::f64_w2));
+    w = V::fma(w, r, V::splat(c::f64_w1));
+    w = V::fma(w, r, V::splat(c::f64_w0));
+    // h = r²/2 exactly as h_hi + h_lo; the cubic tail h·r·w is below 2^-7.
+    v const half_r = V::mul(V::splat(0.5), r);
+    v const h_hi = V::mul(half_r, r);
+    v const h_lo = V::fms(half_r, r, h_hi);
+    v const tail = V::fma(h_hi, V::mul(r, w), h_lo);
+    // 1 + r + h_hi by two exact Fast2Sums (|1| >= |r|, |1 + r| >= |h_hi|).
+    v const one = V::splat(1.0);
+    v const s1 = V::add(one, r);
+    v const e1 = V::add(V::sub(one, s1), r);
+    v const s2 = V::add(s1, h_hi);
+    v const e2 = V::add(V::sub(s1, s2), h_hi);
+    v lo = V::add(V::add(e1, e2), tail);
+    lo = V::fma(r_lo, V::add(s2, tail), lo);  // e^r·r_lo needs e^r only to 2^-20
+    v const p_hi = V::add(s2, lo);            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
+    v const p_lo = V::add(V::sub(s2, p_hi), lo);
+
+    // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120): below 2^-120, e moves the
+    // quotient by less than 2^-120, and the clamp keeps e's low part normal.
+    v const t_d = V::max(V::splat(c::round_magic + c::f64_k_min_for_d), t);
+    v const e_hi = V::add_exponent(p_hi, t_d, 0);  // p_hi normal, k >= -120: exact
+    v const d_hi = V::add(one, e_hi);
+    // d_lo = (1 - d_hi) + e_hi + p_lo·2^k: the product is fused on purpose, so that a
+    // compiler contracting a*b + c has nothing to fuse.
+    v const d_lo = V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias),
+                          V::add(V::sub(one, d_hi), e_hi));
+
+    // 1/d = q·(1 + rho) + O(rho²): q = 1/d_hi correctly rounded, so 1 - q·d_hi is exact.
+    v const q = V::div(one, d_hi);
+    v rho = V::fnma(q, d_hi, one);
+    rho = V::fnma(q, d_lo, rho);
+    v const y_pos = V::fma(q, rho, q);
+
+    // e/d = 2^k·(p_hi + p_lo)·q·(1 + rho), rounded once (y_m in [0.35, 1.42]) before the
+    // exact 2^(k+600) scaling; 2^-600 rounds a second time only for subnormal results.
+    v const q_rho = V::mul(q, rho);
+    v const y_m = V::fma(p_hi, q, V::fma(p_hi, q_rho, V::mul(p_lo, q)));
+    v const y_neg = V::mul(V::add_exponent(y_m, t, c::f64_k_shift), V::splat(c::f64_unshift));
+    return V::select(V::lt(z, V::zero()), y_neg, y_pos);
+}
+
+// σ(z) for one value: the definition (portable vocabulary, constexpr). Compiled inside an
+// x86-64 target region it runs the same operations with FMA instructions.
+template <ieee_binary T>
+[[nodiscard]] constexpr T sigmoid_one(T z) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
+        return static_cast<float>(sigmoid_f32_in_double<one_lane>(static_cast<double>(z)));
+    } else {
+        if (z != z) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
+        return sigmoid_f64_core<one_lane>(z);
+    }
+}
+
+// σ on one register of T lanes; NaN lanes give z with its quiet bit set.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v sigmoid_lanes(
+    typename vec<T>::v z) noexcept {
+    using V = vec<T>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        using D = vec<double>;
+        auto const y = V::narrow(sigmoid_f32_in_double<D>(V::widen_lo(z)),
+                                 sigmoid_f32_in_double<D>(V::widen_hi(z)));
+        return V::select(V::is_nan(z), V::or_bits(z, c::f32_quiet_bit), y);
+    } else {
+        return V::select(V::is_nan(z), V::or_bits(z, c::f64_quiet_bit), sigmoid_f64_core<V>(z));
+    }
+}
+
+// out_i = σ(z_i), i < n. Two registers per iteration: each is one long dependency chain
+// (about 40 cycles), so the out-of-order core needs several in flight. out may be z.
+template <ieee_binary T>
+void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (lanes == 1) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = sigmoid_one(z[i]);
+    } else {
+        std::size_t i = 0;
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            auto const z0 = V::load(z + i);
+            auto const z1 = V::load(z + i + lanes);
+            V::store(out + i, sigmoid_lanes<T>(z0));
+            V::store(out + i + lanes, sigmoid_lanes<T>(z1));
+        }
+        for (; i < n; i += lanes) {
+            std::size_t const c = n - i < lanes ? n - i : lanes;
+            V::store_first(out + i, sigmoid_lanes<T>(V::load_first(z + i, c, V::zero())), c);
+        }
+    }
+}
+
+// out_i = u(z_i): 1 for z_i >= 0 (also -0), 0 below, NaN unchanged. out may be z.
+template <ieee_binary T>
+void step_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    auto const one = V::splat(T(1));
+    auto const zero = V::zero();
+    std::size_t i = 0;
+    for (; i < n; i += lanes) {
+        std::size_t const c = n - i < lanes ? n - i : lanes;
+        auto const a = c == lanes ? V::load(z + i) : V::load_first(z + i, c, zero);
+        auto const u = V::select(V::is_nan(a), a, V::select(V::ge(a, zero), one, zero));
+        if (c == lanes) {
+            V::store(out + i, u);
+        } else {
+            V::store_first(out + i, u, c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The canonical inner product (soma/detail/inner_product.hpp): P = 256 / sizeof(T) partial
+// sums are K = P / L registers s[0..K-1], lane l of s[k] holding partial sum kL + l. Term i
+// goes to s[(i mod P) / L], lane i mod L; the tree's levels h >= L add whole registers,
+// the levels h < L are reduce() inside s[0].
+//
+// Why K accumulators: the order fixes them at 256 bytes, which is also what hides the
+// FMA latency: eight AVX2 (2 pipes x 4 cycles), four AVX-512 (two 64-byte loads per FMA
+// allow one FMA per cycle), sixteen NEON registers.
+//
+// The last r < P terms and the bias use load_first: w's missing lanes are -0 and x's +0,
+// and fma(-0, +0, s) = s + (-0) = s exactly for every s, so the padding changes no partial
+// sum and nothing past the arrays is read. The bias is the term (b, 1) in lane r:
+// fma(b, 1, s) = s + b. Partial sums that receive no term stay -0 and the tree may skip
+// them (x + (-0) = x), which is how short vectors skip most of it.
+// ---------------------------------------------------------------------------------------
+
+template <class V, std::size_t K, std::size_t H>
+[[gnu::always_inline]] inline void tree_levels(typename V::v (&s)[K], std::size_t used) noexcept {
+    // s may hold fewer than P / L registers (K of them): the ones past K are all -0.
+    if constexpr (H >= 1) {
+#pragma GCC unroll 32
+        for (std::size_t j = 0; j < H; ++j) {
+            if (j + H < used && j + H < K) s[j] = V::add(s[j], s[j + H]);
+        }
+        tree_levels<V, K, H / 2>(s, used < H ? used : H);
+    }
+}
+
+// Fewer than P terms, in R registers (R known at compile time): every term has a partial
+// sum of its own, so each register is one product fma(w, x, -0) = round(w x); registers
+// 0 .. R-2 are full, the last holds the remaining terms and the bias; the tree skips the
+// registers past R, which hold only -0. Straight-line code: no loop, no test per register.
+template <ieee_binary T, std::size_t R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v short_lanes(
+    T const* w, T const* x, std::size_t n, bool has_bias, T b,
+    typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t k_regs = partial_sums<T> / lanes;
+    v s[R];
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k + 1 < R; ++k) {
+        s[k] = V::fma(V::load(w + k * lanes), V::load(x + k * lanes), negative_zero);
+    }
+    constexpr std::size_t base = (R - 1) * lanes;
+    std::size_t const c = n - base;  // 0 .. L terms in the last register, then the bias
+    v wv = c != 0 ? V::load_first(w + base, c, negative_zero) : negative_zero;
+    v xv = c != 0 ? V::load_first(x + base, c, V::zero()) : V::zero();
+    if (has_bias) {
+        wv = V::with_lane(wv, c, b);
+        xv = V::with_lane(xv, c, T(1));
+    }
+    s[R - 1] = V::fma(wv, xv, negative_zero);
+    tree_levels<V, R, k_regs / 2>(s, R);
+    return s[0];
+}
+
+template <ieee_binary T, std::size_t... R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v short_lanes_of(
+    std::size_t regs, T const* w, T const* x, std::size_t n, bool has_bias, T b,
+    typename vec<T>::v negative_zero, std::index_sequence<R...>) noexcept {
+    typename vec<T>::v out = negative_zero;
+    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero),
+                             true)
+                          : false) ||
+           ...);
+    return out;
+}
+
+// The register the in-register tree starts from: the canonical order up to its last
+// L lanes.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v inner_product_lanes(
+    T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t k_regs = p / lanes;
+    std::size_t const m = n + (has_bias ? 1 : 0);
+    if (m == 0) return V::zero();  // the empty sum is +0
+    // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x and
+    // then fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
+    v const negative_zero = V::opaque(V::splat(T(-0.0)));
+    if constexpr (lanes > 1) {
+        if (m <= p) {
+            return short_lanes_of<T>((m + lanes - 1) / lanes, w, x, n, has_bias, b, negative_zero,
+                                     std::make_index_sequence<k_regs>{});
+        }
+    }
+    v s[k_regs];
+#pragma GCC unroll 64
+    for (std::size_t k = 0; k < k_regs; ++k) s[k] = negative_zero;
+    std::size_t i = 0;
+    for (; i + p <= n; i += p) {
+#pragma GCC unroll 64
+        for (std::size_t k = 0; k < k_regs; ++k) {
+            s[k] = V::fma(V::load(w + i + k * lanes), V::load(x + i + k * lanes), s[k]);
+        }
+    }
+    std::size_t const r = n - i;
+    std::size_t const tail_regs = (r + (has_bias ? 1 : 0) + lanes - 1) / lanes;
+#pragma GCC unroll 64
+    for (std::size_t k = 0; k < k_regs; ++k) {
+        if (k < tail_regs) {
+            std::size_t const base = k * lanes;
+            std::size_t const c = r > base ? (r - base < lanes ? r - base : lanes) : 0;
+            v wv = c != 0 ? V::load_first(w + i + base, c, negative_zero) : negative_zero;
+            v xv = c != 0 ? V::load_first(x + i + base, c, V::zero()) : V::zero();
+            if (has_bias && r / lanes == k) {
+                wv = V::with_lane(wv, r - base, b);
+                xv = V::with_lane(xv, r - base, T(1));
+            }
+            s[k] = V::fma(wv, xv, s[k]);
+        }
+    }
+    tree_levels<V, k_regs, k_regs / 2>(s, n >= p ? k_regs : tail_regs);
+    return s[0];
+}
+
+// At most four terms (m = n + bias <= 4), one value at a time: the products
+// fma(w, x, -0) = round(w x) and the levels h = 2, 1 of the tree, which is cheaper than a
+// register's shuffles. (The levels h >= 4 pair partial sums with all-(-0) ones.)
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline T small_sum(T const* w, T const* x, std::size_t n,
+                                                     bool has_bias, T b) noexcept {
+    using one = portable::vec<T>;
+    T const negative_zero = one::opaque(T(-0.0));
+    T s[4] = {negative_zero, negative_zero, negative_zero, negative_zero};
+    for (std::size_t i = 0; i < n; ++i) s[i] = one::fma(w[i], x[i], negative_zero);
+    if (has_bias) s[n] = b;
+    std::size_t const m = n + (has_bias ? 1 : 0);
+    if (m == 0) return T(0);  // the empty sum is +0
+    if (m > 2) {
+        s[0] = s[0] + s[2];
+        if (m > 3) s[1] = s[1] + s[3];
+    }
+    return m > 1 ? s[0] + s[1] : s[0];
+}
+
+template <ieee_binary T>
+[[nodiscard]] T inner_product(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+    if (n + (has_bias ? 1 : 0) <= 4) return small_sum(w, x, n, has_bias, b);
+    return vec<T>::reduce(inner_product_lanes(w, x, n, has_bias, b));
+}
+
+template <ieee_binary T>
+[[gnu::always_inline]] inline void store_lanes(typename vec<T>::v z, T* out,
+                                               std::size_t count) noexcept {
+    if (count == vec<T>::lanes) {
+        vec<T>::store(out, z);
+    } else {
+        vec<T>::store_first(out, z, count);
+    }
+}
+
+// Rows r .. r+L-1 of W at once: each row's register as in inner_product_lanes, then one
+// reduce_rows for all of them, which leaves z_r in lane r of one register (a transposed
+// tree: each row sees exactly its own pairwise sums, with about a third of the shuffles
+// of L separate reductions). Finish::apply(z, out, count) consumes the register. With fewer than
+// L/2 rows left, each row is reduced on its own (reduce_rows would mostly add padding).
+template <ieee_binary T, class Finish>
+[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                             T const* b, std::size_t b_stride, T* out) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    bool const has_bias = b != nullptr;
+    for (std::size_t r = 0; r < rows; r += lanes) {
+        std::size_t const count = rows - r < lanes ? rows - r : lanes;
+        if (count * 2 <= lanes && lanes > 1) {
+            // One vector activation for the rows of this pass once there are enough of them
+            // (a register of σ costs about four scalar σ's); else one value at a time.
+            bool const vector_finish = Finish::per_register && count * 4 >= lanes;
+            v z = V::zero();
+            for (std::size_t g = 0; g < count; ++g) {
+                T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                T const* const w = W + (r + g) * n;
+                T const zg = n + (has_bias ? 1 : 0) <= 4
+                                 ? small_sum(w, x, n, has_bias, bias)
+                                 : V::reduce(inner_product_lanes(w, x, n, has_bias, bias));
+                if (vector_finish) {
+                    z = V::with_lane(z, g, zg);
+                } else {
+                    Finish::template one<T>(zg, out + r + g);
+                }
+            }
+            if (vector_finish) Finish::template apply<T>(z, out + r, count);
+        } else {
+            v acc[lanes];
+#pragma GCC unroll 16
+            for (std::size_t g = 0; g < lanes; ++g) {
+                if (g < count) {
+                    T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                    acc[g] = inner_product_lanes(W + (r + g) * n, x, n, has_bias, bias);
+                } else {
+                    acc[g] = V::zero();
+                }
+            }
+            Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
+        }
+    }
+}
+
+// What a pass does with a register of weighted inputs (named types rather than lambdas:
+// every function of a target region must carry its target).
+struct store_weighted_inputs {
+    static constexpr bool per_register = false;  // a few rows: store each z_r directly
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void one(T z, T* out) noexcept {
+        *out = z;
+    }
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void apply(typename vec<T>::v z, T* out,
+                                             std::size_t count) noexcept {
+        store_lanes<T>(z, out, count);
+    }
+};
+
+struct store_sigmoid {
+    static constexpr bool per_register = true;
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void one(T z, T* out) noexcept {
+        *out = sigmoid_one(z);
+    }
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void apply(typename vec<T>::v z, T* out,
+                                             std::size_t count) noexcept {
+        if constexpr (vec<T>::lanes == 1) {
+            *out = sigmoid_one(vec<T>::reduce(z));
+        } else {
+            store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+        }
+    }
+};
+
+// z_r = inner_product(W + r*n, x, n, b != nullptr, b[r * b_stride]), r < rows; z must not
+// overlap W, x or b.
+template <ieee_binary T>
+void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                    std::size_t b_stride, T* z) noexcept {
+    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+}
+
+// y_r = σ(z_r), z_r = inner_product(W + r*n, x, n, true, b[r]): the sigmoid is applied to
+// each register of weighted inputs while it is still in registers. y must not overlap W,
+// x or b.
+template <ieee_binary T>
+void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                     T* y) noexcept {
+    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+}
+
+inline constexpr kernel_table table = {
+    this_isa,
+    {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
+     &sigmoid_one<float>, &step_array<float>},
+    {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
+     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
+};
+
+// ---- end soma/detail/kernels-inl.hpp ----
+#undef SOMA_DETAIL_KERNELS_INL_INSIDE
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx512
+
+SOMA_DETAIL_TARGET_END
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#endif  // SOMA_X86_KERNELS
+
+#endif  // SOMA_DETAIL_SIMD_AVX512_HPP
+// ---- end soma/detail/simd/avx512.hpp ----
+// ---- begin soma/detail/simd/neon.hpp ----
+// soma/detail/simd/neon.hpp - the vocabulary of soma's kernels for AArch64 Advanced SIMD.
+//
+// The operations of simd/portable.hpp on 128-bit registers (4 floats, 2 doubles), followed
+// by the kernels of soma/detail/kernels-inl.hpp. NEON is part of the AArch64 baseline:
+// no target region, no run-time choice. NEON has no masked loads, so a partial register
+// goes through a small stack copy; nothing past the arrays is read or written.
+#ifndef SOMA_DETAIL_SIMD_NEON_HPP
+#define SOMA_DETAIL_SIMD_NEON_HPP
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+
+
+#if defined(SOMA_NEON_KERNELS)
+#include <arm_neon.h>
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::neon {
+
+#define SOMA_DETAIL_OP [[nodiscard, gnu::always_inline]] static inline
+
+template <ieee_binary T>
+struct vec;
+
+template <>
+struct vec<float> {
+    using v = float32x4_t;
+    using mask = uint32x4_t;
+    static constexpr std::size_t lanes = 4;
+
+    SOMA_DETAIL_OP v zero() noexcept { return vdupq_n_f32(0.0f); }
+    SOMA_DETAIL_OP v splat(float a) noexcept { return vdupq_n_f32(a); }
+    SOMA_DETAIL_OP v load(float const* p) noexcept { return vld1q_f32(p); }
+    [[gnu::always_inline]] static inline void store(float* p, v a) noexcept { vst1q_f32(p, a); }
+    SOMA_DETAIL_OP v load_first(float const* p, std::size_t c, v fill) noexcept {
+        float buffer[4];
+        vst1q_f32(buffer, fill);
+        for (std::size_t i = 0; i < c; ++i) buffer[i] = p[i];
+        return vld1q_f32(buffer);
+    }
+    [[gnu::always_inline]] static inline void store_first(float* p, v a, std::size_t c) noexcept {
+        float buffer[4];
+        vst1q_f32(buffer, a);
+        for (std::size_t i = 0; i < c; ++i) p[i] = buffer[i];
+    }
+    SOMA_DETAIL_OP v with_lane(v a, std::size_t l, float t) noexcept {
+        uint32x4_t const index = {0, 1, 2, 3};
+        return vbslq_f32(vceqq_u32(index, vdupq_n_u32(static_cast<std::uint32_t>(l))),
+                         vdupq_n_f32(t), a);
+    }
+    SOMA_DETAIL_OP v add(v a, v b) noexcept { return vaddq_f32(a, b); }
+    SOMA_DETAIL_OP v sub(v a, v b) noexcept { return vsubq_f32(a, b); }
+    SOMA_DETAIL_OP v mul(v a, v b) noexcept { return vmulq_f32(a, b); }
+    SOMA_DETAIL_OP v div(v a, v b) noexcept { return vdivq_f32(a, b); }
+    SOMA_DETAIL_OP v fma(v a, v b, v c) noexcept { return vfmaq_f32(c, a, b); }
+    SOMA_DETAIL_OP v fms(v a, v b, v c) noexcept { return vfmaq_f32(vnegq_f32(c), a, b); }
+    SOMA_DETAIL_OP v fnma(v a, v b, v c) noexcept { return vfmsq_f32(c, a, b); }
+    // vmaxq differs from MAXPS only in NaN lanes, which the kernels patch afterwards.
+    SOMA_DETAIL_OP v max(v lo, v a) noexcept { return vmaxq_f32(lo, a); }
+    SOMA_DETAIL_OP mask lt(v a, v b) noexcept { return vcltq_f32(a, b); }
+    SOMA_DETAIL_OP mask ge(v a, v b) noexcept { return vcgeq_f32(a, b); }
+    SOMA_DETAIL_OP mask is_nan(v a) noexcept { return vmvnq_u32(vceqq_f32(a, a)); }
+    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept { return vbslq_f32(m, yes, no); }
+    SOMA_DETAIL_OP v opaque(v a) noexcept {
+        SOMA_DETAIL_OPAQUE(a);
+        return a;
+    }
+    // The tree inside one register: h = 2 (low + high half), h = 1.
+    SOMA_DETAIL_OP float reduce(v s) noexcept {
+        return vpadds_f32(vadd_f32(vget_low_f32(s), vget_high_f32(s)));
+    }
+    // h = 2 for rows (p, q): the low halves against the high halves of both.
+    SOMA_DETAIL_OP v h2(v p, v q) noexcept {
+        return vaddq_f32(vcombine_f32(vget_low_f32(p), vget_low_f32(q)),
+                         vcombine_f32(vget_high_f32(p), vget_high_f32(q)));
+    }
+    // Four rows' trees at once; row g ends in lane g.
+    SOMA_DETAIL_OP v reduce_rows(v const (&a)[4]) noexcept {
+        v const x = h2(a[0], a[1]);
+        v const y = h2(a[2], a[3]);
+        return vaddq_f32(vuzp1q_f32(x, y), vuzp2q_f32(x, y));
+    }
+    SOMA_DETAIL_OP v or_bits(v a, std::uint32_t u) noexcept {
+        return vreinterpretq_f32_u32(vorrq_u32(vreinterpretq_u32_f32(a), vdupq_n_u32(u)));
+    }
+    SOMA_DETAIL_OP float64x2_t widen_lo(v a) noexcept { return vcvt_f64_f32(vget_low_f32(a)); }
+    SOMA_DETAIL_OP float64x2_t widen_hi(v a) noexcept { return vcvt_high_f64_f32(a); }
+    SOMA_DETAIL_OP v narrow(float64x2_t lo, float64x2_t hi) noexcept {
+        return vcvt_high_f32_f64(vcvt_f32_f64(lo), hi);
+    }
+};
+
+template <>
+struct vec<double> {
+    using v = float64x2_t;
+    using mask = uint64x2_t;
+    static constexpr std::size_t lanes = 2;
+
+    SOMA_DETAIL_OP v zero() noexcept { return vdupq_n_f64(0.0); }
+    SOMA_DETAIL_OP v splat(double a) noexcept { return vdupq_n_f64(a); }
+    SOMA_DETAIL_OP v load(double const* p) noexcept { return vld1q_f64(p); }
+    [[gnu::always_inline]] static inline void store(double* p, v a) noexcept { vst1q_f64(p, a); }
+    SOMA_DETAIL_OP v load_first(double const* p, std::size_t c, v fill) noexcept {
+        double buffer[2];
+        vst1q_f64(buffer, fill);
+        for (std::size_t i = 0; i < c; ++i) buffer[i] = p[i];
+        return vld1q_f64(buffer);
+    }
+    [[gnu::always_inline]] static inline void store_first(double* p, v a, std::size_t c) noexcept {
+        double buffer[2];
+        vst1q_f64(buffer, a);
+        for (std::size_t i = 0; i < c; ++i) p[i] = buffer[i];
+    }
+    SOMA_DETAIL_OP v with_lane(v a, std::size_t l, double t) noexcept {
+        uint64x2_t const index = {0, 1};
+        return vbslq_f64(vceqq_u64(index, vdupq_n_u64(l)), vdupq_n_f64(t), a);
+    }
+    SOMA_DETAIL_OP v add(v a, v b) noexcept { return vaddq_f64(a, b); }
+    SOMA_DETAIL_OP v sub(v a, v b) noexcept { return vsubq_f64(a, b); }
+    SOMA_DETAIL_OP v mul(v a, v b) noexcept { return vmulq_f64(a, b); }
+    SOMA_DETAIL_OP v div(v a, v b) noexcept { return vdivq_f64(a, b); }
+    SOMA_DETAIL_OP v fma(v a, v b, v c) noexcept { return vfmaq_f64(c, a, b); }
+    SOMA_DETAIL_OP v fms(v a, v b, v c) noexcept { return vfmaq_f64(vnegq_f64(c), a, b); }
+    SOMA_DETAIL_OP v fnma(v a, v b, v c) noexcept { return vfmsq_f64(c, a, b); }
+    SOMA_DETAIL_OP v max(v lo, v a) noexcept { return vmaxq_f64(lo, a); }
+    SOMA_DETAIL_OP mask lt(v a, v b) noexcept { return vcltq_f64(a, b); }
+    SOMA_DETAIL_OP mask ge(v a, v b) noexcept { return vcgeq_f64(a, b); }
+    SOMA_DETAIL_OP mask is_nan(v a) noexcept {
+        return vreinterpretq_u64_u32(vmvnq_u32(vreinterpretq_u32_u64(vceqq_f64(a, a))));
+    }
+    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept { return vbslq_f64(m, yes, no); }
+    SOMA_DETAIL_OP v opaque(v a) noexcept {
+        SOMA_DETAIL_OPAQUE(a);
+        return a;
+    }
+    // The tree inside one register: h = 1.
+    SOMA_DETAIL_OP double reduce(v s) noexcept { return vpaddd_f64(s); }
+    // Two rows at once: lane g = row g's lane 0 + lane 1.
+    SOMA_DETAIL_OP v reduce_rows(v const (&a)[2]) noexcept { return vpaddq_f64(a[0], a[1]); }
+    SOMA_DETAIL_OP uint64x2_t bits(v a) noexcept { return vreinterpretq_u64_f64(a); }
+    SOMA_DETAIL_OP v or_bits(v a, std::uint64_t u) noexcept {
+        return vreinterpretq_f64_u64(vorrq_u64(bits(a), vdupq_n_u64(u)));
+    }
+    SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept {
+        uint64x2_t const k = vshlq_n_u64(vaddq_u64(bits(t), vdupq_n_u64(e)), 52);
+        return vreinterpretq_f64_u64(vaddq_u64(bits(p), k));
+    }
+    SOMA_DETAIL_OP v exponent_from(v t, std::uint64_t e) noexcept {
+        return vreinterpretq_f64_u64(vshlq_n_u64(vaddq_u64(bits(t), vdupq_n_u64(e)), 52));
+    }
+};
+
+#undef SOMA_DETAIL_OP
+
+inline constexpr isa this_isa = isa::neon;
+
+#define SOMA_DETAIL_KERNELS_INL_INSIDE 1
+// ---- begin soma/detail/kernels-inl.hpp ----
+// soma/detail/kernels-inl.hpp - every kernel of soma, written once over a vocabulary.
+//
+// No include guard, on purpose: each ISA's header in soma/detail/simd/ includes this file
+// (with SOMA_DETAIL_KERNELS_INL_INSIDE defined) inside its own namespace
+// (soma::detail::avx2, ::avx512, ::neon, ::portable), after defining there
+//   vec<T>     the ISA's vocabulary (the operations listed in simd/portable.hpp), and
+//   this_isa   its soma::detail::isa value,
+// and, for x86-64, inside a target region (config.hpp), so that every function below is
+// compiled for that ISA. The result is one table of kernels per ISA (`table`, at the end),
+// all computing the same operations in the same order, hence the same bits.
+//
+// The algorithms:
+//   sigmoid_f32_in_double, sigmoid_f64_core   σ(z), the algorithm of soma/sigmoid.hpp
+//   sigmoid_one                               one value (portable vocabulary: the
+//                                             definition; elsewhere compiled with FMA)
+//   sigmoid_array, step_array                 arrays, L lanes at a time
+//   inner_product_lanes, inner_product        the canonical inner product
+//                                             (soma/detail/inner_product.hpp)
+//   inner_products, forward_sigmoid           several rows, L rows per pass
+
+#if !defined(SOMA_DETAIL_KERNELS_INL_INSIDE)
+#error "soma/detail/kernels-inl.hpp is included by soma/detail/simd/<isa>.hpp only"
+#endif
+
+// ---------------------------------------------------------------------------------------
+// σ(z) = 1/(1 + e^-z)
+//
+// With a = -|z| <= 0 and e = e^a in (0, 1]:  σ(z) = 1/(1 + e) for z >= 0, e/(1 + e) for
+// z < 0, so e never overflows and 1 + e lies in (1, 2]. e = 2^k·e^r with k = round(a/ln 2)
+// and r = a - k·ln 2 in [-ln2/2, ln2/2] (Cody and Waite), e^r by a polynomial.
+//
+// float is evaluated in double (one rounding to float at the end): max error 0.5 + 2^-4
+// ULP by analysis, <= 1 ULP asserted over all 2^32 inputs. double carries e^r and 1/(1+e)
+// as unevaluated sums hi + lo and rounds once (0.5 + 2^-5 ULP by analysis for normal
+// results, 0.75 + 2^-5 for subnormal ones; 1 ULP asserted). Nothing relies on the compiler
+// fusing a*b + c: every fused operation is explicit, and no plain product feeds a plain
+// sum, so contraction (-ffp-contract=fast) has nothing to fuse.
+// ---------------------------------------------------------------------------------------
+
+// σ for float lanes widened to double, without the NaN patch (callers add it).
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f32_in_double(
+    typename V::v x) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f32_a_min), V::or_bits(x, c::sign_bit));
+    v const magic = V::splat(c::round_magic);
+    v const t = V::fma(a, V::splat(c::log2e), magic);
+    v const k = V::sub(t, magic);
+    // One-constant reduction: r = a - k·ln2_hi is exact and the omitted k·ln2_lo is below
+    // 151·2^-55 < 2^-47, far under float's resolution.
+    v const r = V::fma(k, V::splat(-c::ln2_hi), a);
+    v p = V::splat(c::f32_p6);
+    p = V::fma(p, r, V::splat(c::f32_p5));
+    p = V::fma(p, r, V::splat(c::f32_p4));
+    p = V::fma(p, r, V::splat(c::f32_p3));
+    p = V::fma(p, r, V::splat(c::f32_p2));
+    p = V::fma(p, r, V::splat(c::f32_p1));
+    v const one = V::splat(1.0);
+    p = V::fma(p, r, one);
+    // p·2^k (k >= -151: normal, exact) by an integer add to the exponent field: the
+    // floating-point multiplier ports are the vector kernels' bottleneck, integer ones not.
+    v const e = V::add_exponent(p, t, 0);
+    v const d = V::add(one, e);
+    v const numerator = V::select(V::lt(x, V::zero()), e, one);
+    return V::div(numerator, d);
+}
+
+// σ for double lanes, without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
+    typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f64_a_min), V::or_bits(z, c::sign_bit));
+    v const magic = V::splat(c::round_magic);
+    v const t = V::fma(a, V::splat(c::log2e), magic);
+    v const k = V::sub(t, magic);
+    // r is exact: k·ln2_hi and a are multiples of 2^-54 and |r| < 2^-1.
+    v const r = V::fma(k, V::splat(-c::ln2_hi), a);
+    v const r_lo = V::mul(k, V::splat(-c::ln2_lo));  // e^(r + r_lo) = e^r (1 + r_lo) + O(2^-90)
+
+    v w = V::splat(c::f64_w9);
+    w = V::fma(w, r, V::splat(c::f64_w8));
+    w = V::fma(w, r, V::splat(c::f64_w7));
+    w = V::fma(w, r, V::splat(c::f64_w6));
+    w = V::fma(w, r, V::splat(c::f64_w5));
+    w = V::fma(w, r, V::splat(c::f64_w4));
+    w = V::fma(w, r, V::splat(c::f64_w3));
+    w = V::fma(w, r, V::splat(c::f64_w2));
+    w = V::fma(w, r, V::splat(c::f64_w1));
+    w = V::fma(w, r, V::splat(c::f64_w0));
+    // h = r²/2 exactly as h_hi + h_lo; the cubic tail h·r·w is below 2^-7.
+    v const half_r = V::mul(V::splat(0.5), r);
+    v const h_hi = V::mul(half_r, r);
+    v const h_lo = V::fms(half_r, r, h_hi);
+    v const tail = V::fma(h_hi, V::mul(r, w), h_lo);
+    // 1 + r + h_hi by two exact Fast2Sums (|1| >= |r|, |1 + r| >= |h_hi|).
+    v const one = V::splat(1.0);
+    v const s1 = V::add(one, r);
+    v const e1 = V::add(V::sub(one, s1), r);
+    v const s2 = V::add(s1, h_hi);
+    v const e2 = V::add(V::sub(s1, s2), h_hi);
+    v lo = V::add(V::add(e1, e2), tail);
+    lo = V::fma(r_lo, V::add(s2, tail), lo);  // e^r·r_lo needs e^r only to 2^-20
+    v const p_hi = V::add(s2, lo);            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
+    v const p_lo = V::add(V::sub(s2, p_hi), lo);
+
+    // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120): below 2^-120, e moves the
+    // quotient by less than 2^-120, and the clamp keeps e's low part normal.
+    v const t_d = V::max(V::splat(c::round_magic + c::f64_k_min_for_d), t);
+    v const e_hi = V::add_exponent(p_hi, t_d, 0);  // p_hi normal, k >= -120: exact
+    v const d_hi = V::add(one, e_hi);
+    // d_lo = (1 - d_hi) + e_hi + p_lo·2^k: the product is fused on purpose, so that a
+    // compiler contracting a*b + c has nothing to fuse.
+    v const d_lo = V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias),
+                          V::add(V::sub(one, d_hi), e_hi));
+
+    // 1/d = q·(1 + rho) + O(rho²): q = 1/d_hi correctly rounded, so 1 - q·d_hi is exact.
+    v const q = V::div(one, d_hi);
+    v rho = V::fnma(q, d_hi, one);
+    rho = V::fnma(q, d_lo, rho);
+    v const y_pos = V::fma(q, rho, q);
+
+    // e/d = 2^k·(p_hi + p_lo)·q·(1 + rho), rounded once (y_m in [0.35, 1.42]) before the
+    // exact 2^(k+600) scaling; 2^-600 rounds a second time only for subnormal results.
+    v const q_rho = V::mul(q, rho);
+    v const y_m = V::fma(p_hi, q, V::fma(p_hi, q_rho, V::mul(p_lo, q)));
+    v const y_neg = V::mul(V::add_exponent(y_m, t, c::f64_k_shift), V::splat(c::f64_unshift));
+    return V::select(V::lt(z, V::zero()), y_neg, y_pos);
+}
+
+// σ(z) for one value: the definition (portable vocabulary, constexpr). Compiled inside an
+// x86-64 target region it runs the same operations with FMA instructions.
+template <ieee_binary T>
+[[nodiscard]] constexpr T sigmoid_one(T z) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
+        return static_cast<float>(sigmoid_f32_in_double<one_lane>(static_cast<double>(z)));
+    } else {
+        if (z != z) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
+        return sigmoid_f64_core<one_lane>(z);
+    }
+}
+
+// σ on one register of T lanes; NaN lanes give z with its quiet bit set.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v sigmoid_lanes(
+    typename vec<T>::v z) noexcept {
+    using V = vec<T>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        using D = vec<double>;
+        auto const y = V::narrow(sigmoid_f32_in_double<D>(V::widen_lo(z)),
+                                 sigmoid_f32_in_double<D>(V::widen_hi(z)));
+        return V::select(V::is_nan(z), V::or_bits(z, c::f32_quiet_bit), y);
+    } else {
+        return V::select(V::is_nan(z), V::or_bits(z, c::f64_quiet_bit), sigmoid_f64_core<V>(z));
+    }
+}
+
+// out_i = σ(z_i), i < n. Two registers per iteration: each is one long dependency chain
+// (about 40 cycles), so the out-of-order core needs several in flight. out may be z.
+template <ieee_binary T>
+void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (lanes == 1) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = sigmoid_one(z[i]);
+    } else {
+        std::size_t i = 0;
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            auto const z0 = V::load(z + i);
+            auto const z1 = V::load(z + i + lanes);
+            V::store(out + i, sigmoid_lanes<T>(z0));
+            V::store(out + i + lanes, sigmoid_lanes<T>(z1));
+        }
+        for (; i < n; i += lanes) {
+            std::size_t const c = n - i < lanes ? n - i : lanes;
+            V::store_first(out + i, sigmoid_lanes<T>(V::load_first(z + i, c, V::zero())), c);
+        }
+    }
+}
+
+// out_i = u(z_i): 1 for z_i >= 0 (also -0), 0 below, NaN unchanged. out may be z.
+template <ieee_binary T>
+void step_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    auto const one = V::splat(T(1));
+    auto const zero = V::zero();
+    std::size_t i = 0;
+    for (; i < n; i += lanes) {
+        std::size_t const c = n - i < lanes ? n - i : lanes;
+        auto const a = c == lanes ? V::load(z + i) : V::load_first(z + i, c, zero);
+        auto const u = V::select(V::is_nan(a), a, V::select(V::ge(a, zero), one, zero));
+        if (c == lanes) {
+            V::store(out + i, u);
+        } else {
+            V::store_first(out + i, u, c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The canonical inner product (soma/detail/inner_product.hpp): P = 256 / sizeof(T) partial
+// sums are K = P / L registers s[0..K-1], lane l of s[k] holding partial sum kL + l. Term i
+// goes to s[(i mod P) / L], lane i mod L; the tree's levels h >= L add whole registers,
+// the levels h < L are reduce() inside s[0].
+//
+// Why K accumulators: the order fixes them at 256 bytes, which is also what hides the
+// FMA latency: eight AVX2 (2 pipes x 4 cycles), four AVX-512 (two 64-byte loads per FMA
+// allow one FMA per cycle), sixteen NEON registers.
+//
+// The last r < P terms and the bias use load_first: w's missing lanes are -0 and x's +0,
+// and fma(-0, +0, s) = s + (-0) = s exactly for every s, so the padding changes no partial
+// sum and nothing past the arrays is read. The bias is the term (b, 1) in lane r:
+// fma(b, 1, s) = s + b. Partial sums that receive no term stay -0 and the tree may skip
+// them (x + (-0) = x), which is how short vectors skip most of it.
+// ---------------------------------------------------------------------------------------
+
+template <class V, std::size_t K, std::size_t H>
+[[gnu::always_inline]] inline void tree_levels(typename V::v (&s)[K], std::size_t used) noexcept {
+    // s may hold fewer than P / L registers (K of them): the ones past K are all -0.
+    if constexpr (H >= 1) {
+#pragma GCC unroll 32
+        for (std::size_t j = 0; j < H; ++j) {
+            if (j + H < used && j + H < K) s[j] = V::add(s[j], s[j + H]);
+        }
+        tree_levels<V, K, H / 2>(s, used < H ? used : H);
+    }
+}
+
+// Fewer than P terms, in R registers (R known at compile time): every term has a partial
+// sum of its own, so each register is one product fma(w, x, -0) = round(w x); registers
+// 0 .. R-2 are full, the last holds the remaining terms and the bias; the tree skips the
+// registers past R, which hold only -0. Straight-line code: no loop, no test per register.
+template <ieee_binary T, std::size_t R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v short_lanes(
+    T const* w, T const* x, std::size_t n, bool has_bias, T b,
+    typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t k_regs = partial_sums<T> / lanes;
+    v s[R];
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k + 1 < R; ++k) {
+        s[k] = V::fma(V::load(w + k * lanes), V::load(x + k * lanes), negative_zero);
+    }
+    constexpr std::size_t base = (R - 1) * lanes;
+    std::size_t const c = n - base;  // 0 .. L terms in the last register, then the bias
+    v wv = c != 0 ? V::load_first(w + base, c, negative_zero) : negative_zero;
+    v xv = c != 0 ? V::load_first(x + base, c, V::zero()) : V::zero();
+    if (has_bias) {
+        wv = V::with_lane(wv, c, b);
+        xv = V::with_lane(xv, c, T(1));
+    }
+    s[R - 1] = V::fma(wv, xv, negative_zero);
+    tree_levels<V, R, k_regs / 2>(s, R);
+    return s[0];
+}
+
+template <ieee_binary T, std::size_t... R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v short_lanes_of(
+    std::size_t regs, T const* w, T const* x, std::size_t n, bool has_bias, T b,
+    typename vec<T>::v negative_zero, std::index_sequence<R...>) noexcept {
+    typename vec<T>::v out = negative_zero;
+    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero),
+                             true)
+                          : false) ||
+           ...);
+    return out;
+}
+
+// The register the in-register tree starts from: the canonical order up to its last
+// L lanes.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v inner_product_lanes(
+    T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t k_regs = p / lanes;
+    std::size_t const m = n + (has_bias ? 1 : 0);
+    if (m == 0) return V::zero();  // the empty sum is +0
+    // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x and
+    // then fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
+    v const negative_zero = V::opaque(V::splat(T(-0.0)));
+    if constexpr (lanes > 1) {
+        if (m <= p) {
+            return short_lanes_of<T>((m + lanes - 1) / lanes, w, x, n, has_bias, b, negative_zero,
+                                     std::make_index_sequence<k_regs>{});
+        }
+    }
+    v s[k_regs];
+#pragma GCC unroll 64
+    for (std::size_t k = 0; k < k_regs; ++k) s[k] = negative_zero;
+    std::size_t i = 0;
+    for (; i + p <= n; i += p) {
+#pragma GCC unroll 64
+        for (std::size_t k = 0; k < k_regs; ++k) {
+            s[k] = V::fma(V::load(w + i + k * lanes), V::load(x + i + k * lanes), s[k]);
+        }
+    }
+    std::size_t const r = n - i;
+    std::size_t const tail_regs = (r + (has_bias ? 1 : 0) + lanes - 1) / lanes;
+#pragma GCC unroll 64
+    for (std::size_t k = 0; k < k_regs; ++k) {
+        if (k < tail_regs) {
+            std::size_t const base = k * lanes;
+            std::size_t const c = r > base ? (r - base < lanes ? r - base : lanes) : 0;
+            v wv = c != 0 ? V::load_first(w + i + base, c, negative_zero) : negative_zero;
+            v xv = c != 0 ? V::load_first(x + i + base, c, V::zero()) : V::zero();
+            if (has_bias && r / lanes == k) {
+                wv = V::with_lane(wv, r - base, b);
+                xv = V::with_lane(xv, r - base, T(1));
+            }
+            s[k] = V::fma(wv, xv, s[k]);
+        }
+    }
+    tree_levels<V, k_regs, k_regs / 2>(s, n >= p ? k_regs : tail_regs);
+    return s[0];
+}
+
+// At most four terms (m = n + bias <= 4), one value at a time: the products
+// fma(w, x, -0) = round(w x) and the levels h = 2, 1 of the tree, which is cheaper than a
+// register's shuffles. (The levels h >= 4 pair partial sums with all-(-0) ones.)
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline T small_sum(T const* w, T const* x, std::size_t n,
+                                                     bool has_bias, T b) noexcept {
+    using one = portable::vec<T>;
+    T const negative_zero = one::opaque(T(-0.0));
+    T s[4] = {negative_zero, negative_zero, negative_zero, negative_zero};
+    for (std::size_t i = 0; i < n; ++i) s[i] = one::fma(w[i], x[i], negative_zero);
+    if (has_bias) s[n] = b;
+    std::size_t const m = n + (has_bias ? 1 : 0);
+    if (m == 0) return T(0);  // the empty sum is +0
+    if (m > 2) {
+        s[0] = s[0] + s[2];
+        if (m > 3) s[1] = s[1] + s[3];
+    }
+    return m > 1 ? s[0] + s[1] : s[0];
+}
+
+template <ieee_binary T>
+[[nodiscard]] T inner_product(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+    if (n + (has_bias ? 1 : 0) <= 4) return small_sum(w, x, n, has_bias, b);
+    return vec<T>::reduce(inner_product_lanes(w, x, n, has_bias, b));
+}
+
+template <ieee_binary T>
+[[gnu::always_inline]] inline void store_lanes(typename vec<T>::v z, T* out,
+                                               std::size_t count) noexcept {
+    if (count == vec<T>::lanes) {
+        vec<T>::store(out, z);
+    } else {
+        vec<T>::store_first(out, z, count);
+    }
+}
+
+// Rows r .. r+L-1 of W at once: each row's register as in inner_product_lanes, then one
+// reduce_rows for all of them, which leaves z_r in lane r of one register (a transposed
+// tree: each row sees exactly its own pairwise sums, with about a third of the shuffles
+// of L separate reductions). Finish::apply(z, out, count) consumes the register. With fewer than
+// L/2 rows left, each row is reduced on its own (reduce_rows would mostly add padding).
+template <ieee_binary T, class Finish>
+[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                             T const* b, std::size_t b_stride, T* out) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    bool const has_bias = b != nullptr;
+    for (std::size_t r = 0; r < rows; r += lanes) {
+        std::size_t const count = rows - r < lanes ? rows - r : lanes;
+        if (count * 2 <= lanes && lanes > 1) {
+            // One vector activation for the rows of this pass once there are enough of them
+            // (a register of σ costs about four scalar σ's); else one value at a time.
+            bool const vector_finish = Finish::per_register && count * 4 >= lanes;
+            v z = V::zero();
+            for (std::size_t g = 0; g < count; ++g) {
+                T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                T const* const w = W + (r + g) * n;
+                T const zg = n + (has_bias ? 1 : 0) <= 4
+                                 ? small_sum(w, x, n, has_bias, bias)
+                                 : V::reduce(inner_product_lanes(w, x, n, has_bias, bias));
+                if (vector_finish) {
+                    z = V::with_lane(z, g, zg);
+                } else {
+                    Finish::template one<T>(zg, out + r + g);
+                }
+            }
+            if (vector_finish) Finish::template apply<T>(z, out + r, count);
+        } else {
+            v acc[lanes];
+#pragma GCC unroll 16
+            for (std::size_t g = 0; g < lanes; ++g) {
+                if (g < count) {
+                    T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                    acc[g] = inner_product_lanes(W + (r + g) * n, x, n, has_bias, bias);
+                } else {
+                    acc[g] = V::zero();
+                }
+            }
+            Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
+        }
+    }
+}
+
+// What a pass does with a register of weighted inputs (named types rather than lambdas:
+// every function of a target region must carry its target).
+struct store_weighted_inputs {
+    static constexpr bool per_register = false;  // a few rows: store each z_r directly
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void one(T z, T* out) noexcept {
+        *out = z;
+    }
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void apply(typename vec<T>::v z, T* out,
+                                             std::size_t count) noexcept {
+        store_lanes<T>(z, out, count);
+    }
+};
+
+struct store_sigmoid {
+    static constexpr bool per_register = true;
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void one(T z, T* out) noexcept {
+        *out = sigmoid_one(z);
+    }
+    template <ieee_binary T>
+    [[gnu::always_inline]] static void apply(typename vec<T>::v z, T* out,
+                                             std::size_t count) noexcept {
+        if constexpr (vec<T>::lanes == 1) {
+            *out = sigmoid_one(vec<T>::reduce(z));
+        } else {
+            store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+        }
+    }
+};
+
+// z_r = inner_product(W + r*n, x, n, b != nullptr, b[r * b_stride]), r < rows; z must not
+// overlap W, x or b.
+template <ieee_binary T>
+void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                    std::size_t b_stride, T* z) noexcept {
+    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+}
+
+// y_r = σ(z_r), z_r = inner_product(W + r*n, x, n, true, b[r]): the sigmoid is applied to
+// each register of weighted inputs while it is still in registers. y must not overlap W,
+// x or b.
+template <ieee_binary T>
+void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                     T* y) noexcept {
+    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+}
+
+inline constexpr kernel_table table = {
+    this_isa,
+    {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
+     &sigmoid_one<float>, &step_array<float>},
+    {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
+     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
+};
+
+// ---- end soma/detail/kernels-inl.hpp ----
+#undef SOMA_DETAIL_KERNELS_INL_INSIDE
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::neon
+
+#endif  // SOMA_NEON_KERNELS
+
+#endif  // SOMA_DETAIL_SIMD_NEON_HPP
+// ---- end soma/detail/simd/neon.hpp ----
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// Every table this build contains, best first; the portable table is always last.
+inline constexpr kernel_table const* tables[] = {
+#if defined(SOMA_X86_KERNELS)
+    &avx512::table,
+    &avx2::table,
+#endif
+#if defined(SOMA_NEON_KERNELS)
+    &neon::table,
+#endif
+    &portable::table,
+};
+
+// The table of ISA i; the portable table when this build has none for i.
+[[nodiscard]] constexpr kernel_table const& kernels_for(isa i) noexcept {
+    for (kernel_table const* t : tables) {
+        if (t->id == i) return *t;
+    }
+    return portable::table;
+}
+
+// The table of the ISA the compiler flags enable (portable when they enable none).
+inline constexpr kernel_table const& compiled_kernels = kernels_for(compiled_isa);
+
+// The table soma's run-time calls use.
+[[nodiscard]] inline kernel_table const& kernels() noexcept {
+    if constexpr (runtime_dispatch) {
+        static kernel_table const* const chosen = &kernels_for(best_isa());
+        return *chosen;
+    } else {
+        return compiled_kernels;
+    }
+}
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+#endif  // SOMA_DETAIL_DISPATCH_HPP
+// ---- end soma/detail/dispatch.hpp ----
+// ---- begin soma/detail/sigmoid_long_double.hpp ----
+// soma/detail/sigmoid_long_double.hpp - σ(z) for long double.
+//
+// A plain constexpr evaluation (Cody-Waite reduction, a Taylor series carried to the
+// precision of long double, true division) with a weaker bound than float and double;
+// not part of the bitwise scalar/SIMD contract.
+#ifndef SOMA_DETAIL_SIGMOID_LONG_DOUBLE_HPP
+#define SOMA_DETAIL_SIGMOID_LONG_DOUBLE_HPP
+
+#include <limits>
+
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 // 2^n for a normal power of two, by binary powering (exact, constexpr).
 [[nodiscard]] constexpr long double sigmoid_pow2_long(long n) noexcept {
@@ -597,564 +3375,10 @@ struct sigmoid_constants {
     return p * sigmoid_pow2_long(k1) / d * sigmoid_pow2_long(k2);
 }
 
-}  // namespace soma::detail
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
-#endif  // SOMA_DETAIL_SIGMOID_SCALAR_HPP
-// ---- end soma/detail/sigmoid_scalar.hpp ----
-
-#ifdef SOMA_NEON_KERNELS
-
-#include <arm_neon.h>
-
-#include <cstddef>
-#include <cstring>
-
-namespace soma::detail {
-
-[[nodiscard]] inline float64x2_t sigmoid_neon_pow2(float64x2_t t, std::uint64_t extra) noexcept {
-    uint64x2_t const bits =
-        vaddq_u64(vreinterpretq_u64_f64(t), vdupq_n_u64(sigmoid_constants::exponent_bias + extra));
-    return vreinterpretq_f64_u64(vshlq_n_u64(bits, 52));
-}
-
-// sigmoid_scale_exact: p·2^(k + extra) by an integer add to the exponent field.
-[[nodiscard]] inline float64x2_t sigmoid_neon_scale_exact(float64x2_t p, float64x2_t t,
-                                                          std::uint64_t extra) noexcept {
-    uint64x2_t const k = vshlq_n_u64(vaddq_u64(vreinterpretq_u64_f64(t), vdupq_n_u64(extra)), 52);
-    return vreinterpretq_f64_u64(vaddq_u64(vreinterpretq_u64_f64(p), k));
-}
-
-[[nodiscard]] inline float64x2_t sigmoid_neon_minus_abs(float64x2_t x) noexcept {
-    return vreinterpretq_f64_u64(
-        vorrq_u64(vreinterpretq_u64_f64(x), vdupq_n_u64(sigmoid_constants::sign_bit)));
-}
-
-// sigmoid_f32 without the NaN patch, on 2 floats widened to double. vmaxq_f64 differs
-// from MAXPD only for NaN lanes, which are replaced afterwards.
-[[nodiscard]] inline float64x2_t sigmoid_f32_core_neon(float64x2_t x) noexcept {
-    using c = sigmoid_constants;
-    float64x2_t const a = vmaxq_f64(vdupq_n_f64(c::f32_a_min), sigmoid_neon_minus_abs(x));
-    float64x2_t const magic = vdupq_n_f64(c::round_magic);
-    float64x2_t const t = vfmaq_f64(magic, a, vdupq_n_f64(c::log2e));
-    float64x2_t const k = vsubq_f64(t, magic);
-    float64x2_t const r = vfmaq_f64(a, k, vdupq_n_f64(-c::ln2_hi));
-    float64x2_t p = vdupq_n_f64(c::f32_p6);
-    p = vfmaq_f64(vdupq_n_f64(c::f32_p5), p, r);
-    p = vfmaq_f64(vdupq_n_f64(c::f32_p4), p, r);
-    p = vfmaq_f64(vdupq_n_f64(c::f32_p3), p, r);
-    p = vfmaq_f64(vdupq_n_f64(c::f32_p2), p, r);
-    p = vfmaq_f64(vdupq_n_f64(c::f32_p1), p, r);
-    float64x2_t const one = vdupq_n_f64(1.0);
-    p = vfmaq_f64(one, p, r);
-    float64x2_t const e = sigmoid_neon_scale_exact(p, t, 0);
-    float64x2_t const d = vaddq_f64(one, e);
-    uint64x2_t const negative = vcltq_f64(x, vdupq_n_f64(0.0));
-    float64x2_t const numerator = vbslq_f64(negative, e, one);
-    return vdivq_f64(numerator, d);
-}
-
-[[nodiscard]] inline float32x4_t sigmoid_f32_neon_4(float32x4_t z) noexcept {
-    float64x2_t const y_lo = sigmoid_f32_core_neon(vcvt_f64_f32(vget_low_f32(z)));
-    float64x2_t const y_hi = sigmoid_f32_core_neon(vcvt_high_f64_f32(z));
-    float32x4_t const y = vcvt_high_f32_f64(vcvt_f32_f64(y_lo), y_hi);
-    // NaN lanes: z with its quiet bit set (integer OR, no flags), as the scalar code.
-    uint32x4_t const not_nan = vceqq_f32(z, z);
-    float32x4_t const z_quiet = vreinterpretq_f32_u32(
-        vorrq_u32(vreinterpretq_u32_f32(z), vdupq_n_u32(sigmoid_constants::f32_quiet_bit)));
-    return vbslq_f32(not_nan, y, z_quiet);
-}
-
-inline void sigmoid_neon(float const* z, float* out, std::size_t n) noexcept {
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        float32x4_t const z0 = vld1q_f32(z + i);
-        float32x4_t const z1 = vld1q_f32(z + i + 4);
-        vst1q_f32(out + i, sigmoid_f32_neon_4(z0));
-        vst1q_f32(out + i + 4, sigmoid_f32_neon_4(z1));
-    }
-    for (; i < n; i += 4) {
-        std::size_t const left = n - i < 4 ? n - i : 4;
-        float buffer[4] = {};
-        std::memcpy(buffer, z + i, left * sizeof(float));
-        vst1q_f32(buffer, sigmoid_f32_neon_4(vld1q_f32(buffer)));
-        std::memcpy(out + i, buffer, left * sizeof(float));
-    }
-}
-
-[[nodiscard]] inline float64x2_t sigmoid_f64_neon_2(float64x2_t z) noexcept {
-    using c = sigmoid_constants;
-    float64x2_t const a = vmaxq_f64(vdupq_n_f64(c::f64_a_min), sigmoid_neon_minus_abs(z));
-    float64x2_t const magic = vdupq_n_f64(c::round_magic);
-    float64x2_t const t = vfmaq_f64(magic, a, vdupq_n_f64(c::log2e));
-    float64x2_t const k = vsubq_f64(t, magic);
-    float64x2_t const r = vfmaq_f64(a, k, vdupq_n_f64(-c::ln2_hi));
-    float64x2_t const r_lo = vmulq_f64(k, vdupq_n_f64(-c::ln2_lo));
-
-    float64x2_t w = vdupq_n_f64(c::f64_w9);
-    w = vfmaq_f64(vdupq_n_f64(c::f64_w8), w, r);
-    w = vfmaq_f64(vdupq_n_f64(c::f64_w7), w, r);
-    w = vfmaq_f64(vdupq_n_f64(c::f64_w6), w, r);
-    w = vfmaq_f64(vdupq_n_f64(c::f64_w5), w, r);
-    w = vfmaq_f64(vdupq_n_f64(c::f64_w4), w, r);
-    w = vfmaq_f64(vdupq_n_f64(c::f64_w3), w, r);
-    w = vfmaq_f64(vdupq_n_f64(c::f64_w2), w, r);
-    w = vfmaq_f64(vdupq_n_f64(c::f64_w1), w, r);
-    w = vfmaq_f64(vdupq_n_f64(c::f64_w0), w, r);
-    float64x2_t const half_r = vmulq_f64(vdupq_n_f64(0.5), r);
-    float64x2_t const h_hi = vmulq_f64(half_r, r);
-    float64x2_t const h_lo = vfmaq_f64(vnegq_f64(h_hi), half_r, r);
-    float64x2_t const tail = vfmaq_f64(h_lo, h_hi, vmulq_f64(r, w));
-    float64x2_t const one = vdupq_n_f64(1.0);
-    float64x2_t const s1 = vaddq_f64(one, r);
-    float64x2_t const e1 = vaddq_f64(vsubq_f64(one, s1), r);
-    float64x2_t const s2 = vaddq_f64(s1, h_hi);
-    float64x2_t const e2 = vaddq_f64(vsubq_f64(s1, s2), h_hi);
-    float64x2_t lo = vaddq_f64(vaddq_f64(e1, e2), tail);
-    lo = vfmaq_f64(lo, r_lo, vaddq_f64(s2, tail));
-    float64x2_t const p_hi = vaddq_f64(s2, lo);
-    float64x2_t const p_lo = vaddq_f64(vsubq_f64(s2, p_hi), lo);
-
-    float64x2_t const t_d = vmaxq_f64(vdupq_n_f64(c::round_magic + c::f64_k_min_for_d), t);
-    float64x2_t const e_hi = sigmoid_neon_scale_exact(p_hi, t_d, 0);
-    float64x2_t const d_hi = vaddq_f64(one, e_hi);
-    float64x2_t const d_lo =
-        vfmaq_f64(vaddq_f64(vsubq_f64(one, d_hi), e_hi), p_lo, sigmoid_neon_pow2(t_d, 0));
-
-    float64x2_t const q = vdivq_f64(one, d_hi);
-    float64x2_t rho = vfmsq_f64(one, q, d_hi);
-    rho = vfmsq_f64(rho, q, d_lo);
-    float64x2_t const y_pos = vfmaq_f64(q, q, rho);
-
-    float64x2_t const q_rho = vmulq_f64(q, rho);
-    float64x2_t const y_m = vfmaq_f64(vfmaq_f64(vmulq_f64(p_lo, q), p_hi, q_rho), p_hi, q);
-    float64x2_t const y_neg =
-        vmulq_f64(sigmoid_neon_scale_exact(y_m, t, c::f64_k_shift), vdupq_n_f64(c::f64_unshift));
-
-    uint64x2_t const negative = vcltq_f64(z, vdupq_n_f64(0.0));
-    float64x2_t const y = vbslq_f64(negative, y_neg, y_pos);
-    uint64x2_t const not_nan = vceqq_f64(z, z);
-    float64x2_t const z_quiet =
-        vreinterpretq_f64_u64(vorrq_u64(vreinterpretq_u64_f64(z), vdupq_n_u64(c::f64_quiet_bit)));
-    return vbslq_f64(not_nan, y, z_quiet);
-}
-
-inline void sigmoid_neon(double const* z, double* out, std::size_t n) noexcept {
-    std::size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        float64x2_t const z0 = vld1q_f64(z + i);
-        float64x2_t const z1 = vld1q_f64(z + i + 2);
-        vst1q_f64(out + i, sigmoid_f64_neon_2(z0));
-        vst1q_f64(out + i + 2, sigmoid_f64_neon_2(z1));
-    }
-    for (; i < n; i += 2) {
-        std::size_t const left = n - i < 2 ? n - i : 2;
-        double buffer[2] = {};
-        std::memcpy(buffer, z + i, left * sizeof(double));
-        vst1q_f64(buffer, sigmoid_f64_neon_2(vld1q_f64(buffer)));
-        std::memcpy(out + i, buffer, left * sizeof(double));
-    }
-}
-
-}  // namespace soma::detail
-
-#endif  // SOMA_NEON_KERNELS
-
-#endif  // SOMA_DETAIL_SIGMOID_NEON_HPP
-// ---- end soma/detail/sigmoid_neon.hpp ----
-// ---- begin soma/detail/sigmoid_x86.hpp ----
-// soma/detail/sigmoid_x86.hpp - σ(z) over arrays with AVX2+FMA and AVX-512F.
-//
-// Each kernel is sigmoid_f32 / sigmoid_f64 of sigmoid_scalar.hpp, lane by lane: the same
-// constants, the same fused and unfused operations in the same order, so every lane
-// returns the bits of the scalar definition (the tests check this on every float and on
-// millions of doubles). Only the NaN lanes are patched at the end (z with its quiet bit
-// set, by an integer OR, as the scalar code returns), which keeps the main path free of
-// branches and of floating-point flags.
-//
-// The kernels are compiled with function-level target attributes, so a default build
-// (no -march) still contains them; sigmoid_array.hpp picks one once per array call.
-// Loads and stores are unaligned; the tail is handled with masked loads/stores
-// (AVX-512) or a zero-padded stack copy (AVX2), so no element past n is ever read.
-#ifndef SOMA_DETAIL_SIGMOID_X86_HPP
-#define SOMA_DETAIL_SIGMOID_X86_HPP
-
-
-#ifdef SOMA_X86_KERNELS
-
-#include <immintrin.h>
-
-#include <cstddef>
-#include <cstring>
-
-
-// GCC 12 reports its own _mm512_undefined_* placeholders as "maybe uninitialized" when
-// AVX-512 intrinsics are inlined into a target("avx512f") function of a non-AVX-512 build
-// (-Wmaybe-uninitialized at -O2, -Wuninitialized at -O3).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-
-namespace soma::detail {
-
-// ---------------------------------------------------------------------------------------
-// AVX-512F
-// ---------------------------------------------------------------------------------------
-
-// sigmoid_f32 without the NaN patch, on 8 floats widened to double.
-SOMA_TARGET_AVX512 inline __m512d sigmoid_f32_core_avx512(__m512d x) noexcept {
-    using c = sigmoid_constants;
-    __m512i const sign = _mm512_set1_epi64(static_cast<long long>(c::sign_bit));
-    __m512d const minus_abs = _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(x), sign));
-    __m512d const a = _mm512_max_pd(_mm512_set1_pd(c::f32_a_min), minus_abs);
-    __m512d const magic = _mm512_set1_pd(c::round_magic);
-    __m512d const t = _mm512_fmadd_pd(a, _mm512_set1_pd(c::log2e), magic);
-    __m512d const k = _mm512_sub_pd(t, magic);
-    __m512d const r = _mm512_fmadd_pd(k, _mm512_set1_pd(-c::ln2_hi), a);
-    __m512d p = _mm512_set1_pd(c::f32_p6);
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c::f32_p5));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c::f32_p4));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c::f32_p3));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c::f32_p2));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c::f32_p1));
-    __m512d const one = _mm512_set1_pd(1.0);
-    p = _mm512_fmadd_pd(p, r, one);
-    // p·2^k by an integer add to the exponent field (sigmoid_scale_exact): the multiplier
-    // ports are this kernel's bottleneck, the integer ones are not.
-    __m512d const e = _mm512_castsi512_pd(
-        _mm512_add_epi64(_mm512_castpd_si512(p), _mm512_slli_epi64(_mm512_castpd_si512(t), 52)));
-    __m512d const d = _mm512_add_pd(one, e);
-    __mmask8 const negative = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
-    __m512d const numerator = _mm512_mask_blend_pd(negative, one, e);
-    return _mm512_div_pd(numerator, d);
-}
-
-SOMA_TARGET_AVX512 inline __m512 sigmoid_f32_avx512_16(__m512 z) noexcept {
-    __m256 const z_lo = _mm512_castps512_ps256(z);
-    __m256 const z_hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(z), 1));
-    __m256 const y_lo = _mm512_cvtpd_ps(sigmoid_f32_core_avx512(_mm512_cvtps_pd(z_lo)));
-    __m256 const y_hi = _mm512_cvtpd_ps(sigmoid_f32_core_avx512(_mm512_cvtps_pd(z_hi)));
-    __m512 const y = _mm512_castpd_ps(_mm512_insertf64x4(
-        _mm512_castpd256_pd512(_mm256_castps_pd(y_lo)), _mm256_castps_pd(y_hi), 1));
-    __mmask16 const nan = _mm512_cmp_ps_mask(z, z, _CMP_UNORD_Q);
-    __m512i const quiet = _mm512_set1_epi32(static_cast<int>(sigmoid_constants::f32_quiet_bit));
-    return _mm512_castsi512_ps(
-        _mm512_mask_or_epi32(_mm512_castps_si512(y), nan, _mm512_castps_si512(z), quiet));
-}
-
-SOMA_TARGET_AVX512 inline void sigmoid_avx512(float const* z, float* out, std::size_t n) noexcept {
-    // Two independent vectors per iteration: the body is one long dependency chain
-    // (about 40 cycles), so the out-of-order core needs several in flight.
-    std::size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        __m512 const z0 = _mm512_loadu_ps(z + i);
-        __m512 const z1 = _mm512_loadu_ps(z + i + 16);
-        _mm512_storeu_ps(out + i, sigmoid_f32_avx512_16(z0));
-        _mm512_storeu_ps(out + i + 16, sigmoid_f32_avx512_16(z1));
-    }
-    for (; i < n; i += 16) {
-        std::size_t const left = n - i < 16 ? n - i : 16;
-        auto const m = static_cast<__mmask16>((1U << left) - 1U);
-        __m512 const z0 = _mm512_maskz_loadu_ps(m, z + i);
-        _mm512_mask_storeu_ps(out + i, m, sigmoid_f32_avx512_16(z0));
-    }
-}
-
-SOMA_TARGET_AVX512 inline __m512d sigmoid_f64_avx512_8(__m512d z) noexcept {
-    using c = sigmoid_constants;
-    __m512i const sign = _mm512_set1_epi64(static_cast<long long>(c::sign_bit));
-    __m512d const minus_abs = _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(z), sign));
-    __m512d const a = _mm512_max_pd(_mm512_set1_pd(c::f64_a_min), minus_abs);
-    __m512d const magic = _mm512_set1_pd(c::round_magic);
-    __m512d const t = _mm512_fmadd_pd(a, _mm512_set1_pd(c::log2e), magic);
-    __m512d const k = _mm512_sub_pd(t, magic);
-    __m512d const r = _mm512_fmadd_pd(k, _mm512_set1_pd(-c::ln2_hi), a);
-    __m512d const r_lo = _mm512_mul_pd(k, _mm512_set1_pd(-c::ln2_lo));
-
-    __m512d w = _mm512_set1_pd(c::f64_w9);
-    w = _mm512_fmadd_pd(w, r, _mm512_set1_pd(c::f64_w8));
-    w = _mm512_fmadd_pd(w, r, _mm512_set1_pd(c::f64_w7));
-    w = _mm512_fmadd_pd(w, r, _mm512_set1_pd(c::f64_w6));
-    w = _mm512_fmadd_pd(w, r, _mm512_set1_pd(c::f64_w5));
-    w = _mm512_fmadd_pd(w, r, _mm512_set1_pd(c::f64_w4));
-    w = _mm512_fmadd_pd(w, r, _mm512_set1_pd(c::f64_w3));
-    w = _mm512_fmadd_pd(w, r, _mm512_set1_pd(c::f64_w2));
-    w = _mm512_fmadd_pd(w, r, _mm512_set1_pd(c::f64_w1));
-    w = _mm512_fmadd_pd(w, r, _mm512_set1_pd(c::f64_w0));
-    __m512d const half_r = _mm512_mul_pd(_mm512_set1_pd(0.5), r);
-    __m512d const h_hi = _mm512_mul_pd(half_r, r);
-    __m512d const h_lo = _mm512_fmsub_pd(half_r, r, h_hi);
-    __m512d const tail = _mm512_fmadd_pd(h_hi, _mm512_mul_pd(r, w), h_lo);
-    __m512d const one = _mm512_set1_pd(1.0);
-    __m512d const s1 = _mm512_add_pd(one, r);
-    __m512d const e1 = _mm512_add_pd(_mm512_sub_pd(one, s1), r);
-    __m512d const s2 = _mm512_add_pd(s1, h_hi);
-    __m512d const e2 = _mm512_add_pd(_mm512_sub_pd(s1, s2), h_hi);
-    __m512d lo = _mm512_add_pd(_mm512_add_pd(e1, e2), tail);
-    lo = _mm512_fmadd_pd(r_lo, _mm512_add_pd(s2, tail), lo);
-    __m512d const p_hi = _mm512_add_pd(s2, lo);
-    __m512d const p_lo = _mm512_add_pd(_mm512_sub_pd(s2, p_hi), lo);
-
-    __m512i const bias = _mm512_set1_epi64(static_cast<long long>(c::exponent_bias));
-    __m512d const t_d = _mm512_max_pd(_mm512_set1_pd(c::round_magic + c::f64_k_min_for_d), t);
-    __m512i const t_d_bits = _mm512_castpd_si512(t_d);
-    __m512d const e_hi = _mm512_castsi512_pd(
-        _mm512_add_epi64(_mm512_castpd_si512(p_hi), _mm512_slli_epi64(t_d_bits, 52)));
-    __m512d const scale_d =
-        _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(t_d_bits, bias), 52));
-    __m512d const d_hi = _mm512_add_pd(one, e_hi);
-    __m512d const d_lo =
-        _mm512_fmadd_pd(p_lo, scale_d, _mm512_add_pd(_mm512_sub_pd(one, d_hi), e_hi));
-
-    __m512d const q = _mm512_div_pd(one, d_hi);
-    __m512d rho = _mm512_fnmadd_pd(q, d_hi, one);
-    rho = _mm512_fnmadd_pd(q, d_lo, rho);
-    __m512d const y_pos = _mm512_fmadd_pd(q, rho, q);
-
-    __m512d const q_rho = _mm512_mul_pd(q, rho);
-    __m512d const y_m =
-        _mm512_fmadd_pd(p_hi, q, _mm512_fmadd_pd(p_hi, q_rho, _mm512_mul_pd(p_lo, q)));
-    __m512i const shift = _mm512_set1_epi64(static_cast<long long>(c::f64_k_shift));
-    __m512i const k_shift = _mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(t), shift), 52);
-    __m512d const y_shifted =
-        _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(y_m), k_shift));
-    __m512d const y_neg = _mm512_mul_pd(y_shifted, _mm512_set1_pd(c::f64_unshift));
-
-    __mmask8 const negative = _mm512_cmp_pd_mask(z, _mm512_setzero_pd(), _CMP_LT_OQ);
-    __m512d const y = _mm512_mask_blend_pd(negative, y_pos, y_neg);
-    __mmask8 const nan = _mm512_cmp_pd_mask(z, z, _CMP_UNORD_Q);
-    __m512i const quiet = _mm512_set1_epi64(static_cast<long long>(c::f64_quiet_bit));
-    return _mm512_castsi512_pd(
-        _mm512_mask_or_epi64(_mm512_castpd_si512(y), nan, _mm512_castpd_si512(z), quiet));
-}
-
-SOMA_TARGET_AVX512 inline void sigmoid_avx512(double const* z, double* out,
-                                              std::size_t n) noexcept {
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512d const z0 = _mm512_loadu_pd(z + i);
-        __m512d const z1 = _mm512_loadu_pd(z + i + 8);
-        _mm512_storeu_pd(out + i, sigmoid_f64_avx512_8(z0));
-        _mm512_storeu_pd(out + i + 8, sigmoid_f64_avx512_8(z1));
-    }
-    for (; i < n; i += 8) {
-        std::size_t const left = n - i < 8 ? n - i : 8;
-        auto const m = static_cast<__mmask8>((1U << left) - 1U);
-        __m512d const z0 = _mm512_maskz_loadu_pd(m, z + i);
-        _mm512_mask_storeu_pd(out + i, m, sigmoid_f64_avx512_8(z0));
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// AVX2 + FMA
-// ---------------------------------------------------------------------------------------
-
-SOMA_TARGET_AVX2 inline __m256d sigmoid_f32_core_avx2(__m256d x) noexcept {
-    using c = sigmoid_constants;
-    __m256i const sign = _mm256_set1_epi64x(static_cast<long long>(c::sign_bit));
-    __m256d const minus_abs = _mm256_castsi256_pd(_mm256_or_si256(_mm256_castpd_si256(x), sign));
-    __m256d const a = _mm256_max_pd(_mm256_set1_pd(c::f32_a_min), minus_abs);
-    __m256d const magic = _mm256_set1_pd(c::round_magic);
-    __m256d const t = _mm256_fmadd_pd(a, _mm256_set1_pd(c::log2e), magic);
-    __m256d const k = _mm256_sub_pd(t, magic);
-    __m256d const r = _mm256_fmadd_pd(k, _mm256_set1_pd(-c::ln2_hi), a);
-    __m256d p = _mm256_set1_pd(c::f32_p6);
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c::f32_p5));
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c::f32_p4));
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c::f32_p3));
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c::f32_p2));
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c::f32_p1));
-    __m256d const one = _mm256_set1_pd(1.0);
-    p = _mm256_fmadd_pd(p, r, one);
-    __m256d const e = _mm256_castsi256_pd(
-        _mm256_add_epi64(_mm256_castpd_si256(p), _mm256_slli_epi64(_mm256_castpd_si256(t), 52)));
-    __m256d const d = _mm256_add_pd(one, e);
-    __m256d const negative = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LT_OQ);
-    __m256d const numerator = _mm256_blendv_pd(one, e, negative);
-    return _mm256_div_pd(numerator, d);
-}
-
-SOMA_TARGET_AVX2 inline __m256 sigmoid_f32_avx2_8(__m256 z) noexcept {
-    __m128 const y_lo =
-        _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_castps256_ps128(z))));
-    __m128 const y_hi =
-        _mm256_cvtpd_ps(sigmoid_f32_core_avx2(_mm256_cvtps_pd(_mm256_extractf128_ps(z, 1))));
-    __m256 const y = _mm256_insertf128_ps(_mm256_castps128_ps256(y_lo), y_hi, 1);
-    __m256 const nan = _mm256_cmp_ps(z, z, _CMP_UNORD_Q);
-    __m256 const quiet =
-        _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(sigmoid_constants::f32_quiet_bit)));
-    return _mm256_blendv_ps(y, _mm256_or_ps(z, quiet), nan);
-}
-
-SOMA_TARGET_AVX2 inline void sigmoid_avx2(float const* z, float* out, std::size_t n) noexcept {
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m256 const z0 = _mm256_loadu_ps(z + i);
-        __m256 const z1 = _mm256_loadu_ps(z + i + 8);
-        _mm256_storeu_ps(out + i, sigmoid_f32_avx2_8(z0));
-        _mm256_storeu_ps(out + i + 8, sigmoid_f32_avx2_8(z1));
-    }
-    for (; i < n; i += 8) {
-        std::size_t const left = n - i < 8 ? n - i : 8;
-        float buffer[8] = {};
-        std::memcpy(buffer, z + i, left * sizeof(float));
-        _mm256_storeu_ps(buffer, sigmoid_f32_avx2_8(_mm256_loadu_ps(buffer)));
-        std::memcpy(out + i, buffer, left * sizeof(float));
-    }
-}
-
-SOMA_TARGET_AVX2 inline __m256d sigmoid_f64_avx2_4(__m256d z) noexcept {
-    using c = sigmoid_constants;
-    __m256i const sign = _mm256_set1_epi64x(static_cast<long long>(c::sign_bit));
-    __m256d const minus_abs = _mm256_castsi256_pd(_mm256_or_si256(_mm256_castpd_si256(z), sign));
-    __m256d const a = _mm256_max_pd(_mm256_set1_pd(c::f64_a_min), minus_abs);
-    __m256d const magic = _mm256_set1_pd(c::round_magic);
-    __m256d const t = _mm256_fmadd_pd(a, _mm256_set1_pd(c::log2e), magic);
-    __m256d const k = _mm256_sub_pd(t, magic);
-    __m256d const r = _mm256_fmadd_pd(k, _mm256_set1_pd(-c::ln2_hi), a);
-    __m256d const r_lo = _mm256_mul_pd(k, _mm256_set1_pd(-c::ln2_lo));
-
-    __m256d w = _mm256_set1_pd(c::f64_w9);
-    w = _mm256_fmadd_pd(w, r, _mm256_set1_pd(c::f64_w8));
-    w = _mm256_fmadd_pd(w, r, _mm256_set1_pd(c::f64_w7));
-    w = _mm256_fmadd_pd(w, r, _mm256_set1_pd(c::f64_w6));
-    w = _mm256_fmadd_pd(w, r, _mm256_set1_pd(c::f64_w5));
-    w = _mm256_fmadd_pd(w, r, _mm256_set1_pd(c::f64_w4));
-    w = _mm256_fmadd_pd(w, r, _mm256_set1_pd(c::f64_w3));
-    w = _mm256_fmadd_pd(w, r, _mm256_set1_pd(c::f64_w2));
-    w = _mm256_fmadd_pd(w, r, _mm256_set1_pd(c::f64_w1));
-    w = _mm256_fmadd_pd(w, r, _mm256_set1_pd(c::f64_w0));
-    __m256d const half_r = _mm256_mul_pd(_mm256_set1_pd(0.5), r);
-    __m256d const h_hi = _mm256_mul_pd(half_r, r);
-    __m256d const h_lo = _mm256_fmsub_pd(half_r, r, h_hi);
-    __m256d const tail = _mm256_fmadd_pd(h_hi, _mm256_mul_pd(r, w), h_lo);
-    __m256d const one = _mm256_set1_pd(1.0);
-    __m256d const s1 = _mm256_add_pd(one, r);
-    __m256d const e1 = _mm256_add_pd(_mm256_sub_pd(one, s1), r);
-    __m256d const s2 = _mm256_add_pd(s1, h_hi);
-    __m256d const e2 = _mm256_add_pd(_mm256_sub_pd(s1, s2), h_hi);
-    __m256d lo = _mm256_add_pd(_mm256_add_pd(e1, e2), tail);
-    lo = _mm256_fmadd_pd(r_lo, _mm256_add_pd(s2, tail), lo);
-    __m256d const p_hi = _mm256_add_pd(s2, lo);
-    __m256d const p_lo = _mm256_add_pd(_mm256_sub_pd(s2, p_hi), lo);
-
-    __m256i const bias = _mm256_set1_epi64x(static_cast<long long>(c::exponent_bias));
-    __m256d const t_d = _mm256_max_pd(_mm256_set1_pd(c::round_magic + c::f64_k_min_for_d), t);
-    __m256i const t_d_bits = _mm256_castpd_si256(t_d);
-    __m256d const e_hi = _mm256_castsi256_pd(
-        _mm256_add_epi64(_mm256_castpd_si256(p_hi), _mm256_slli_epi64(t_d_bits, 52)));
-    __m256d const scale_d =
-        _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(t_d_bits, bias), 52));
-    __m256d const d_hi = _mm256_add_pd(one, e_hi);
-    __m256d const d_lo =
-        _mm256_fmadd_pd(p_lo, scale_d, _mm256_add_pd(_mm256_sub_pd(one, d_hi), e_hi));
-
-    __m256d const q = _mm256_div_pd(one, d_hi);
-    __m256d rho = _mm256_fnmadd_pd(q, d_hi, one);
-    rho = _mm256_fnmadd_pd(q, d_lo, rho);
-    __m256d const y_pos = _mm256_fmadd_pd(q, rho, q);
-
-    __m256d const q_rho = _mm256_mul_pd(q, rho);
-    __m256d const y_m =
-        _mm256_fmadd_pd(p_hi, q, _mm256_fmadd_pd(p_hi, q_rho, _mm256_mul_pd(p_lo, q)));
-    __m256i const shift = _mm256_set1_epi64x(static_cast<long long>(c::f64_k_shift));
-    __m256i const k_shift = _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t), shift), 52);
-    __m256d const y_shifted =
-        _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(y_m), k_shift));
-    __m256d const y_neg = _mm256_mul_pd(y_shifted, _mm256_set1_pd(c::f64_unshift));
-
-    __m256d const negative = _mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_LT_OQ);
-    __m256d const y = _mm256_blendv_pd(y_pos, y_neg, negative);
-    __m256d const nan = _mm256_cmp_pd(z, z, _CMP_UNORD_Q);
-    __m256d const quiet =
-        _mm256_castsi256_pd(_mm256_set1_epi64x(static_cast<long long>(c::f64_quiet_bit)));
-    return _mm256_blendv_pd(y, _mm256_or_pd(z, quiet), nan);
-}
-
-SOMA_TARGET_AVX2 inline void sigmoid_avx2(double const* z, double* out, std::size_t n) noexcept {
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256d const z0 = _mm256_loadu_pd(z + i);
-        __m256d const z1 = _mm256_loadu_pd(z + i + 4);
-        _mm256_storeu_pd(out + i, sigmoid_f64_avx2_4(z0));
-        _mm256_storeu_pd(out + i + 4, sigmoid_f64_avx2_4(z1));
-    }
-    for (; i < n; i += 4) {
-        std::size_t const left = n - i < 4 ? n - i : 4;
-        double buffer[4] = {};
-        std::memcpy(buffer, z + i, left * sizeof(double));
-        _mm256_storeu_pd(buffer, sigmoid_f64_avx2_4(_mm256_loadu_pd(buffer)));
-        std::memcpy(out + i, buffer, left * sizeof(double));
-    }
-}
-
-}  // namespace soma::detail
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-#endif  // SOMA_X86_KERNELS
-
-#endif  // SOMA_DETAIL_SIGMOID_X86_HPP
-// ---- end soma/detail/sigmoid_x86.hpp ----
-
-namespace soma::detail {
-
-template <ieee_binary T>
-[[nodiscard]] constexpr T sigmoid_scalar(T z) noexcept {
-    if constexpr (std::same_as<T, float>) {
-        return sigmoid_f32(z);
-    } else {
-        return sigmoid_f64(z);
-    }
-}
-
-template <ieee_binary T>
-void sigmoid_portable(T const* z, T* out, std::size_t n) noexcept {
-    for (std::size_t i = 0; i < n; ++i) out[i] = sigmoid_scalar(z[i]);
-}
-
-// Runs the kernel for one instruction set; precondition: isa_available(i).
-template <ieee_binary T>
-void sigmoid_with(isa i, T const* z, T* out, std::size_t n) noexcept {
-    switch (i) {
-#ifdef SOMA_X86_KERNELS
-        case isa::avx2_fma:
-            sigmoid_avx2(z, out, n);
-            return;
-        case isa::avx512:
-            sigmoid_avx512(z, out, n);
-            return;
-#endif
-#ifdef SOMA_NEON_KERNELS
-        case isa::neon:
-            sigmoid_neon(z, out, n);
-            return;
-#endif
-        default:
-            sigmoid_portable(z, out, n);
-            return;
-    }
-}
-
-// out[i] = σ(z[i]) for i < n; out may be z itself (in place), but not partially overlap it.
-// The kernel is the one the compiler flags select (no dispatch), or, in a build without
-// -march on x86-64, the best one the CPU supports, looked up once per call.
-template <ieee_binary T>
-void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
-    if constexpr (runtime_dispatch) {
-        sigmoid_with(best_isa(), z, out, n);
-    } else {
-        sigmoid_with(compiled_isa, z, out, n);
-    }
-}
-
-}  // namespace soma::detail
-
-#endif  // SOMA_DETAIL_SIGMOID_ARRAY_HPP
-// ---- end soma/detail/sigmoid_array.hpp ----
+#endif  // SOMA_DETAIL_SIGMOID_LONG_DOUBLE_HPP
+// ---- end soma/detail/sigmoid_long_double.hpp ----
 
 namespace soma {
 
@@ -1180,14 +3404,17 @@ namespace soma {
 //
 // Bitwise contract: for float and double, the constant evaluation, the scalar call and
 // the array forms below return identical bits on every target (portable, AVX2, AVX-512,
-// NEON). The algorithm is in soma/detail/sigmoid_scalar.hpp.
+// NEON). The algorithm is written once, in soma/detail/kernels-inl.hpp (sigmoid_one for
+// one value, sigmoid_lanes for a register); at run time a build without -march reaches it
+// compiled with FMA instructions through the kernel table when the CPU has them.
 template <std::floating_point T>
-[[nodiscard]] constexpr T sigmoid(T z) noexcept {
+SOMA_ABI [[nodiscard]] constexpr T sigmoid(T z) noexcept {
     if constexpr (std::same_as<T, float> || std::same_as<T, double>) {
-        return detail::sigmoid_scalar(z);
+        if (std::is_constant_evaluated()) return detail::portable::sigmoid_one(z);
+        return detail::kernels().of<T>().sigmoid_one(z);
     } else if constexpr (std::same_as<T, long double> &&
                          std::numeric_limits<long double>::digits == 53) {
-        return static_cast<long double>(detail::sigmoid_f64(static_cast<double>(z)));
+        return static_cast<long double>(soma::sigmoid(static_cast<double>(z)));
     } else {
         static_assert(std::same_as<T, long double>,
                       "soma::sigmoid supports float, double and long double");
@@ -1203,11 +3430,11 @@ template <std::floating_point T>
 // rounding, measured with ULPs of the product), tested against a higher-precision
 // reference.
 template <std::floating_point T>
-[[nodiscard]] constexpr T sigmoid_derivative(T z) noexcept {
+SOMA_ABI [[nodiscard]] constexpr T sigmoid_derivative(T z) noexcept {
     return sigmoid(z) * sigmoid(-z);
 }
 
-namespace detail {
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 template <class T>
 inline constexpr bool is_span_v = false;
@@ -1231,30 +3458,30 @@ concept sigmoid_input_range = std::ranges::contiguous_range<R> && std::ranges::s
 }
 
 template <class T>
-void sigmoid_span(std::span<T const> z, std::span<T> out) noexcept {
+SOMA_ABI void sigmoid_span(std::span<T const> z, std::span<T> out) noexcept {
     if constexpr (std::same_as<T, float> || std::same_as<T, double>) {
-        detail::sigmoid_array(z.data(), out.data(), z.size());
+        detail::kernels().of<T>().sigmoid(z.data(), out.data(), z.size());
     } else {
         for (std::size_t i = 0; i < z.size(); ++i) out[i] = soma::sigmoid(z[i]);
     }
 }
 
-}  // namespace detail
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 // out[i] = σ(z[i]) for every i: the same bits as the scalar σ, vectorized (AVX-512 or
-// AVX2+FMA chosen once per call at run time on x86, NEON on AArch64).
+// AVX2+FMA chosen once per process at run time on x86, NEON on AArch64).
 // Precondition: out.size() == z.size(), else throws std::invalid_argument naming both
 // sizes (nothing is written). out may be the same array as z; partial overlap is not
 // allowed. Elements outside [0, size) are never read or written.
 template <std::floating_point T>
-void sigmoid(std::span<std::type_identity_t<T> const> z, std::span<T> out) {
+SOMA_ABI void sigmoid(std::span<std::type_identity_t<T> const> z, std::span<T> out) {
     if (z.size() != out.size()) detail::throw_sigmoid_size_mismatch(z.size(), out.size());
     detail::sigmoid_span<T>(z, out);
 }
 
 // z[i] = σ(z[i]) in place.
 template <std::floating_point T>
-void sigmoid(std::span<T> z_in_out) noexcept {
+SOMA_ABI void sigmoid(std::span<T> z_in_out) noexcept {
     detail::sigmoid_span<T>(z_in_out, z_in_out);
 }
 
@@ -1264,7 +3491,7 @@ template <class Z, class Out>
 requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
     std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>> &&
     (!detail::is_span_v<std::remove_cvref_t<Z>> ||
-     !detail::is_span_v<std::remove_cvref_t<Out>>)void sigmoid(Z&& z, Out&& out) {
+     !detail::is_span_v<std::remove_cvref_t<Out>>) SOMA_ABI void sigmoid(Z&& z, Out&& out) {
     using T = std::ranges::range_value_t<Out>;
     soma::sigmoid<T>(std::span<T const>(std::ranges::data(z), std::ranges::size(z)),
                      std::span<T>(std::ranges::data(out), std::ranges::size(out)));
@@ -1272,7 +3499,7 @@ requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
 
 template <class R>
 requires detail::sigmoid_output_range<R> &&
-    (!detail::is_span_v<std::remove_cvref_t<R>>)void sigmoid(R&& z_in_out) noexcept {
+    (!detail::is_span_v<std::remove_cvref_t<R>>) SOMA_ABI void sigmoid(R&& z_in_out) noexcept {
     using T = std::ranges::range_value_t<R>;
     soma::sigmoid<T>(std::span<T>(std::ranges::data(z_in_out), std::ranges::size(z_in_out)));
 }
@@ -1286,9 +3513,13 @@ requires detail::sigmoid_output_range<R> &&
 #ifndef SOMA_STEP_HPP
 #define SOMA_STEP_HPP
 
+#include <bit>
 #include <concepts>
+#include <cstdint>
+#include <limits>
 #include <ranges>
 #include <span>
+#include <type_traits>
 
 // ---- begin soma/detail/errors.hpp ----
 // soma/detail/errors.hpp - the run-time errors soma throws. Kept out of line from the
@@ -1300,7 +3531,8 @@ requires detail::sigmoid_output_range<R> &&
 #include <stdexcept>
 #include <string>
 
-namespace soma::detail {
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 // Throws std::invalid_argument: "<where>: <what_a> has <a> elements but <what_b> has <b>".
 [[noreturn]] inline void throw_size_mismatch(char const* where, char const* what_a, std::size_t a,
@@ -1315,7 +3547,7 @@ namespace soma::detail {
                               ": integer overflow (the result does not fit the element type)");
 }
 
-}  // namespace soma::detail
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 #endif  // SOMA_DETAIL_ERRORS_HPP
 // ---- end soma/detail/errors.hpp ----
@@ -1327,17 +3559,28 @@ namespace soma {
 // sum reaches θ), so u(+0) = u(-0) = 1. u(+inf) = 1, u(-inf) = 0, u(NaN) = NaN (the
 // same NaN) for floating T. Exact: no rounding is involved.
 template <scalar T>
-[[nodiscard]] constexpr T step(T z) noexcept {
+SOMA_ABI [[nodiscard]] constexpr T step(T z) noexcept {
     if constexpr (std::floating_point<T>) {
-        if (z != z) return z;
+        // u is 0 for NaN, and NaN is then OR-ed back in: two compares, two ANDs and an OR
+        // per vector when a loop of step neurons is vectorized.
+        using bits_t = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+        if constexpr (sizeof(T) == sizeof(bits_t) && std::numeric_limits<T>::is_iec559) {
+            T const u = z >= T(0) ? T(1) : T(0);
+            bits_t const nan = z != z ? ~bits_t{0} : bits_t{0};
+            return std::bit_cast<T>(
+                static_cast<bits_t>(std::bit_cast<bits_t>(u) | (std::bit_cast<bits_t>(z) & nan)));
+        } else {
+            return z >= T(0) ? T(1) : (z < T(0) ? T(0) : z);
+        }
+    } else {
+        return z >= T(0) ? T(1) : T(0);
     }
-    return z >= T(0) ? T(1) : T(0);
 }
 
 // fires(z, θ) = (z >= θ): the tutorial's firing condition w·x >= θ, with z = w·x.
 // false when either side is NaN. For the weighted input with bias, fires(z, 0).
 template <scalar T>
-[[nodiscard]] constexpr bool fires(T z, T theta) noexcept {
+SOMA_ABI [[nodiscard]] constexpr bool fires(T z, T theta) noexcept {
     return z >= theta;
 }
 
@@ -1347,12 +3590,18 @@ template <input_vector Z, class Out>
 requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
     std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
     (!std::is_const_v<std::remove_reference_t<
-         std::ranges::range_reference_t<Out>>>)constexpr void step(Z const& z, Out&& out) {
+         std::ranges::range_reference_t<Out>>>) SOMA_ABI constexpr void step(Z const& z, Out&& out) {
     auto const n = static_cast<std::size_t>(std::ranges::size(z));
     auto const m = static_cast<std::size_t>(std::ranges::size(out));
     if (n != m) detail::throw_size_mismatch("soma::step", "z", n, "out", m);
     auto const* in = std::ranges::data(z);
     auto* o = std::ranges::data(out);
+    if constexpr (detail::ieee_binary<element_t<Z>>) {
+        if (!std::is_constant_evaluated()) {
+            detail::kernels().of<element_t<Z>>().step(in, o, n);
+            return;
+        }
+    }
     for (std::size_t i = 0; i < n; ++i) o[i] = soma::step(in[i]);
 }
 
@@ -1360,9 +3609,15 @@ requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
 template <class Z>
 requires input_vector<Z> &&
     (!std::is_const_v<std::remove_reference_t<
-         std::ranges::range_reference_t<Z>>>)constexpr void step(Z&& z) noexcept {
+         std::ranges::range_reference_t<Z>>>) SOMA_ABI constexpr void step(Z&& z) noexcept {
     auto* p = std::ranges::data(z);
     auto const n = static_cast<std::size_t>(std::ranges::size(z));
+    if constexpr (detail::ieee_binary<element_t<Z>>) {
+        if (!std::is_constant_evaluated()) {
+            detail::kernels().of<element_t<Z>>().step(p, p, n);
+            return;
+        }
+    }
     for (std::size_t i = 0; i < n; ++i) p[i] = soma::step(p[i]);
 }
 
@@ -1376,11 +3631,11 @@ namespace soma {
 // a(z) = u(z), the unit step (soma::step): 1 for z >= 0, else 0; NaN -> NaN.
 struct step_activation {
     template <scalar T>
-    [[nodiscard]] constexpr T operator()(T z) const noexcept {
+    SOMA_ABI [[nodiscard]] constexpr T operator()(T z) const noexcept {
         return soma::step(z);
     }
     template <scalar T>
-    constexpr void operator()(std::span<T> z) const noexcept {
+    SOMA_ABI constexpr void operator()(std::span<T> z) const noexcept {
         soma::step(z);
     }
 };
@@ -1388,11 +3643,11 @@ struct step_activation {
 // a(z) = σ(z) = 1 / (1 + e^-z) (soma::sigmoid), with a'(z) = σ(z)(1 - σ(z)).
 struct sigmoid_activation {
     template <std::floating_point T>
-    [[nodiscard]] constexpr T operator()(T z) const noexcept {
+    SOMA_ABI [[nodiscard]] constexpr T operator()(T z) const noexcept {
         return soma::sigmoid(z);
     }
     template <std::floating_point T>
-    void operator()(std::span<T> z) const noexcept {
+    SOMA_ABI void operator()(std::span<T> z) const noexcept {
         if constexpr (requires { soma::sigmoid(z); }) {
             soma::sigmoid(z);
         } else {
@@ -1400,7 +3655,7 @@ struct sigmoid_activation {
         }
     }
     template <std::floating_point T>
-    [[nodiscard]] constexpr T derivative(T z) const noexcept {
+    SOMA_ABI [[nodiscard]] constexpr T derivative(T z) const noexcept {
         return soma::sigmoid_derivative(z);
     }
 };
@@ -1447,7 +3702,7 @@ concept signed_scalar = scalar<T> &&(std::floating_point<T> || std::signed_integ
 // b = -θ. Exact. For integral T, θ = min() has no negation in T and throws
 // std::overflow_error (a compile error in constant evaluation).
 template <signed_scalar T>
-[[nodiscard]] constexpr T bias_from_threshold(T theta) {
+SOMA_ABI [[nodiscard]] constexpr T bias_from_threshold(T theta) {
     if constexpr (std::integral<T>) {
         if (theta == std::numeric_limits<T>::min())
             detail::throw_overflow("soma::bias_from_threshold");
@@ -1457,14 +3712,14 @@ template <signed_scalar T>
 
 // θ = -b, the inverse of bias_from_threshold.
 template <signed_scalar T>
-[[nodiscard]] constexpr T threshold_from_bias(T b) {
+SOMA_ABI [[nodiscard]] constexpr T threshold_from_bias(T b) {
     if constexpr (std::integral<T>) {
         if (b == std::numeric_limits<T>::min()) detail::throw_overflow("soma::threshold_from_bias");
     }
     return static_cast<T>(-b);
 }
 
-namespace detail {
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 template <class R>
 using augmented_t =
@@ -1482,19 +3737,19 @@ constexpr augmented_t<R> append(R const& v, element_t<R> last) {
     return out;
 }
 
-}  // namespace detail
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 // augment(x) = (x_1, ..., x_n, 1): the inputs with a constant 1 appended, so that
 // z = (x_1..x_n, 1)·(w_1..w_n, b). std::array<T, N+1> for a static extent N, else
 // std::vector<T>.
 template <input_vector X>
-[[nodiscard]] constexpr detail::augmented_t<X> augment(X const& x) {
+SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<X> augment(X const& x) {
     return detail::append(x, element_t<X>(1));
 }
 
 // augment(w, b) = (w_1, ..., w_n, b): the weights with the bias appended.
 template <input_vector W>
-[[nodiscard]] constexpr detail::augmented_t<W> augment(W const& w,
+SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<W> augment(W const& w,
                                                        std::type_identity_t<element_t<W>> b) {
     return detail::append(w, b);
 }
@@ -1563,16 +3818,14 @@ template <input_vector W>
 // which is far tighter than the textbook bound n·u·Σ|w_i x_i| for long vectors.
 //
 // The same order, with the same bits, is computed by:
-//   inner_product_scalar   the definition below (readable, constexpr, std::fma per term);
-//   inner_product_avx2     soma/detail/inner_product_avx2.hpp   (x86-64 AVX2 + FMA3);
-//   inner_product_avx512   soma/detail/inner_product_avx512.hpp (x86-64 AVX-512);
-//   inner_product_neon     soma/detail/inner_product_neon.hpp   (AArch64);
+//   inner_product_scalar   the definition below (readable, constexpr, one term at a time);
+//   the kernels            soma/detail/kernels-inl.hpp, written once over each ISA's
+//                          vocabulary (soma/detail/simd/: AVX2, AVX-512, NEON, portable);
 //   inner_product_fixed    a straight-line form for a static extent N < P (below).
 // inner_product() picks one: the scalar definition in constant evaluation; at run time
-// inner_product_fixed for n <= 4 (a jump on n), otherwise the kernel of the ISA the
-// compiler targets (compiled_isa in soma/detail/cpu.hpp), or, when the flags enable none,
-// the best one the CPU has, chosen once on the first call through a self-replacing
-// function pointer. inner_products() does the same for a batch of rows sharing x.
+// inner_product_fixed for n <= 4 (a jump on n), in a build without -march short vectors
+// inline with SSE2 (soma/detail/simd/sse2_short.hpp), otherwise the table of kernels
+// chosen once (soma/detail/dispatch.hpp). inner_products() does the same for a batch of rows sharing x.
 //
 // The contract: results are identical on every target with a fused multiply-add (scalar
 // with FMA, AVX2, AVX-512, NEON), with GCC and Clang, at -O1 to -O3, for any alignment;
@@ -1588,799 +3841,171 @@ template <input_vector W>
 #define SOMA_DETAIL_INNER_PRODUCT_HPP
 
 #include <array>
+#include <bit>
+#include <cmath>
+#include <cstdint>
 #include <atomic>
 #include <cstddef>
 #include <type_traits>
 #include <utility>
 
-// ---- begin soma/detail/inner_product_avx2.hpp ----
-// soma/detail/inner_product_avx2.hpp - the canonical inner product with AVX2 + FMA3.
+// ---- begin soma/detail/simd/sse2_short.hpp ----
+// soma/detail/simd/sse2_short.hpp - short inner products inline, with the x86-64 baseline.
 //
-// Same order, hence same bits, as inner_product_scalar (soma/detail/inner_product.hpp):
-// the P = 256 / sizeof(T) partial sums are exactly eight 256-bit registers s[0..7], lane l
-// of s[k] holding partial sum 8k + l (float) or 4k + l (double).
+// An ISA-specific override of the canonical order for one case: a build without -march
+// (x86-64 baseline, SSE2, no FMA instruction) and fewer than P terms. There every term has
+// a partial sum of its own, so the canonical result is the rounded products plus the fixed
+// tree, which needs no fused multiply-add: it can run inline, in the caller's own code,
+// instead of through the kernel table's indirect call. Measured (Intel Xeon, AVX-512, GCC
+// 12, -O3, dot of 8 floats): 2.3 ns inline against 4.5 ns through the table; above
+// sse2_short_max the AVX-512 / AVX2 kernels' wider registers win (docs/benchmarks.md).
 //
-// Why eight accumulators: the canonical order fixes them, and eight independent chains
-// are what two FMA pipes with 4-cycle latency need to stay busy (2 x 4 = 8 in flight).
-// They take half the sixteen YMM registers; the rest hold the loads. A two-row batch
-// kernel would need all sixteen for accumulators and spill, so batches run row by row.
+// Only when the flags enable no FMA: with FMA available (say -mfma without -mavx2) the
+// compiler could fuse a product into the tree's additions under -ffp-contract=fast.
 //
-// No alignment requirement. The remainder of r < P terms uses vmaskmov loads, which never
-// fault on or read the masked-off elements, and a blend that keeps the masked-off partial
-// sums untouched (an FMA with zero operands would turn a -0 partial sum into +0).
-#ifndef SOMA_DETAIL_INNER_PRODUCT_AVX2_HPP
-#define SOMA_DETAIL_INNER_PRODUCT_AVX2_HPP
-
-#include <cstddef>
-#include <cstdint>
-
-
-#if defined(SOMA_X86_KERNELS)
-#include <immintrin.h>
-
-namespace soma::detail {
-
-template <ieee_binary T>
-struct avx2_ops;
-
-template <>
-struct avx2_ops<float> {
-    using v = __m256;
-    static constexpr std::size_t lanes = 8;
-    SOMA_TARGET_AVX2 static v splat(float a) noexcept { return _mm256_set1_ps(a); }
-    // -0 in every lane, opaque to the optimizer (see inner_product_avx512.hpp: a known -0
-    // addend lets fma(w, x, -0) become w*x, which -ffp-contract=fast may then fuse).
-    SOMA_TARGET_AVX2 static v negative_zero() noexcept {
-        v z = _mm256_set1_ps(-0.0f);
-        asm("" : "+x"(z));
-        return z;
-    }
-    SOMA_TARGET_AVX2 static v load(float const* p) noexcept { return _mm256_loadu_ps(p); }
-    // All-ones in the lanes l < c.
-    SOMA_TARGET_AVX2 static __m256i first(std::size_t c) noexcept {
-        return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(c)),
-                                  _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    }
-    SOMA_TARGET_AVX2 static v load(__m256i k, float const* p) noexcept {
-        return _mm256_maskload_ps(p, k);
-    }
-    SOMA_TARGET_AVX2 static v select(__m256i k, v yes, v no) noexcept {
-        return _mm256_blendv_ps(no, yes, _mm256_castsi256_ps(k));
-    }
-    SOMA_TARGET_AVX2 static __m256i only(std::size_t l) noexcept {
-        return _mm256_cmpeq_epi32(_mm256_set1_epi32(static_cast<int>(l)),
-                                  _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    }
-    SOMA_TARGET_AVX2 static v fma(v a, v b, v c) noexcept { return _mm256_fmadd_ps(a, b, c); }
-    SOMA_TARGET_AVX2 static v add(v a, v b) noexcept { return _mm256_add_ps(a, b); }
-    // The tree inside one register: h = 4, 2, 1.
-    SOMA_TARGET_AVX2 static float reduce(v s) noexcept {
-        __m128 const s4 = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-        __m128 const s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-        return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
-    }
-};
-
-template <>
-struct avx2_ops<double> {
-    using v = __m256d;
-    static constexpr std::size_t lanes = 4;
-    SOMA_TARGET_AVX2 static v splat(double a) noexcept { return _mm256_set1_pd(a); }
-    SOMA_TARGET_AVX2 static v negative_zero() noexcept {
-        v z = _mm256_set1_pd(-0.0);
-        asm("" : "+x"(z));
-        return z;
-    }
-    SOMA_TARGET_AVX2 static v load(double const* p) noexcept { return _mm256_loadu_pd(p); }
-    SOMA_TARGET_AVX2 static __m256i first(std::size_t c) noexcept {
-        return _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<std::int64_t>(c)),
-                                  _mm256_setr_epi64x(0, 1, 2, 3));
-    }
-    SOMA_TARGET_AVX2 static v load(__m256i k, double const* p) noexcept {
-        return _mm256_maskload_pd(p, k);
-    }
-    SOMA_TARGET_AVX2 static v select(__m256i k, v yes, v no) noexcept {
-        return _mm256_blendv_pd(no, yes, _mm256_castsi256_pd(k));
-    }
-    SOMA_TARGET_AVX2 static __m256i only(std::size_t l) noexcept {
-        return _mm256_cmpeq_epi64(_mm256_set1_epi64x(static_cast<std::int64_t>(l)),
-                                  _mm256_setr_epi64x(0, 1, 2, 3));
-    }
-    SOMA_TARGET_AVX2 static v fma(v a, v b, v c) noexcept { return _mm256_fmadd_pd(a, b, c); }
-    SOMA_TARGET_AVX2 static v add(v a, v b) noexcept { return _mm256_add_pd(a, b); }
-    // The tree inside one register: h = 2, 1.
-    SOMA_TARGET_AVX2 static double reduce(v s) noexcept {
-        __m128d const s2 = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
-        return _mm_cvtsd_f64(_mm_add_sd(s2, _mm_unpackhi_pd(s2, s2)));
-    }
-};
-
-// z = Σ w_i x_i (+ b) in the canonical order. No alignment requirement; reads exactly
-// w[0..n) and x[0..n).
-template <ieee_binary T>
-SOMA_TARGET_AVX2 inline T inner_product_avx2(T const* w, T const* x, std::size_t n, bool has_bias,
-                                             T b) noexcept {
-    using ops = avx2_ops<T>;
-    using v = typename ops::v;
-    constexpr std::size_t lanes = ops::lanes;
-    constexpr std::size_t p = 8 * lanes;
-    if (n == 0 && !has_bias) return T(0);
-    v s[8];
-#pragma GCC unroll 8
-    for (std::size_t k = 0; k < 8; ++k) s[k] = ops::negative_zero();
-    std::size_t i = 0;
-    for (; i + p <= n; i += p) {
-#pragma GCC unroll 8
-        for (std::size_t k = 0; k < 8; ++k) {
-            s[k] = ops::fma(ops::load(w + i + k * lanes), ops::load(x + i + k * lanes), s[k]);
-        }
-    }
-    // The last r < P terms into partial sums 0 .. r-1, then the bias into partial sum r.
-    std::size_t const r = n - i;
-#pragma GCC unroll 8
-    for (std::size_t k = 0; k < 8; ++k) {
-        if (r > k * lanes) {
-            auto const mask = ops::first(r - k * lanes);
-            v const t = ops::fma(ops::load(mask, w + i + k * lanes),
-                                 ops::load(mask, x + i + k * lanes), s[k]);
-            s[k] = ops::select(mask, t, s[k]);
-        }
-    }
-    if (has_bias) {
-        // b in lane r % L and -0 elsewhere: adding -0 leaves the other partial sums exact.
-        v const bias = ops::select(ops::only(r % lanes), ops::splat(b), ops::splat(T(-0.0)));
-#pragma GCC unroll 8
-        for (std::size_t k = 0; k < 8; ++k) {
-            if (k == r / lanes) s[k] = ops::add(s[k], bias);
-        }
-    }
-    // The pairwise tree: h = P/2, P/4, P/8 across registers, then in-register. With at
-    // most L terms only s[0] holds any and the others are -0, which the tree may skip.
-    if (n + (has_bias ? 1 : 0) <= lanes) return ops::reduce(s[0]);
-#pragma GCC unroll 4
-    for (std::size_t k = 0; k < 4; ++k) s[k] = ops::add(s[k], s[k + 4]);
-    s[0] = ops::add(s[0], s[2]);
-    s[1] = ops::add(s[1], s[3]);
-    return ops::reduce(ops::add(s[0], s[1]));
-}
-
-}  // namespace soma::detail
-
-#endif  // SOMA_X86_KERNELS
-
-#endif  // SOMA_DETAIL_INNER_PRODUCT_AVX2_HPP
-// ---- end soma/detail/inner_product_avx2.hpp ----
-// ---- begin soma/detail/inner_product_avx512.hpp ----
-// soma/detail/inner_product_avx512.hpp - the canonical inner product with AVX-512.
-//
-// Same order, hence same bits, as inner_product_scalar (soma/detail/inner_product.hpp):
-// the P = 256 / sizeof(T) partial sums are exactly four 512-bit registers s[0..3], lane l
-// of s[k] holding partial sum 16k + l (float) or 8k + l (double).
-//
-// Why four accumulators: the canonical order fixes them (256 bytes), and four is also what
-// the load ports allow: every fused multiply-add needs two 64-byte loads, and two such
-// loads per cycle give one FMA per cycle, which four independent chains of 4-cycle
-// latency sustain. The batch kernel evaluates four rows per pass (16 accumulators), so
-// each load of x serves four FMAs and two FMAs per cycle become possible.
-//
-// No alignment requirement. The remainder of r < P terms uses masked loads, which never
-// touch memory past the end, and masked FMAs that leave the lanes past the end untouched
-// (an FMA with zero operands would turn a -0 partial sum into +0). Because a 64-byte load
-// that straddles two cache lines costs two load slots, long vectors are peeled until w is
-// aligned, and a still misaligned x is read as aligned blocks joined by a permute; both
-// change only which lane holds which partial sum or how a chunk of x is assembled, never
-// an arithmetic operation. Vectors of at most L terms use one register and its tree.
-#ifndef SOMA_DETAIL_INNER_PRODUCT_AVX512_HPP
-#define SOMA_DETAIL_INNER_PRODUCT_AVX512_HPP
+// Registers s[0..R-1] of L = 4 floats (2 doubles): partial sum kL + l in lane l of s[k],
+// as in every kernel. The last register is read as the last L elements of the array moved
+// down (the array has more than L elements here, so nothing outside it is read), its
+// lanes past the array set to -0 and the bias put in its lane, as the term (b, 1) would.
+#ifndef SOMA_DETAIL_SIMD_SSE2_SHORT_HPP
+#define SOMA_DETAIL_SIMD_SSE2_SHORT_HPP
 
 #include <cstddef>
 #include <cstdint>
 #include <utility>
 
 
-#if defined(SOMA_X86_KERNELS)
-#include <immintrin.h>
+#if defined(SOMA_X86_KERNELS) && defined(__SSE2__) && !defined(__FMA__) && !defined(__AVX__)
+#define SOMA_DETAIL_SSE2_SHORT 1
+#include <emmintrin.h>
 
-namespace soma::detail {
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::sse2 {
 
 template <ieee_binary T>
-struct avx512_ops;
+struct vec;
 
 template <>
-struct avx512_ops<float> {
-    using v = __m512;
-    using mask = __mmask16;
-    static constexpr std::size_t lanes = 16;
-    SOMA_TARGET_AVX512 static v splat(float a) noexcept { return _mm512_set1_ps(a); }
-    // -0 in every lane, opaque to the optimizer: a compiler that knows an addend is -0 may
-    // turn fma(w, x, -0) into w*x and then, under -ffp-contract=fast, fuse that product
-    // into a later addition of the tree, which would change the bits.
-    SOMA_TARGET_AVX512 static v negative_zero() noexcept {
-        v z = _mm512_set1_ps(-0.0f);
-        asm("" : "+v"(z));
-        return z;
-    }
-    SOMA_TARGET_AVX512 static v load(float const* p) noexcept { return _mm512_loadu_ps(p); }
-    SOMA_TARGET_AVX512 static v load(mask k, float const* p) noexcept {
-        return _mm512_maskz_loadu_ps(k, p);
-    }
-    // The first popcount(k) elements of p into the lanes set in k, in order.
-    SOMA_TARGET_AVX512 static v expand(mask k, float const* p) noexcept {
-        return _mm512_maskz_expandloadu_ps(k, p);
-    }
-    // Lanes L-k .. L-1 of lo followed by lanes 0 .. L-k-1 of hi.
-    SOMA_TARGET_AVX512 static v rotate(v lo, v hi, std::size_t k) noexcept {
-        __m512i const idx = _mm512_add_epi32(
-            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-            _mm512_set1_epi32(static_cast<int>(lanes - k)));
-        return _mm512_permutex2var_ps(lo, idx, hi);
-    }
-    // Lanes d .. L-1 of lo followed by lanes 0 .. d-1 of hi (join with shift_index(d)).
-    SOMA_TARGET_AVX512 static __m512i shift_index(std::size_t d) noexcept {
-        return _mm512_add_epi32(
-            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-            _mm512_set1_epi32(static_cast<int>(d)));
-    }
-    SOMA_TARGET_AVX512 static v join(v lo, v hi, __m512i idx) noexcept {
-        return _mm512_permutex2var_ps(lo, idx, hi);
-    }
-    SOMA_TARGET_AVX512 static v fma(v a, v b, v c) noexcept { return _mm512_fmadd_ps(a, b, c); }
-    SOMA_TARGET_AVX512 static v fma(v a, v b, v c, mask k) noexcept {
-        return _mm512_mask3_fmadd_ps(a, b, c, k);
-    }
-    SOMA_TARGET_AVX512 static v add(v a, v b) noexcept { return _mm512_add_ps(a, b); }
-    SOMA_TARGET_AVX512 static v add(v a, v b, mask k) noexcept {
-        return _mm512_mask_add_ps(a, k, a, b);
-    }
-    // The tree inside one register: h = 8, 4, 2, 1, each step bringing lanes j + h down to
-    // lanes j with a shuffle. Zero-masked forms with a full mask: the plain ones (and the
-    // 512-to-256 casts) trip a false -Wmaybe-uninitialized in GCC 12's headers.
-    SOMA_TARGET_AVX512 static float reduce(v s) noexcept {
-        constexpr mask all = 0xFFFF;
-        s = _mm512_add_ps(s, _mm512_maskz_shuffle_f32x4(all, s, s, 0x4E));  // h = 8: 256-bit halves
-        s = _mm512_add_ps(s, _mm512_maskz_shuffle_f32x4(all, s, s, 0xB1));  // h = 4: 128-bit blocks
-        s = _mm512_add_ps(s, _mm512_maskz_permute_ps(all, s, 0x4E));        // h = 2
-        s = _mm512_add_ps(s, _mm512_maskz_permute_ps(all, s, 0xB1));        // h = 1
-        return _mm512_cvtss_f32(s);
-    }
-    // The same in-register tree for four rows at once, writing z[0..3]: h = 8 pairs the
-    // 256-bit halves of two rows per add, h = 4 the 128-bit blocks of four rows per add,
-    // then h = 2 and 1 inside each block. Each row sees exactly its own pairwise sums.
-    SOMA_TARGET_AVX512 static void reduce4(v a, v b, v c, v d, float* z) noexcept {
-        constexpr mask all = 0xFFFF;
-        v const ab = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, a, b, 0x44),
-                                   _mm512_maskz_shuffle_f32x4(all, a, b, 0xEE));
-        v const cd = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, c, d, 0x44),
-                                   _mm512_maskz_shuffle_f32x4(all, c, d, 0xEE));
-        v t = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, ab, cd, 0x88),
-                            _mm512_maskz_shuffle_f32x4(all, ab, cd, 0xDD));
-        t = _mm512_add_ps(t, _mm512_maskz_permute_ps(all, t, 0x4E));
-        t = _mm512_add_ps(t, _mm512_maskz_permute_ps(all, t, 0xB1));
-        _mm512_mask_storeu_ps(z, 0x000F, _mm512_maskz_compress_ps(0x1111, t));
-    }
-};
-
-template <>
-struct avx512_ops<double> {
-    using v = __m512d;
-    using mask = __mmask8;
-    static constexpr std::size_t lanes = 8;
-    SOMA_TARGET_AVX512 static v splat(double a) noexcept { return _mm512_set1_pd(a); }
-    SOMA_TARGET_AVX512 static v negative_zero() noexcept {
-        v z = _mm512_set1_pd(-0.0);
-        asm("" : "+v"(z));
-        return z;
-    }
-    SOMA_TARGET_AVX512 static v load(double const* p) noexcept { return _mm512_loadu_pd(p); }
-    SOMA_TARGET_AVX512 static v load(mask k, double const* p) noexcept {
-        return _mm512_maskz_loadu_pd(k, p);
-    }
-    SOMA_TARGET_AVX512 static v expand(mask k, double const* p) noexcept {
-        return _mm512_maskz_expandloadu_pd(k, p);
-    }
-    SOMA_TARGET_AVX512 static v rotate(v lo, v hi, std::size_t k) noexcept {
-        __m512i const idx = _mm512_add_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0),
-                                             _mm512_set1_epi64(static_cast<long long>(lanes - k)));
-        return _mm512_permutex2var_pd(lo, idx, hi);
-    }
-    SOMA_TARGET_AVX512 static __m512i shift_index(std::size_t d) noexcept {
-        return _mm512_add_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0),
-                                _mm512_set1_epi64(static_cast<long long>(d)));
-    }
-    SOMA_TARGET_AVX512 static v join(v lo, v hi, __m512i idx) noexcept {
-        return _mm512_permutex2var_pd(lo, idx, hi);
-    }
-    SOMA_TARGET_AVX512 static v fma(v a, v b, v c) noexcept { return _mm512_fmadd_pd(a, b, c); }
-    SOMA_TARGET_AVX512 static v fma(v a, v b, v c, mask k) noexcept {
-        return _mm512_mask3_fmadd_pd(a, b, c, k);
-    }
-    SOMA_TARGET_AVX512 static v add(v a, v b) noexcept { return _mm512_add_pd(a, b); }
-    SOMA_TARGET_AVX512 static v add(v a, v b, mask k) noexcept {
-        return _mm512_mask_add_pd(a, k, a, b);
-    }
-    // The tree inside one register: h = 4, 2, 1, as for float.
-    SOMA_TARGET_AVX512 static double reduce(v s) noexcept {
-        constexpr mask all = 0xFF;
-        s = _mm512_add_pd(s, _mm512_maskz_shuffle_f64x2(all, s, s, 0x4E));  // h = 4: 256-bit halves
-        s = _mm512_add_pd(s, _mm512_maskz_shuffle_f64x2(all, s, s, 0xB1));  // h = 2: 128-bit blocks
-        s = _mm512_add_pd(s, _mm512_maskz_permute_pd(all, s, 0x55));        // h = 1
-        return _mm512_cvtsd_f64(s);
-    }
-    // Four rows at once, as for float: h = 4 over pairs of rows, h = 2 over four rows'
-    // 128-bit blocks, h = 1 inside each block.
-    SOMA_TARGET_AVX512 static void reduce4(v a, v b, v c, v d, double* z) noexcept {
-        constexpr mask all = 0xFF;
-        v const ab = _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, a, b, 0x44),
-                                   _mm512_maskz_shuffle_f64x2(all, a, b, 0xEE));
-        v const cd = _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, c, d, 0x44),
-                                   _mm512_maskz_shuffle_f64x2(all, c, d, 0xEE));
-        v t = _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, ab, cd, 0x88),
-                            _mm512_maskz_shuffle_f64x2(all, ab, cd, 0xDD));
-        t = _mm512_add_pd(t, _mm512_maskz_permute_pd(all, t, 0x55));
-        _mm512_mask_storeu_pd(z, 0x0F, _mm512_maskz_compress_pd(0x55, t));
-    }
-};
-
-// The four accumulators of one inner product, partial sum j in lane j % L of s[j / L].
-template <ieee_binary T>
-struct avx512_sums {
-    using ops = avx512_ops<T>;
-    using v = typename ops::v;
-    static constexpr std::size_t lanes = ops::lanes;
-    static constexpr std::size_t p = 4 * lanes;
-    v s0, s1, s2, s3;
-
-    SOMA_TARGET_AVX512 static avx512_sums start() noexcept {
-        v const z = ops::negative_zero();
-        return {z, z, z, z};
-    }
-    // Terms i .. i+P-1 with x already loaded (shared between rows).
-    SOMA_TARGET_AVX512 void block(T const* w, v x0, v x1, v x2, v x3) noexcept {
-        s0 = ops::fma(ops::load(w), x0, s0);
-        s1 = ops::fma(ops::load(w + lanes), x1, s1);
-        s2 = ops::fma(ops::load(w + 2 * lanes), x2, s2);
-        s3 = ops::fma(ops::load(w + 3 * lanes), x3, s3);
-    }
-    // Alignment peeling. Full-width loads that straddle two cache lines cost two load slots,
-    // so for long vectors the main loop starts at the first i = k (< L) where w + i is
-    // 64-byte aligned. The registers then hold the partial sums rotated by k: storage
-    // position q = (i - k) mod P receives term i, i.e. partial sum (q + k) mod P. The k
-    // peeled terms 0 .. k-1 belong at positions P-k .. P-1, the top lanes of s3; the tail
-    // and the bias land at positions r = (n - k) mod P as before; unrotate() restores
-    // the canonical layout before the tree. Only the placement changes, not one operation.
-    SOMA_TARGET_AVX512 void peel(T const* w, T const* x, std::size_t k) noexcept {
-        using m = typename ops::mask;
-        auto const top = static_cast<m>(static_cast<m>(~m{0}) << (lanes - k));
-        s3 = ops::fma(ops::expand(top, w), ops::expand(top, x), s3, top);
-    }
-    SOMA_TARGET_AVX512 void unrotate(std::size_t k) noexcept {
-        if (k == 0) return;
-        v const t0 = ops::rotate(s3, s0, k);
-        v const t1 = ops::rotate(s0, s1, k);
-        v const t2 = ops::rotate(s1, s2, k);
-        s3 = ops::rotate(s2, s3, k);
-        s0 = t0;
-        s1 = t1;
-        s2 = t2;
-    }
-    // Elements to skip until w is 64-byte aligned (w is T-aligned), for long vectors.
-    SOMA_TARGET_AVX512 static std::size_t peel_count(T const* w, std::size_t n) noexcept {
-        if (n < 4 * p) return 0;
-        auto const address = reinterpret_cast<std::uintptr_t>(w);
-        return ((64U - (address & 63U)) & 63U) / sizeof(T);
-    }
-    // Where the last r < P terms and the bias go: per register, the lanes of the tail
-    // terms (partial sums 0 .. r-1) and the lane of the bias (partial sum r). Computed once
-    // and shared by every row of a batch, since all rows have the same r.
-    struct tail {
-        using m = typename ops::mask;
-        m t0, t1, t2, t3;
-        m b0, b1, b2, b3;
-        SOMA_TARGET_AVX512 static m first(std::size_t r, std::size_t from) noexcept {
-            if (r <= from) return 0;
-            std::size_t const c = r - from;
-            return c >= lanes ? static_cast<m>(~m{0}) : static_cast<m>((1U << c) - 1U);
-        }
-        SOMA_TARGET_AVX512 static tail make(std::size_t r, bool has_bias) noexcept {
-            // A one-hot mask over the P partial sums, split per register (a switch on the
-            // register index instead makes compilers address s0..s3 through memory).
-            std::uint64_t const one_hot = has_bias ? std::uint64_t{1} << r : 0;
-            return {first(r, 0),
-                    first(r, lanes),
-                    first(r, 2 * lanes),
-                    first(r, 3 * lanes),
-                    static_cast<m>(one_hot),
-                    static_cast<m>(one_hot >> lanes),
-                    static_cast<m>(one_hot >> (2 * lanes)),
-                    static_cast<m>(one_hot >> (3 * lanes))};
-        }
-    };
-    SOMA_TARGET_AVX512 static v tail_step(v s, T const* w, T const* x,
-                                          typename ops::mask k) noexcept {
-        return ops::fma(ops::load(k, w), ops::load(k, x), s, k);
-    }
-    // The last r < P terms into partial sums 0 .. r-1, then the bias into partial sum r.
-    SOMA_TARGET_AVX512 void finish_terms(T const* w, T const* x, tail const& t, T b) noexcept {
-        if (t.t0 != 0) s0 = tail_step(s0, w, x, t.t0);
-        if (t.t1 != 0) s1 = tail_step(s1, w + lanes, x + lanes, t.t1);
-        if (t.t2 != 0) s2 = tail_step(s2, w + 2 * lanes, x + 2 * lanes, t.t2);
-        if (t.t3 != 0) s3 = tail_step(s3, w + 3 * lanes, x + 3 * lanes, t.t3);
-        v const bv = ops::splat(b);
-        if (t.b0 != 0) s0 = ops::add(s0, bv, t.b0);
-        if (t.b1 != 0) s1 = ops::add(s1, bv, t.b1);
-        if (t.b2 != 0) s2 = ops::add(s2, bv, t.b2);
-        if (t.b3 != 0) s3 = ops::add(s3, bv, t.b3);
-    }
-    // finish_terms for four rows sharing one tail: each test is made once per group and
-    // each tail load of x serves four rows.
-    template <v avx512_sums::*s>
-    SOMA_TARGET_AVX512 static void tail4(avx512_sums& a0, avx512_sums& a1, avx512_sums& a2,
-                                         avx512_sums& a3, T const* w0, T const* w1, T const* w2,
-                                         T const* w3, T const* x, typename ops::mask k) noexcept {
-        v const xv = ops::load(k, x);
-        a0.*s = ops::fma(ops::load(k, w0), xv, a0.*s, k);
-        a1.*s = ops::fma(ops::load(k, w1), xv, a1.*s, k);
-        a2.*s = ops::fma(ops::load(k, w2), xv, a2.*s, k);
-        a3.*s = ops::fma(ops::load(k, w3), xv, a3.*s, k);
-    }
-    template <v avx512_sums::*s>
-    SOMA_TARGET_AVX512 static void bias4(avx512_sums& a0, avx512_sums& a1, avx512_sums& a2,
-                                         avx512_sums& a3, T b0, T b1, T b2, T b3,
-                                         typename ops::mask k) noexcept {
-        a0.*s = ops::add(a0.*s, ops::splat(b0), k);
-        a1.*s = ops::add(a1.*s, ops::splat(b1), k);
-        a2.*s = ops::add(a2.*s, ops::splat(b2), k);
-        a3.*s = ops::add(a3.*s, ops::splat(b3), k);
-    }
-    SOMA_TARGET_AVX512 static void finish4(avx512_sums& a0, avx512_sums& a1, avx512_sums& a2,
-                                           avx512_sums& a3, T const* w0, T const* w1, T const* w2,
-                                           T const* w3, T const* x, tail const& t, T b0, T b1, T b2,
-                                           T b3) noexcept {
-        constexpr std::size_t l = lanes;
-        if (t.t0 != 0) tail4<&avx512_sums::s0>(a0, a1, a2, a3, w0, w1, w2, w3, x, t.t0);
-        if (t.t1 != 0) {
-            tail4<&avx512_sums::s1>(a0, a1, a2, a3, w0 + l, w1 + l, w2 + l, w3 + l, x + l, t.t1);
-        }
-        if (t.t2 != 0) {
-            tail4<&avx512_sums::s2>(a0, a1, a2, a3, w0 + 2 * l, w1 + 2 * l, w2 + 2 * l, w3 + 2 * l,
-                                    x + 2 * l, t.t2);
-        }
-        if (t.t3 != 0) {
-            tail4<&avx512_sums::s3>(a0, a1, a2, a3, w0 + 3 * l, w1 + 3 * l, w2 + 3 * l, w3 + 3 * l,
-                                    x + 3 * l, t.t3);
-        }
-        if (t.b0 != 0) bias4<&avx512_sums::s0>(a0, a1, a2, a3, b0, b1, b2, b3, t.b0);
-        if (t.b1 != 0) bias4<&avx512_sums::s1>(a0, a1, a2, a3, b0, b1, b2, b3, t.b1);
-        if (t.b2 != 0) bias4<&avx512_sums::s2>(a0, a1, a2, a3, b0, b1, b2, b3, t.b2);
-        if (t.b3 != 0) bias4<&avx512_sums::s3>(a0, a1, a2, a3, b0, b1, b2, b3, t.b3);
-    }
-    // One row of a batch with at most 2L terms: s0 and s1 only (the others stay -0 and
-    // their tree level is skipped); returns the register the in-register tree starts from.
-    SOMA_TARGET_AVX512 static v short_row(T const* w, v x0, v x1, typename ops::mask k0,
-                                          typename ops::mask k1, typename ops::mask b0,
-                                          typename ops::mask b1, T bias, bool two,
-                                          v zero) noexcept {
-        v s0 = ops::fma(ops::load(k0, w), x0, zero, k0);
-        if (b0 != 0) s0 = ops::add(s0, ops::splat(bias), b0);
-        if (!two) return s0;
-        v s1 = ops::fma(ops::load(k1, w + lanes), x1, zero, k1);
-        if (b1 != 0) s1 = ops::add(s1, ops::splat(bias), b1);
-        return ops::add(s0, s1);
-    }
-    // The levels h = P/2 (s0 += s2, s1 += s3) and h = P/4 (s0 += s1) of the tree; levels
-    // whose upper half holds no term (all -0) are skipped.
-    SOMA_TARGET_AVX512 v combine(std::size_t m) const noexcept {
-        if (m <= lanes) return s0;
-        if (m <= 2 * lanes) return ops::add(s0, s1);
-        return ops::add(ops::add(s0, s2), ops::add(s1, s3));
-    }
-    SOMA_TARGET_AVX512 T reduce(std::size_t m) const noexcept { return ops::reduce(combine(m)); }
-};
-
-// z = Σ w_i x_i (+ b) in the canonical order. No alignment requirement; reads exactly
-// w[0..n) and x[0..n).
-template <ieee_binary T>
-SOMA_TARGET_AVX512 inline T inner_product_avx512(T const* w, T const* x, std::size_t n,
-                                                 bool has_bias, T b) noexcept {
-    using sums = avx512_sums<T>;
-    using ops = typename sums::ops;
-    using v = typename ops::v;
-    constexpr std::size_t lanes = sums::lanes;
-    if (n == 0 && !has_bias) return T(0);
-    if (n + (has_bias ? 1 : 0) <= lanes) {
-        // Short vectors: one register of partial sums, the rest of the tree is all -0.
-        using m = typename ops::mask;
-        auto const k = static_cast<m>((1U << n) - 1U);
-        v s = ops::fma(ops::load(k, w), ops::load(k, x), ops::negative_zero(), k);
-        if (has_bias) s = ops::add(s, ops::splat(b), static_cast<m>(1U << n));
-        return ops::reduce(s);
-    }
-    if (n + (has_bias ? 1 : 0) <= 2 * lanes) {
-        // Two registers: s0 full (n >= L here), s1 the rest and the bias; the tree's first
-        // level (s0 += s2, s1 += s3) only adds -0 and is skipped.
-        using m = typename ops::mask;
-        v const z = ops::negative_zero();
-        std::size_t const c = n - lanes;
-        auto const k = c >= lanes ? static_cast<m>(~m{0}) : static_cast<m>((1U << c) - 1U);
-        v const s0 = ops::fma(ops::load(w), ops::load(x), z);
-        v s1 = ops::fma(ops::load(k, w + lanes), ops::load(k, x + lanes), z, k);
-        if (has_bias) s1 = ops::add(s1, ops::splat(b), static_cast<m>(1U << c));
-        return ops::reduce(ops::add(s0, s1));
-    }
-    sums a = sums::start();
-    std::size_t const k = sums::peel_count(w, n);
-    if (k != 0) a.peel(w, x, k);
-    std::size_t i = k;
-    // With w aligned, x may still straddle cache lines (its own alignment d elements
-    // off). Then x is read as aligned blocks, each 16-lane chunk assembled from two
-    // neighbours by one permute: two load slots and a permute per FMA instead of three
-    // load slots. The first block is a masked load of its lanes >= d (x[i] on, nothing
-    // before x); the loop stops while the next full block still lies inside x.
-    auto const address = reinterpret_cast<std::uintptr_t>(x + i);
-    std::size_t const d = (address & 63U) / sizeof(T);
-    if (d != 0 && i + sums::p + lanes <= n) {
-        using m = typename ops::mask;
-        auto const shift = ops::shift_index(d);
-        auto const* xb = reinterpret_cast<T const*>(address - d * sizeof(T));
-        v x0 = ops::load(static_cast<m>(static_cast<m>(~m{0}) << d), xb);
-        for (; i + sums::p + lanes <= n; i += sums::p) {
-            v x1 = ops::load(xb + lanes);
-            v x2 = ops::load(xb + 2 * lanes);
-            v x3 = ops::load(xb + 3 * lanes);
-            v x4 = ops::load(xb + 4 * lanes);
-            // Each block is loaded once: without these, GCC re-reads blocks as memory
-            // operands of the permutes (which overwrite a table register) instead of
-            // copying a register, spending the load slots this loop exists to save.
-            asm("" : "+v"(x1), "+v"(x2), "+v"(x3), "+v"(x4));
-            a.block(w + i, ops::join(x0, x1, shift), ops::join(x1, x2, shift),
-                    ops::join(x2, x3, shift), ops::join(x3, x4, shift));
-            x0 = x4;
-            xb += sums::p;
-        }
-    }
-    for (; i + sums::p <= n; i += sums::p) {
-        a.block(w + i, ops::load(x + i), ops::load(x + i + lanes), ops::load(x + i + 2 * lanes),
-                ops::load(x + i + 3 * lanes));
-    }
-    if (i != n || has_bias) a.finish_terms(w + i, x + i, sums::tail::make(n - i, has_bias), b);
-    a.unrotate(k);
-    return a.reduce(n + (has_bias ? 1 : 0));
-}
-
-// z_r = Σ_i W[r*n + i] x_i (+ b[r * b_stride]) for r < rows: each z_r bitwise equal to
-// inner_product_avx512(W + r*n, x, n, b != nullptr, b[r * b_stride]). b may be null (no
-// bias). Four rows per pass share every load of x.
-template <ieee_binary T>
-SOMA_TARGET_AVX512 inline void inner_products_avx512(T const* W, std::size_t rows, std::size_t n,
-                                                     T const* x, T const* b, std::size_t b_stride,
-                                                     T* z) noexcept {
-    using sums = avx512_sums<T>;
-    using ops = typename sums::ops;
-    constexpr std::size_t lanes = sums::lanes;
-    bool const has_bias = b != nullptr;
-    std::size_t const m = n + (has_bias ? 1 : 0);
-    std::size_t r = 0;
-    if (m > 0 && m <= 2 * lanes) {
-        // Short rows (small layers): x's two registers are loaded once for all rows.
-        using mk = typename ops::mask;
-        std::size_t const c0 = n < lanes ? n : lanes;
-        mk const k0 = sums::tail::first(c0, 0);
-        mk const k1 = sums::tail::first(n, lanes);
-        mk const b0 = has_bias && n < lanes ? static_cast<mk>(1U << n) : mk{0};
-        mk const b1 = has_bias && n >= lanes ? static_cast<mk>(1U << (n - lanes)) : mk{0};
-        bool const two = m > lanes;
-        auto const x0 = ops::load(k0, x);
-        auto const x1 = ops::load(k1, x + lanes);
-        auto const zero = ops::negative_zero();
-        for (; r + 4 <= rows; r += 4) {
-            T const* w0 = W + r * n;
-            auto bias = [&](std::size_t j) { return has_bias ? b[(r + j) * b_stride] : T(0); };
-            ops::reduce4(sums::short_row(w0, x0, x1, k0, k1, b0, b1, bias(0), two, zero),
-                         sums::short_row(w0 + n, x0, x1, k0, k1, b0, b1, bias(1), two, zero),
-                         sums::short_row(w0 + 2 * n, x0, x1, k0, k1, b0, b1, bias(2), two, zero),
-                         sums::short_row(w0 + 3 * n, x0, x1, k0, k1, b0, b1, bias(3), two, zero),
-                         z + r);
-        }
-    } else if (m > 0 && rows >= 4) {
-        // Software pipelining: the in-register trees of a group run after the next group's
-        // FMAs are issued, so the two overlap instead of waiting on each other.
-        using v = typename ops::v;
-        v c0{}, c1{}, c2{}, c3{};
-        T* pending = nullptr;
-        // Without peeling (k = 0) every group has the same remainder: its masks once.
-        auto const t_unpeeled = sums::tail::make(n % sums::p, has_bias);
-        for (; r + 4 <= rows; r += 4) {
-            T const* w0 = W + r * n;
-            T const* w1 = w0 + n;
-            T const* w2 = w1 + n;
-            T const* w3 = w2 + n;
-            sums a0 = sums::start();
-            sums a1 = a0;
-            sums a2 = a0;
-            sums a3 = a0;
-            // One peel count for the four rows (rows of the same alignment when n * sizeof(T)
-            // is a multiple of 64); any count gives the same result.
-            std::size_t const k = sums::peel_count(w0, n);
-            if (k != 0) {
-                a0.peel(w0, x, k);
-                a1.peel(w1, x, k);
-                a2.peel(w2, x, k);
-                a3.peel(w3, x, k);
-            }
-            std::size_t i = k;
-            for (; i + sums::p <= n; i += sums::p) {
-                auto const x0 = ops::load(x + i);
-                auto const x1 = ops::load(x + i + lanes);
-                auto const x2 = ops::load(x + i + 2 * lanes);
-                auto const x3 = ops::load(x + i + 3 * lanes);
-                a0.block(w0 + i, x0, x1, x2, x3);
-                a1.block(w1 + i, x0, x1, x2, x3);
-                a2.block(w2 + i, x0, x1, x2, x3);
-                a3.block(w3 + i, x0, x1, x2, x3);
-            }
-            T const* const br = has_bias ? b + r * b_stride : nullptr;
-            if (i != n || has_bias) {
-                auto const t = k == 0 ? t_unpeeled : sums::tail::make(n - i, has_bias);
-                sums::finish4(a0, a1, a2, a3, w0 + i, w1 + i, w2 + i, w3 + i, x + i, t,
-                              has_bias ? br[0] : T(0), has_bias ? br[b_stride] : T(0),
-                              has_bias ? br[2 * b_stride] : T(0),
-                              has_bias ? br[3 * b_stride] : T(0));
-            }
-            a0.unrotate(k);
-            a1.unrotate(k);
-            a2.unrotate(k);
-            a3.unrotate(k);
-            if (pending != nullptr) ops::reduce4(c0, c1, c2, c3, pending);
-            c0 = a0.combine(m);
-            c1 = a1.combine(m);
-            c2 = a2.combine(m);
-            c3 = a3.combine(m);
-            pending = z + r;
-        }
-        ops::reduce4(c0, c1, c2, c3, pending);
-    }
-    for (; r < rows; ++r) {
-        T const br = has_bias ? b[r * b_stride] : T(0);
-        z[r] = inner_product_avx512(W + r * n, x, n, has_bias, br);
-    }
-}
-
-}  // namespace soma::detail
-
-#endif  // SOMA_X86_KERNELS
-
-#endif  // SOMA_DETAIL_INNER_PRODUCT_AVX512_HPP
-// ---- end soma/detail/inner_product_avx512.hpp ----
-// ---- begin soma/detail/inner_product_neon.hpp ----
-// soma/detail/inner_product_neon.hpp - the canonical inner product with AArch64 NEON.
-//
-// Same order, hence same bits, as inner_product_scalar (soma/detail/inner_product.hpp):
-// the P = 256 / sizeof(T) partial sums are exactly sixteen 128-bit registers s[0..15],
-// lane l of s[k] holding partial sum 4k + l (float) or 2k + l (double).
-//
-// Why sixteen accumulators: the canonical order fixes them, and sixteen chains cover
-// the 4-cycle FMLA latency on cores with up to four SIMD pipes; the other sixteen of the
-// thirty-two vector registers hold the loads.
-//
-// No alignment requirement. NEON has no masked loads, so the remainder of r < P terms is
-// copied into a local block padded with w = -0, x = +0: each padding product is -0 and
-// s + (-0) == s exactly for every s, so the padding changes no partial sum. The bias is
-// placed in that block as the term (b, 1). Nothing past w[n-1] or x[n-1] is read.
-#ifndef SOMA_DETAIL_INNER_PRODUCT_NEON_HPP
-#define SOMA_DETAIL_INNER_PRODUCT_NEON_HPP
-
-#include <cstddef>
-
-
-#if defined(SOMA_NEON_KERNELS)
-#include <arm_neon.h>
-
-namespace soma::detail {
-
-template <ieee_binary T>
-struct neon_ops;
-
-template <>
-struct neon_ops<float> {
-    using v = float32x4_t;
+struct vec<float> {
+    using v = __m128;
     static constexpr std::size_t lanes = 4;
-    static v splat(float a) noexcept { return vdupq_n_f32(a); }
-    // -0 in every lane, opaque to the optimizer (see inner_product_avx512.hpp: a known -0
-    // addend lets fma(w, x, -0) become w*x, which -ffp-contract=fast may then fuse).
-    static v negative_zero() noexcept {
-        v z = vdupq_n_f32(-0.0f);
-        asm("" : "+w"(z));
-        return z;
+    [[gnu::always_inline]] static v load(float const* p) noexcept { return _mm_loadu_ps(p); }
+    [[gnu::always_inline]] static v mul(v a, v b) noexcept { return _mm_mul_ps(a, b); }
+    [[gnu::always_inline]] static v add(v a, v b) noexcept { return _mm_add_ps(a, b); }
+    // Elements end-c .. end-1 in lanes 0 .. c-1, +0 above (1 <= c <= 4, end >= 4).
+    [[gnu::always_inline]] static v load_last(float const* end, std::size_t c) noexcept {
+        __m128i const a = _mm_castps_si128(_mm_loadu_ps(end - 4));
+        switch (c) {
+            case 1:
+                return _mm_castsi128_ps(_mm_srli_si128(a, 12));
+            case 2:
+                return _mm_castsi128_ps(_mm_srli_si128(a, 8));
+            case 3:
+                return _mm_castsi128_ps(_mm_srli_si128(a, 4));
+            default:
+                return _mm_castsi128_ps(a);
+        }
     }
-    static v load(float const* p) noexcept { return vld1q_f32(p); }
-    static v fma(v a, v b, v c) noexcept { return vfmaq_f32(c, a, b); }
-    static v add(v a, v b) noexcept { return vaddq_f32(a, b); }
+    // Lanes >= c set to -0 (they hold +0 products), then lane c set to b when has_bias.
+    [[gnu::always_inline]] static v finish(v p, std::size_t c, bool has_bias, float b) noexcept {
+        __m128i const cv = _mm_set1_epi32(static_cast<int>(c));
+        __m128i const above = _mm_cmpgt_epi32(_mm_setr_epi32(1, 2, 3, 4), cv);  // lanes >= c
+        p = _mm_or_ps(p, _mm_castsi128_ps(_mm_and_si128(above, _mm_set1_epi32(INT32_MIN))));
+        if (has_bias) {
+            __m128 const k = _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_setr_epi32(0, 1, 2, 3), cv));
+            p = _mm_or_ps(_mm_andnot_ps(k, p), _mm_and_ps(k, _mm_set1_ps(b)));
+        }
+        return p;
+    }
     // The tree inside one register: h = 2, 1.
-    static float reduce(v s) noexcept {
-        return vpadds_f32(vadd_f32(vget_low_f32(s), vget_high_f32(s)));
+    [[gnu::always_inline]] static float reduce(v s) noexcept {
+        __m128 const s2 = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
     }
 };
 
 template <>
-struct neon_ops<double> {
-    using v = float64x2_t;
+struct vec<double> {
+    using v = __m128d;
     static constexpr std::size_t lanes = 2;
-    static v splat(double a) noexcept { return vdupq_n_f64(a); }
-    static v negative_zero() noexcept {
-        v z = vdupq_n_f64(-0.0);
-        asm("" : "+w"(z));
-        return z;
+    [[gnu::always_inline]] static v load(double const* p) noexcept { return _mm_loadu_pd(p); }
+    [[gnu::always_inline]] static v mul(v a, v b) noexcept { return _mm_mul_pd(a, b); }
+    [[gnu::always_inline]] static v add(v a, v b) noexcept { return _mm_add_pd(a, b); }
+    [[gnu::always_inline]] static v load_last(double const* end, std::size_t c) noexcept {
+        __m128i const a = _mm_castpd_si128(_mm_loadu_pd(end - 2));
+        return c == 1 ? _mm_castsi128_pd(_mm_srli_si128(a, 8)) : _mm_castsi128_pd(a);
     }
-    static v load(double const* p) noexcept { return vld1q_f64(p); }
-    static v fma(v a, v b, v c) noexcept { return vfmaq_f64(c, a, b); }
-    static v add(v a, v b) noexcept { return vaddq_f64(a, b); }
+    [[gnu::always_inline]] static v finish(v p, std::size_t c, bool has_bias, double b) noexcept {
+        // 64-bit lane masks from 32-bit compares of duplicated lane indices (SSE2 has no
+        // 64-bit compare).
+        __m128i const cv = _mm_set1_epi32(static_cast<int>(c));
+        __m128i const above = _mm_cmpgt_epi32(_mm_setr_epi32(1, 1, 2, 2), cv);
+        p = _mm_or_pd(p, _mm_castsi128_pd(_mm_and_si128(
+                             above, _mm_set1_epi64x(static_cast<long long>(0x8000000000000000ULL)))));
+        if (has_bias) {
+            __m128d const k = _mm_castsi128_pd(_mm_cmpeq_epi32(_mm_setr_epi32(0, 0, 1, 1), cv));
+            p = _mm_or_pd(_mm_andnot_pd(k, p), _mm_and_pd(k, _mm_set1_pd(b)));
+        }
+        return p;
+    }
     // The tree inside one register: h = 1.
-    static double reduce(v s) noexcept { return vpaddd_f64(s); }
+    [[gnu::always_inline]] static double reduce(v s) noexcept {
+        return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+    }
 };
 
-// z = Σ w_i x_i (+ b) in the canonical order. No alignment requirement; reads exactly
-// w[0..n) and x[0..n).
+// Inline up to this many terms (n + bias); beyond, the kernel table (see the measurement
+// above).
 template <ieee_binary T>
-inline T inner_product_neon(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
-    using ops = neon_ops<T>;
-    using v = typename ops::v;
-    constexpr std::size_t lanes = ops::lanes;
-    constexpr std::size_t p = 16 * lanes;
-    if (n == 0 && !has_bias) return T(0);
-    v s[16];
-#pragma GCC unroll 16
-    for (std::size_t k = 0; k < 16; ++k) s[k] = ops::negative_zero();
-    std::size_t i = 0;
-    for (; i + p <= n; i += p) {
-#pragma GCC unroll 16
-        for (std::size_t k = 0; k < 16; ++k) {
-            s[k] = ops::fma(ops::load(w + i + k * lanes), ops::load(x + i + k * lanes), s[k]);
-        }
+inline constexpr std::size_t short_max = 64 / sizeof(T);  // 16 floats, 8 doubles
+
+// Σ w_i x_i (+ b) for L < n and n + bias <= short_max, in R registers.
+template <ieee_binary T, std::size_t R>
+[[nodiscard, gnu::always_inline]] inline T short_sum(T const* w, T const* x, std::size_t n,
+                                                     bool has_bias, T b) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    v s[R];
+    for (std::size_t k = 0; k + 1 < R; ++k) {
+        s[k] = V::mul(V::load(w + k * lanes), V::load(x + k * lanes));
     }
-    std::size_t const r = n - i;
-    if (r > 0 || has_bias) {
-        T wt[p];
-        T xt[p];
-        for (std::size_t j = 0; j < p; ++j) {
-            wt[j] = T(-0.0);
-            xt[j] = T(0);
-        }
-        for (std::size_t j = 0; j < r; ++j) {
-            wt[j] = w[i + j];
-            xt[j] = x[i + j];
-        }
-        if (has_bias) {
-            wt[r] = b;  // fma(b, 1, s_r) == s_r + b exactly
-            xt[r] = T(1);
-        }
-#pragma GCC unroll 16
-        for (std::size_t k = 0; k < 16; ++k) {
-            s[k] = ops::fma(ops::load(wt + k * lanes), ops::load(xt + k * lanes), s[k]);
-        }
+    constexpr std::size_t base = (R - 1) * lanes;
+    std::size_t const c = n - base;  // 0 .. L terms in the last register
+    v last = c != 0 ? V::mul(V::load_last(w + n, c), V::load_last(x + n, c)) : v{};
+    s[R - 1] = V::finish(last, c, has_bias, b);
+    // The levels of the canonical tree that pair registers (the others add -0 only).
+    if constexpr (R > 2) {
+        s[0] = V::add(s[0], s[2]);
+        if constexpr (R > 3) s[1] = V::add(s[1], s[3]);
     }
-    // The pairwise tree: h = P/2 .. L across registers, then in-register. With at most L
-    // terms only s[0] holds any and the others are -0, which the tree may skip.
-    if (n + (has_bias ? 1 : 0) <= lanes) return ops::reduce(s[0]);
-#pragma GCC unroll 8
-    for (std::size_t k = 0; k < 8; ++k) s[k] = ops::add(s[k], s[k + 8]);
-#pragma GCC unroll 4
-    for (std::size_t k = 0; k < 4; ++k) s[k] = ops::add(s[k], s[k + 4]);
-    s[0] = ops::add(s[0], s[2]);
-    s[1] = ops::add(s[1], s[3]);
-    return ops::reduce(ops::add(s[0], s[1]));
+    if constexpr (R > 1) s[0] = V::add(s[0], s[1]);
+    return V::reduce(s[0]);
 }
 
-}  // namespace soma::detail
-
-#endif  // SOMA_NEON_KERNELS
-
-#endif  // SOMA_DETAIL_INNER_PRODUCT_NEON_HPP
-// ---- end soma/detail/inner_product_neon.hpp ----
-
-namespace soma::detail {
-
 template <ieee_binary T>
-inline constexpr std::size_t partial_sums = 256 / sizeof(T);
+[[nodiscard, gnu::always_inline]] inline T inner_product(T const* w, T const* x, std::size_t n,
+                                                         bool has_bias, T b) noexcept {
+    static_assert(short_max<T> / vec<T>::lanes == 4);
+    switch ((n + (has_bias ? 1 : 0) + vec<T>::lanes - 1) / vec<T>::lanes) {
+        case 1:
+            return short_sum<T, 1>(w, x, n, has_bias, b);
+        case 2:
+            return short_sum<T, 2>(w, x, n, has_bias, b);
+        case 3:
+            return short_sum<T, 3>(w, x, n, has_bias, b);
+        default:
+            return short_sum<T, 4>(w, x, n, has_bias, b);
+    }
+}
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::sse2
+
+#endif
+
+#endif  // SOMA_DETAIL_SIMD_SSE2_SHORT_HPP
+// ---- end soma/detail/simd/sse2_short.hpp ----
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 // The canonical order, term by term. has_bias adds b as term n.
 template <ieee_binary T>
@@ -2408,91 +4033,6 @@ template <ieee_binary T>
     return s[0];
 }
 
-// z_r = inner_product_scalar(W + r*n, x, n, b != nullptr, b[r * b_stride]) for r < rows
-// (b_stride 0: one bias for every row).
-template <ieee_binary T>
-constexpr void inner_products_scalar(T const* W, std::size_t rows, std::size_t n, T const* x,
-                                     T const* b, std::size_t b_stride, T* z) noexcept {
-    for (std::size_t r = 0; r < rows; ++r) {
-        z[r] = inner_product_scalar(W + r * n, x, n, b != nullptr,
-                                    b != nullptr ? b[r * b_stride] : T(0));
-    }
-}
-
-template <ieee_binary T>
-using inner_product_kernel = T (*)(T const*, T const*, std::size_t, bool, T) noexcept;
-
-template <ieee_binary T>
-using inner_products_kernel = void (*)(T const*, std::size_t, std::size_t, T const*, T const*,
-                                       std::size_t, T*) noexcept;
-
-// A batch through a one-row kernel, for the ISAs without a multi-row kernel.
-template <ieee_binary T, inner_product_kernel<T> kernel>
-void inner_products_by_row(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
-                           std::size_t b_stride, T* z) noexcept {
-    for (std::size_t r = 0; r < rows; ++r) {
-        z[r] = kernel(W + r * n, x, n, b != nullptr, b != nullptr ? b[r * b_stride] : T(0));
-    }
-}
-
-// The kernels of one ISA; isa::scalar (and any ISA this build has no kernel for) gives
-// the scalar definition.
-template <ieee_binary T>
-[[nodiscard]] inline inner_product_kernel<T> inner_product_kernel_for(isa target) noexcept {
-#if defined(SOMA_X86_KERNELS)
-    if (target == isa::avx512) return &inner_product_avx512<T>;
-    if (target == isa::avx2_fma) return &inner_product_avx2<T>;
-#elif defined(SOMA_NEON_KERNELS)
-    if (target == isa::neon) return &inner_product_neon<T>;
-#endif
-    (void)target;
-    return &inner_product_scalar<T>;
-}
-
-template <ieee_binary T>
-[[nodiscard]] inline inner_products_kernel<T> inner_products_kernel_for(isa target) noexcept {
-#if defined(SOMA_X86_KERNELS)
-    if (target == isa::avx512) return &inner_products_avx512<T>;
-    if (target == isa::avx2_fma) return &inner_products_by_row<T, &inner_product_avx2<T>>;
-#elif defined(SOMA_NEON_KERNELS)
-    if (target == isa::neon) return &inner_products_by_row<T, &inner_product_neon<T>>;
-#endif
-    (void)target;
-    return &inner_products_scalar<T>;
-}
-
-// Run-time dispatch for builds whose flags enable no SIMD ISA: each pointer starts at a
-// resolver that queries the CPU once, stores the chosen kernel and calls it; later calls
-// cost one relaxed load (a plain move) and an indirect call. Chosen once, outside every
-// loop; no static-initialization order issue, since the initial value is a constant.
-template <ieee_binary T>
-T inner_product_resolve(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept;
-template <ieee_binary T>
-void inner_products_resolve(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
-                            std::size_t b_stride, T* z) noexcept;
-
-template <ieee_binary T>
-inline constinit std::atomic<inner_product_kernel<T>> inner_product_selected{
-    &inner_product_resolve<T>};
-template <ieee_binary T>
-inline constinit std::atomic<inner_products_kernel<T>> inner_products_selected{
-    &inner_products_resolve<T>};
-
-template <ieee_binary T>
-T inner_product_resolve(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
-    inner_product_kernel<T> const kernel = inner_product_kernel_for<T>(best_isa());
-    inner_product_selected<T>.store(kernel, std::memory_order_relaxed);
-    return kernel(w, x, n, has_bias, b);
-}
-
-template <ieee_binary T>
-void inner_products_resolve(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
-                            std::size_t b_stride, T* z) noexcept {
-    inner_products_kernel<T> const kernel = inner_products_kernel_for<T>(best_isa());
-    inner_products_selected<T>.store(kernel, std::memory_order_relaxed);
-    kernel(W, rows, n, x, b, b_stride, z);
-}
-
 // Vectors this short take the straight-line fixed-size path: a jump on n and a few
 // scalar multiplies and adds beat a vector kernel's masked loads and in-register tree
 // (measured crossover against the AVX-512 kernel's one-register path: about 4 terms).
@@ -2504,67 +4044,59 @@ T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b)
 // The entry point every soma inner product goes through: the scalar definition in
 // constant evaluation, the best kernel for this machine at run time (same bits).
 template <ieee_binary T>
-[[nodiscard]] constexpr T inner_product(T const* w, T const* x, std::size_t n, bool has_bias,
+[[nodiscard, gnu::always_inline]] constexpr T inner_product(T const* w, T const* x, std::size_t n, bool has_bias,
                                         T b) noexcept {
     if (std::is_constant_evaluated()) return inner_product_scalar(w, x, n, has_bias, b);
     if (n <= short_length) return inner_product_short(w, x, n, has_bias, b);
-#if defined(SOMA_X86_KERNELS)
-    if constexpr (compiled_isa == isa::avx512) {
-        return inner_product_avx512(w, x, n, has_bias, b);
-    } else if constexpr (compiled_isa == isa::avx2_fma) {
-        return inner_product_avx2(w, x, n, has_bias, b);
-    } else {
-        return inner_product_selected<T>.load(std::memory_order_relaxed)(w, x, n, has_bias, b);
+#if defined(SOMA_DETAIL_SSE2_SHORT)
+    // A build without -march: short vectors inline with SSE2 (simd/sse2_short.hpp).
+    if (n + (has_bias ? 1 : 0) <= sse2::short_max<T>) {
+        return sse2::inner_product(w, x, n, has_bias, b);
     }
-#elif defined(SOMA_NEON_KERNELS)
-    return inner_product_neon(w, x, n, has_bias, b);
-#else
-    return inner_product_scalar(w, x, n, has_bias, b);
 #endif
+    return kernels().of<T>().inner_product(w, x, n, has_bias, b);
 }
 
 // A batch of inner products with one weight row each and a shared x:
 // z_r = inner_product(W + r*n, x, n, b != nullptr, b[r * b_stride]) bitwise, for r < rows;
 // W is row-major rows x n; b null (no bias), or b_stride 1 (one bias per row), or
-// b_stride 0 (one bias for all rows). Several rows per pass share each load of x where
-// the ISA has the registers for it (AVX-512: four). z must not overlap W, x or b.
+// b_stride 0 (one bias for all rows). The kernels evaluate L rows per pass and reduce
+// them together (kernels-inl.hpp). z must not overlap W, x or b.
 template <ieee_binary T>
 constexpr void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                               std::size_t b_stride, T* z) noexcept {
     if (std::is_constant_evaluated()) {
-        return inner_products_scalar(W, rows, n, x, b, b_stride, z);
+        for (std::size_t r = 0; r < rows; ++r) {
+            z[r] = inner_product_scalar(W + r * n, x, n, b != nullptr,
+                                        b != nullptr ? b[r * b_stride] : T(0));
+        }
+        return;
     }
-#if defined(SOMA_X86_KERNELS)
-    if constexpr (compiled_isa == isa::avx512) {
-        inner_products_avx512(W, rows, n, x, b, b_stride, z);
-    } else if constexpr (compiled_isa == isa::avx2_fma) {
-        inner_products_by_row<T, &inner_product_avx2<T>>(W, rows, n, x, b, b_stride, z);
-    } else {
-        inner_products_selected<T>.load(std::memory_order_relaxed)(W, rows, n, x, b, b_stride, z);
-    }
-#elif defined(SOMA_NEON_KERNELS)
-    inner_products_by_row<T, &inner_product_neon<T>>(W, rows, n, x, b, b_stride, z);
-#else
-    inner_products_scalar(W, rows, n, x, b, b_stride, z);
-#endif
+    kernels().of<T>().inner_products(W, rows, n, x, b, b_stride, z);
 }
 
-// round(w * x) as a value the compiler cannot fuse into a later addition: with
-// -ffp-contract=fast (GCC's default in GNU mode) a*b + c may become one FMA, which
-// would change the bits. The empty asm makes the product opaque at no run-time cost.
+// The bits of -0, in a variable the optimizer cannot prove constant (nothing writes it, but
+// another translation unit could): fma(w, x, -0) with this addend cannot be folded into
+// w*x (Clang does fold a literal -0), yet, unlike an asm barrier, a load from it does not
+// stop a loop of neurons from being vectorized. An integer type, so that no float store
+// can alias it and the load is hoisted out of such loops.
 template <ieee_binary T>
-[[nodiscard]] constexpr T unfused_product(T w, T x) noexcept {
+inline constinit std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>
+    negative_zero_bits = std::bit_cast<std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>(
+        T(-0.0));
+
+// round(w * x) as a value the compiler cannot fuse into a later addition: with
+// -ffp-contract=fast (GCC's default in GNU mode) a*b + c may become one FMA, which would
+// change the bits. Where the flags give no FMA instruction nothing can be fused, and the
+// plain product leaves the compiler free to vectorize a loop of neurons. Where they do,
+// fma(w, x, -0) is the same rounded product and leaves nothing to fuse.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] constexpr T unfused_product(T w, T x) noexcept {
     if (std::is_constant_evaluated()) return w * x;
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    T p = w * x;
-    asm("" : "+x"(p));
-    return p;
-#elif defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
-    T p = w * x;
-    asm("" : "+w"(p));
-    return p;
+#if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+    return std::fma(w, x, std::bit_cast<T>(negative_zero_bits<T>));
 #else
-    return detail::fma(w, x, T(-0.0));
+    return w * x;
 #endif
 }
 
@@ -2636,7 +4168,7 @@ T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b)
     }
 }
 
-}  // namespace soma::detail
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 #endif  // SOMA_DETAIL_INNER_PRODUCT_HPP
 // ---- end soma/detail/inner_product.hpp ----
@@ -2667,7 +4199,7 @@ template <class A, class T>
 concept block_activation_for =
     activation_for<A, T> && declares_block_activation<A> && std::invocable<A const&, std::span<T>>;
 
-namespace detail {
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 [[noreturn]] inline void size_mismatch(char const* function, char const* what, std::size_t got,
                                        char const* expected_what, std::size_t expected) {
@@ -2703,8 +4235,8 @@ inline constexpr std::size_t activation_block = 64;
 // y = a(W x + b) for one input, in blocks of 64 rows: weighted inputs, then the
 // activation while the block is in L1. Sizes already checked.
 template <ieee_binary T, class A>
-void forward_unchecked(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b, T* y,
-                       A const& a) {
+void forward_blocks(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b, T* y,
+                    A const& a) {
     for (std::size_t r = 0; r < rows; r += activation_block) {
         std::size_t const count = rows - r < activation_block ? rows - r : activation_block;
         inner_products(W + r * n, count, n, x, b + r, 1, y + r);
@@ -2718,19 +4250,57 @@ void forward_unchecked(T const* W, std::size_t rows, std::size_t n, T const* x, 
     }
 }
 
-}  // namespace detail
+template <ieee_binary T, class A>
+void forward_unchecked(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b, T* y,
+                       A const& a) {
+    if constexpr (std::same_as<A, sigmoid_activation>) {
+        // One pass: the kernel applies σ to each register of weighted inputs.
+        (void)a;
+        kernels().of<T>().forward_sigmoid(W, rows, n, x, b, y);
+    } else {
+        forward_blocks(W, rows, n, x, b, y, a);
+    }
+}
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 // Inputs take T from the output span (or an explicit template argument), so vectors,
 // arrays and spans of T all convert.
 template <class T>
 using in_span = std::type_identity_t<std::span<T const>>;
 
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+template <class T>
+inline constexpr bool is_dynamic_span_v = false;
+template <class T>
+inline constexpr bool is_dynamic_span_v<std::span<T, std::dynamic_extent>> = true;
+
+// An output vector of a layer function other than std::span<T> (which the span overloads
+// take directly): std::vector<T>, std::array<T, N>, a static-extent span, ...
+template <class R>
+concept layer_output = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+    ieee_binary<std::ranges::range_value_t<R>> &&
+    !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<R>>> &&
+    !is_dynamic_span_v<std::remove_cvref_t<R>>;
+
+template <class R>
+using layer_value_t = std::ranges::range_value_t<R>;
+
+template <class R>
+[[nodiscard]] std::span<layer_value_t<R>> as_span(R& r) noexcept {
+    return std::span<layer_value_t<R>>(std::ranges::data(r), std::ranges::size(r));
+}
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
 // z = W x + b: the weighted inputs of a dense layer of `rows` neurons, W row-major
 // (rows x x.size()), b and z of size rows. z_r is bitwise the single-neuron weighted
 // input of row r. Throws std::invalid_argument on a size mismatch or when z overlaps W
 // or x.
 template <detail::ieee_binary T>
-void weighted_inputs(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::span<T> z) {
+SOMA_ABI void weighted_inputs(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b,
+                              std::span<T> z) {
     constexpr char const* f = "soma::weighted_inputs";
     std::size_t const n = x.size();
     if (W.size() != detail::checked_product(f, rows, n)) {
@@ -2741,14 +4311,25 @@ void weighted_inputs(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b,
     std::span<T const> const out(z.data(), z.size());
     if (detail::overlap(out, x)) detail::overlap_error(f, "z", "x");
     if (detail::overlap(out, W)) detail::overlap_error(f, "z", "W");
+    if (detail::overlap(out, b)) detail::overlap_error(f, "z", "b");
     detail::inner_products(W.data(), rows, n, x.data(), b.data(), 1, z.data());
 }
 
+// The same for outputs that are not a std::span: std::vector, std::array, ...
+template <detail::layer_output Z>
+SOMA_ABI void weighted_inputs(in_span<detail::layer_value_t<Z>> W, std::size_t rows,
+                              in_span<detail::layer_value_t<Z>> x,
+                              in_span<detail::layer_value_t<Z>> b, Z&& z) {
+    soma::weighted_inputs<detail::layer_value_t<Z>>(W, rows, x, b, detail::as_span(z));
+}
+
 // y = a(W x + b): a dense layer's outputs, y_r = a(z_r) with z_r as in weighted_inputs,
-// computed and activated 64 rows at a time. Same checks as weighted_inputs.
+// computed and activated 64 rows at a time (soma::sigmoid_activation: in one pass, each
+// register of weighted inputs activated while in registers). Same checks as
+// weighted_inputs.
 template <detail::ieee_binary T, activation_for<T> A>
-void forward(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::span<T> y,
-             A const& a) {
+SOMA_ABI void forward(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::span<T> y,
+                      A const& a) {
     constexpr char const* f = "soma::forward";
     std::size_t const n = x.size();
     if (W.size() != detail::checked_product(f, rows, n)) {
@@ -2759,15 +4340,24 @@ void forward(in_span<T> W, std::size_t rows, in_span<T> x, in_span<T> b, std::sp
     std::span<T const> const out(y.data(), y.size());
     if (detail::overlap(out, x)) detail::overlap_error(f, "y", "x");
     if (detail::overlap(out, W)) detail::overlap_error(f, "y", "W");
+    if (detail::overlap(out, b)) detail::overlap_error(f, "y", "b");
     detail::forward_unchecked(W.data(), rows, n, x.data(), b.data(), y.data(), a);
+}
+
+// The same for outputs that are not a std::span: std::vector, std::array, ...
+template <detail::layer_output Y, activation_for<detail::layer_value_t<Y>> A>
+SOMA_ABI void forward(in_span<detail::layer_value_t<Y>> W, std::size_t rows,
+                      in_span<detail::layer_value_t<Y>> x, in_span<detail::layer_value_t<Y>> b,
+                      Y&& y, A const& a) {
+    soma::forward<detail::layer_value_t<Y>>(W, rows, x, b, detail::as_span(y), a);
 }
 
 // Y_k = a(W X_k + b) for every input k: X row-major (inputs x n), Y row-major
 // (inputs x rows), inputs = Y.size() / rows. Each Y_k is bitwise forward(W, rows, X_k, b).
 // Throws std::invalid_argument on a size mismatch or an overlap of Y with W or X.
 template <detail::ieee_binary T, activation_for<T> A>
-void batch_forward(in_span<T> W, std::size_t rows, std::size_t n, in_span<T> X, in_span<T> b,
-                   std::span<T> Y, A const& a) {
+SOMA_ABI void batch_forward(in_span<T> W, std::size_t rows, std::size_t n, in_span<T> X,
+                            in_span<T> b, std::span<T> Y, A const& a) {
     constexpr char const* f = "soma::batch_forward";
     if (W.size() != detail::checked_product(f, rows, n)) {
         detail::size_mismatch(f, "W", W.size(), "rows * n", rows * n);
@@ -2783,10 +4373,19 @@ void batch_forward(in_span<T> W, std::size_t rows, std::size_t n, in_span<T> X, 
     std::span<T const> const out(Y.data(), Y.size());
     if (detail::overlap(out, X)) detail::overlap_error(f, "Y", "X");
     if (detail::overlap(out, W)) detail::overlap_error(f, "Y", "W");
+    if (detail::overlap(out, b)) detail::overlap_error(f, "Y", "b");
     for (std::size_t k = 0; k < inputs; ++k) {
         detail::forward_unchecked(W.data(), rows, n, X.data() + k * n, b.data(),
                                   Y.data() + k * rows, a);
     }
+}
+
+// The same for outputs that are not a std::span: std::vector, std::array, ...
+template <detail::layer_output Y, activation_for<detail::layer_value_t<Y>> A>
+SOMA_ABI void batch_forward(in_span<detail::layer_value_t<Y>> W, std::size_t rows, std::size_t n,
+                            in_span<detail::layer_value_t<Y>> X,
+                            in_span<detail::layer_value_t<Y>> b, Y&& Y_out, A const& a) {
+    soma::batch_forward<detail::layer_value_t<Y>>(W, rows, n, X, b, detail::as_span(Y_out), a);
 }
 
 // z_k = w · X_k + b: one neuron (weights w, bias b) over many inputs, the rows of X
@@ -2794,7 +4393,8 @@ void batch_forward(in_span<T> W, std::size_t rows, std::size_t n, in_span<T> X, 
 // detail::inner_product(w, X_k, n, true, b). Throws std::invalid_argument on a size
 // mismatch or when z overlaps w or X.
 template <detail::ieee_binary T>
-void batch_weighted_input(in_span<T> w, std::type_identity_t<T> b, in_span<T> X, std::span<T> z) {
+SOMA_ABI void batch_weighted_input(in_span<T> w, std::type_identity_t<T> b, in_span<T> X,
+                                   std::span<T> z) {
     constexpr char const* f = "soma::batch_weighted_input";
     std::size_t const n = w.size();
     if (X.size() != detail::checked_product(f, z.size(), n)) {
@@ -2805,6 +4405,14 @@ void batch_weighted_input(in_span<T> w, std::type_identity_t<T> b, in_span<T> X,
     if (detail::overlap(out, X)) detail::overlap_error(f, "z", "X");
     // fma(x, w, s) == fma(w, x, s): the rows of X play the weights' part, w the input's.
     detail::inner_products(X.data(), z.size(), n, w.data(), &b, 0, z.data());
+}
+
+// The same for outputs that are not a std::span: std::vector, std::array, ...
+template <detail::layer_output Z>
+SOMA_ABI void batch_weighted_input(in_span<detail::layer_value_t<Z>> w,
+                                   std::type_identity_t<detail::layer_value_t<Z>> b,
+                                   in_span<detail::layer_value_t<Z>> X, Z&& z) {
+    soma::batch_weighted_input<detail::layer_value_t<Z>>(w, b, X, detail::as_span(z));
 }
 
 }  // namespace soma
@@ -2872,7 +4480,7 @@ void batch_weighted_input(in_span<T> w, std::type_identity_t<T> b, in_span<T> X,
 
 
 namespace soma {
-namespace detail {
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 template <scalar T>
 [[nodiscard]] constexpr T checked_inner_product(T const* w, T const* x, std::size_t n,
@@ -2904,7 +4512,7 @@ template <std::floating_point T>
 // Σ_{i<n} w_i x_i, plus b as the last term when has_bias; N is the static extent when
 // one is known (small fixed sizes compile to straight-line code).
 template <scalar T, std::size_t N = std::dynamic_extent>
-[[nodiscard]] constexpr T weighted_sum(T const* w, T const* x, std::size_t n, bool has_bias, T b) {
+[[nodiscard, gnu::always_inline]] constexpr T weighted_sum(T const* w, T const* x, std::size_t n, bool has_bias, T b) {
     if constexpr (std::integral<T>) {
         return checked_inner_product(w, x, n, has_bias, b);
     } else if constexpr (ieee_binary<T>) {
@@ -2934,14 +4542,14 @@ template <class A, class B>
 inline constexpr std::size_t common_extent =
     static_extent_v<A> != std::dynamic_extent ? static_extent_v<A> : static_extent_v<B>;
 
-}  // namespace detail
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 // dot(a, b) = Σ a_i b_i, the inner product (内积) of two vectors of equal size.
 // Sizes known at compile time must agree (else the call does not compile); otherwise a
 // mismatch throws std::invalid_argument naming both sizes. dot of two empty vectors is 0.
 template <class A, class B>
 requires compatible_vectors<A, B>
-[[nodiscard]] constexpr element_t<A> dot(A const& a, B const& b) {
+SOMA_ABI [[nodiscard]] constexpr element_t<A> dot(A const& a, B const& b) {
     std::size_t const n = detail::checked_size(a, b, "soma::dot", "a", "b");
     return detail::weighted_sum<element_t<A>, detail::common_extent<A, B>>(
         std::ranges::data(a), std::ranges::data(b), n, false, element_t<A>{});
@@ -2950,7 +4558,7 @@ requires compatible_vectors<A, B>
 // weighted_input(w, x) = Σ w_i x_i: the weighted sum of the inputs, before the bias.
 template <class W, class X>
 requires compatible_vectors<W, X>
-[[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x) {
+SOMA_ABI [[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x) {
     std::size_t const n = detail::checked_size(w, x, "soma::weighted_input", "w", "x");
     return detail::weighted_sum<element_t<W>, detail::common_extent<W, X>>(
         std::ranges::data(w), std::ranges::data(x), n, false, element_t<W>{});
@@ -2960,7 +4568,7 @@ requires compatible_vectors<W, X>
 // b = -θ. The neuron fires when z >= 0.
 template <class W, class X>
 requires compatible_vectors<W, X>
-[[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x,
+SOMA_ABI [[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x,
                                                     std::type_identity_t<element_t<W>> b) {
     std::size_t const n = detail::checked_size(w, x, "soma::weighted_input", "w", "x");
     return detail::weighted_sum<element_t<W>, detail::common_extent<W, X>>(
@@ -2974,7 +4582,7 @@ requires compatible_vectors<W, X>
 
 namespace soma {
 
-namespace detail {
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 template <class T, std::size_t N>
 using fixed_or_vector =
@@ -2993,7 +4601,7 @@ template <class T, std::size_t N>
 using braced_input =
     std::conditional_t<N == std::dynamic_extent, std::initializer_list<T>, std::array<T, N>>;
 
-}  // namespace detail
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 template <scalar T, std::size_t N, class Activation>
 requires activation_for<Activation, T>
@@ -3038,45 +4646,45 @@ public:
     [[nodiscard]] constexpr Activation const& activation() const noexcept { return a_; }
 
     // (w_1, ..., w_n, b), the parameter vector of the inner-product form.
-    [[nodiscard]] constexpr augmented_weights_type augmented_weights() const {
+    SOMA_ABI [[nodiscard]] constexpr augmented_weights_type augmented_weights() const {
         return augment(w_, b_);
     }
 
     // z = w·x + b.
-    [[nodiscard]] constexpr T weighted_input(input_list const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T weighted_input(input_list const& x) const {
         return z_of(std::ranges::data(x), std::ranges::size(x));
     }
     template <detail::input_for<T, N> X>
-    [[nodiscard]] constexpr T weighted_input(X const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T weighted_input(X const& x) const {
         return z_of(std::ranges::data(x), static_cast<std::size_t>(std::ranges::size(x)));
     }
 
     // y = a(z).
-    [[nodiscard]] constexpr T operator()(input_list const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T operator()(input_list const& x) const {
         return a_(weighted_input(x));
     }
     template <detail::input_for<T, N> X>
-    [[nodiscard]] constexpr T operator()(X const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T operator()(X const& x) const {
         return a_(weighted_input(x));
     }
 
     // Whether the neuron fires (点火): z >= 0, i.e. w·x >= θ; false when z is NaN.
     // For integral T this is exactly w·x >= θ; in floating point, z = w·x + b is
     // rounded, so it can differ from a separately rounded w·x >= θ by that rounding.
-    [[nodiscard]] constexpr bool fires(input_list const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr bool fires(input_list const& x) const {
         return soma::fires(weighted_input(x), T(0));
     }
     template <detail::input_for<T, N> X>
-    [[nodiscard]] constexpr bool fires(X const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr bool fires(X const& x) const {
         return soma::fires(weighted_input(x), T(0));
     }
 
-    friend constexpr bool operator==(neuron const& p, neuron const& q) {
+    SOMA_ABI friend constexpr bool operator==(neuron const& p, neuron const& q) {
         return std::ranges::equal(p.w_, q.w_) && p.b_ == q.b_;
     }
 
 private:
-    constexpr T z_of(T const* x, std::size_t n) const {
+    SOMA_ABI constexpr T z_of(T const* x, std::size_t n) const {
         if constexpr (N == std::dynamic_extent) {
             if (n != w_.size()) detail::throw_size_mismatch("soma::neuron", "w", w_.size(), "x", n);
         } else {
@@ -3131,30 +4739,30 @@ public:
     [[nodiscard]] constexpr Activation const& activation() const noexcept { return a_; }
 
     // z = (w_1..w_n, b)·(x_1..x_n, 1).
-    [[nodiscard]] constexpr T weighted_input(input_list const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T weighted_input(input_list const& x) const {
         return z_of(std::ranges::data(x), std::ranges::size(x));
     }
     template <detail::input_for<T, N> X>
-    [[nodiscard]] constexpr T weighted_input(X const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T weighted_input(X const& x) const {
         return z_of(std::ranges::data(x), static_cast<std::size_t>(std::ranges::size(x)));
     }
-    [[nodiscard]] constexpr T operator()(input_list const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T operator()(input_list const& x) const {
         return a_(weighted_input(x));
     }
     template <detail::input_for<T, N> X>
-    [[nodiscard]] constexpr T operator()(X const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr T operator()(X const& x) const {
         return a_(weighted_input(x));
     }
-    [[nodiscard]] constexpr bool fires(input_list const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr bool fires(input_list const& x) const {
         return soma::fires(weighted_input(x), T(0));
     }
     template <detail::input_for<T, N> X>
-    [[nodiscard]] constexpr bool fires(X const& x) const {
+    SOMA_ABI [[nodiscard]] constexpr bool fires(X const& x) const {
         return soma::fires(weighted_input(x), T(0));
     }
 
 private:
-    constexpr T z_of(T const* x, std::size_t n) const {
+    SOMA_ABI constexpr T z_of(T const* x, std::size_t n) const {
         if (n != size()) detail::throw_size_mismatch("soma::augmented_neuron", "w", size(), "x", n);
         // The last augmented input is the constant 1: term n is b * 1 == b, exactly the
         // bias term of weighted_input(w, x, b), so both forms give the same bits.

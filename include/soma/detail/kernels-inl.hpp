@@ -19,9 +19,8 @@
 //   inner_products, forward_sigmoid           several rows, L rows per pass
 
 #if !defined(SOMA_DETAIL_KERNELS_INL_INSIDE)
-// Included on its own (not from a vocabulary file): every ISA's instantiation.
-#include "soma/detail/dispatch.hpp"
-#else
+#error "soma/detail/kernels-inl.hpp is included by soma/detail/simd/<isa>.hpp only"
+#endif
 
 // ---------------------------------------------------------------------------------------
 // σ(z) = 1/(1 + e^-z)
@@ -468,4 +467,3 @@ inline constexpr kernel_table table = {
      &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
 };
 
-#endif  // SOMA_DETAIL_KERNELS_INL_INSIDE
