@@ -43,7 +43,10 @@ template <class V>
     typename V::v x) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f32_a_min), V::or_bits(x, c::sign_bit));
+    // The numerator's choice depends on x alone: settled here, off the critical path.
+    v const one = V::splat(1.0);
+    v const non_negative = V::select(V::lt(x, V::zero()), V::zero(), one);
+    v const a = V::max(V::splat(c::f32_a_min), V::negative_abs(x));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -56,13 +59,11 @@ template <class V>
     p = V::fma(p, r, V::splat(c::f32_p3));
     p = V::fma(p, r, V::splat(c::f32_p2));
     p = V::fma(p, r, V::splat(c::f32_p1));
-    v const one = V::splat(1.0);
     p = V::fma(p, r, one);
-    // p·2^k (k >= -151: normal, exact) by an integer add to the exponent field: the
-    // floating-point multiplier ports are the vector kernels' bottleneck, integer ones not.
-    v const e = V::add_exponent(p, t, 0);
+    v const e = V::add_exponent(p, t, 0);  // p·2^k, k >= -151: normal, exact
     v const d = V::add(one, e);
-    v const numerator = V::select(V::lt(x, V::zero()), e, one);
+    // e for x < 0, else 1: e lies in (0, 1], so max(0, e) = e and max(1, e) = 1.
+    v const numerator = V::max(non_negative, e);
     return V::div(numerator, d);
 }
 
@@ -72,7 +73,7 @@ template <class V>
     typename V::v z) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f64_a_min), V::or_bits(z, c::sign_bit));
+    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);

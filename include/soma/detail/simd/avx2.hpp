@@ -101,6 +101,7 @@ struct vec<float> {
     SOMA_DETAIL_OP v or_bits(v a, std::uint32_t u) noexcept {
         return _mm256_or_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(u))));
     }
+    SOMA_DETAIL_OP v negative_abs(v a) noexcept { return or_bits(a, 0x80000000U); }
     SOMA_DETAIL_OP __m256d widen_lo(v a) noexcept {
         return _mm256_cvtps_pd(_mm256_castps256_ps128(a));
     }
@@ -176,6 +177,7 @@ struct vec<double> {
         return _mm256_castsi256_pd(
             _mm256_or_si256(bits(a), _mm256_set1_epi64x(static_cast<long long>(u))));
     }
+    SOMA_DETAIL_OP v negative_abs(v a) noexcept { return or_bits(a, 0x8000000000000000U); }
     SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept {
         __m256i const k = _mm256_slli_epi64(
             _mm256_add_epi64(bits(t), _mm256_set1_epi64x(static_cast<long long>(e))), 52);

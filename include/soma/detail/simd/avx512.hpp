@@ -118,6 +118,7 @@ struct vec<float> {
         return _mm512_castsi512_ps(
             _mm512_or_si512(_mm512_castps_si512(a), _mm512_set1_epi32(static_cast<int>(u))));
     }
+    SOMA_DETAIL_OP v negative_abs(v a) noexcept { return or_bits(a, 0x80000000U); }
     SOMA_DETAIL_OP __m512d widen_lo(v a) noexcept {
         return _mm512_cvtps_pd(_mm512_castps512_ps256(a));
     }
@@ -200,6 +201,7 @@ struct vec<double> {
         return _mm512_castsi512_pd(
             _mm512_or_si512(bits(a), _mm512_set1_epi64(static_cast<long long>(u))));
     }
+    SOMA_DETAIL_OP v negative_abs(v a) noexcept { return or_bits(a, 0x8000000000000000U); }
     SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept {
         __m512i const k = _mm512_slli_epi64(
             _mm512_add_epi64(bits(t), _mm512_set1_epi64(static_cast<long long>(e))), 52);

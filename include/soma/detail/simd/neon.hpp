@@ -87,6 +87,7 @@ struct vec<float> {
     SOMA_DETAIL_OP v or_bits(v a, std::uint32_t u) noexcept {
         return vreinterpretq_f32_u32(vorrq_u32(vreinterpretq_u32_f32(a), vdupq_n_u32(u)));
     }
+    SOMA_DETAIL_OP v negative_abs(v a) noexcept { return or_bits(a, 0x80000000U); }
     SOMA_DETAIL_OP float64x2_t widen_lo(v a) noexcept { return vcvt_f64_f32(vget_low_f32(a)); }
     SOMA_DETAIL_OP float64x2_t widen_hi(v a) noexcept { return vcvt_high_f64_f32(a); }
     SOMA_DETAIL_OP v narrow(float64x2_t lo, float64x2_t hi) noexcept {
@@ -145,6 +146,7 @@ struct vec<double> {
     SOMA_DETAIL_OP v or_bits(v a, std::uint64_t u) noexcept {
         return vreinterpretq_f64_u64(vorrq_u64(bits(a), vdupq_n_u64(u)));
     }
+    SOMA_DETAIL_OP v negative_abs(v a) noexcept { return or_bits(a, 0x8000000000000000U); }
     SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept {
         uint64x2_t const k = vshlq_n_u64(vaddq_u64(bits(t), vdupq_n_u64(e)), 52);
         return vreinterpretq_f64_u64(vaddq_u64(bits(p), k));

@@ -20,7 +20,8 @@
 //   reduce(a)                      the canonical pairwise tree inside one register
 //   reduce_rows(a[lanes])          lane g = reduce(a[g]), with the same operations
 //   or_bits(a, u)                  bits(a) | u per lane
-//   add_exponent(p, t, e)          bits(p) + ((bits(t) + e) << 52)   (double)
+//   add_exponent(p, t, e)          p·2^(k+e) for t = k + round_magic (double, exact)
+//   negative_abs(a)                -|a| (the sign bit set)
 //   exponent_from(t, e)            (bits(t) + e) << 52               (double)
 //   widen_lo, widen_hi, narrow     float lanes to and from two double registers (float)
 #ifndef SOMA_DETAIL_SIMD_PORTABLE_HPP
@@ -86,14 +87,21 @@ struct vec {
     SOMA_DETAIL_OP v or_bits(v a, bits_t u) noexcept {
         return std::bit_cast<T>(static_cast<bits_t>(std::bit_cast<bits_t>(a) | u));
     }
-    // p·2^(k + e) for t = k + round_magic and a normal result: t's low 12 bits hold k.
-    SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept
-        requires(sizeof(T) == 8) {
-        return std::bit_cast<T>(std::bit_cast<std::uint64_t>(p) +
-                                ((std::bit_cast<std::uint64_t>(t) + e) << 52));
-    }
+    // -|a|, the sign bit set (NaN keeps its payload): in floating-point registers, without
+    // the round trip through integer registers that or_bits costs one value at a time.
+    SOMA_DETAIL_OP v negative_abs(v a) noexcept { return -__builtin_fabs(a); }
+    // (bits(t) + e) << 52: for t = k + round_magic (k in t's low 12 bits) and e = 1023 + j,
+    // the double 2^(k + j).
     SOMA_DETAIL_OP v exponent_from(v t, std::uint64_t e) noexcept requires(sizeof(T) == 8) {
         return std::bit_cast<T>((std::bit_cast<std::uint64_t>(t) + e) << 52);
+    }
+    // p·2^(k + e) for a normal p and a normal result. The vector vocabularies add to the
+    // exponent field (integer ports are free there); one value at a time, the product by
+    // the exact power 2^(k + e), computed from t alongside the polynomial, is shorter on
+    // the critical path (measured in docs/sigmoid.md). Both are exact: the same bits.
+    SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept
+        requires(sizeof(T) == 8) {
+        return p * exponent_from(t, 1023 + e);
     }
 };
 
