@@ -154,6 +154,24 @@ enum class isa {
     avx512,    // x86-64 AVX-512 F/BW/DQ/VL + AVX2 + FMA3 (x86-64-v4)
 };
 
+// Every ISA soma knows, best first (also those this build has no kernels for, so that the
+// tests can say which were not tested).
+inline constexpr isa all_isas[] = {isa::avx512, isa::avx2_fma, isa::neon, isa::portable};
+
+[[nodiscard]] constexpr char const* isa_name(isa i) noexcept {
+    switch (i) {
+        case isa::portable:
+            return "portable";
+        case isa::neon:
+            return "neon";
+        case isa::avx2_fma:
+            return "avx2";
+        case isa::avx512:
+            return "avx512";
+    }
+    return "?";
+}
+
 #if defined(SOMA_NO_SIMD)
 inline constexpr isa compiled_isa = isa::portable;
 #elif defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__) && \
@@ -263,23 +281,22 @@ concept activation_for = scalar<T> && std::regular_invocable<A const&, T> &&
 #define SOMA_DETAIL_DISPATCH_HPP
 
 #include <array>
+#include <cstddef>
+#include <iterator>
 
 // ---- begin soma/detail/cpu.hpp ----
 // soma/detail/cpu.hpp - what the running CPU can execute, as a set of features.
 //
 // cpu_features() queries the CPU (and the OS's saved register state) once and caches the
-// answer. An ISA of soma's kernels is runnable when every feature it needs is present
-// (isa_requirements); best_isa() is the first runnable entry of the kernels' preference
-// list, available_isas() all of them. Nothing here is consulted inside a kernel call:
-// dispatch.hpp reads it once to choose its table.
+// answer. An ISA of soma's kernels is runnable when every feature its table requires is
+// present (dispatch.hpp). Nothing here is consulted inside a kernel call: dispatch.hpp
+// reads it once to choose its table.
 #ifndef SOMA_DETAIL_CPU_HPP
 #define SOMA_DETAIL_CPU_HPP
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
-#include <string_view>
 
 
 #if defined(SOMA_NEON_KERNELS) && defined(__linux__)
@@ -322,62 +339,6 @@ struct feature_set {
     return s;
 }
 
-// What each ISA's kernels need.
-[[nodiscard]] constexpr feature_set isa_requirements(isa i) noexcept {
-    switch (i) {
-        case isa::portable:
-            return {};
-        case isa::neon:
-            return features_of({feature::neon});
-        case isa::avx2_fma:
-            return features_of({feature::avx2, feature::fma});
-        case isa::avx512:
-            return features_of({feature::avx512f, feature::avx512bw, feature::avx512dq,
-                                feature::avx512vl, feature::avx2, feature::fma});
-    }
-    return {};
-}
-
-[[nodiscard]] constexpr std::string_view isa_name(isa i) noexcept {
-    switch (i) {
-        case isa::portable:
-            return "portable";
-        case isa::neon:
-            return "neon";
-        case isa::avx2_fma:
-            return "avx2";
-        case isa::avx512:
-            return "avx512";
-    }
-    return "?";
-}
-
-// Every ISA soma has kernels for, best first.
-inline constexpr std::array<isa, 4> all_isas = {isa::avx512, isa::avx2_fma, isa::neon,
-                                                isa::portable};
-
-// Whether this build contains kernels for `i` (independent of the CPU).
-[[nodiscard]] constexpr bool isa_compiled(isa i) noexcept {
-    switch (i) {
-        case isa::portable:
-            return true;
-        case isa::neon:
-#if defined(SOMA_NEON_KERNELS)
-            return true;
-#else
-            return false;
-#endif
-        case isa::avx2_fma:
-        case isa::avx512:
-#if defined(SOMA_X86_KERNELS)
-            return true;
-#else
-            return false;
-#endif
-    }
-    return false;
-}
-
 [[nodiscard]] inline feature_set detect_cpu_features() noexcept {
     feature_set s;
 #if defined(SOMA_X86_KERNELS)
@@ -405,50 +366,6 @@ inline constexpr std::array<isa, 4> all_isas = {isa::avx512, isa::avx2_fma, isa:
 [[nodiscard]] inline feature_set cpu_features() noexcept {
     static feature_set const features = detect_cpu_features();
     return features;
-}
-
-// Whether kernels for `i` are compiled in and the running CPU can execute them.
-[[nodiscard]] inline bool isa_available(isa i) noexcept {
-    return isa_compiled(i) && cpu_features().has_all(isa_requirements(i));
-}
-
-// The best ISA soma's kernels use on this machine: compiled_isa when the flags already
-// enable one (then there is no dispatch), otherwise the best the CPU runs.
-[[nodiscard]] inline isa best_isa() noexcept {
-    if constexpr (!runtime_dispatch) {
-        return compiled_isa;
-    } else {
-        for (isa i : all_isas) {
-            if (isa_available(i)) return i;
-        }
-        return isa::portable;
-    }
-}
-
-// The ISAs whose kernels this build has and this CPU runs (the tests run each of them),
-// and those it has but cannot run here (the tests report them as not tested).
-struct isa_list {
-    std::array<isa, 4> items{};
-    std::size_t count = 0;
-    [[nodiscard]] constexpr isa const* begin() const noexcept { return items.data(); }
-    [[nodiscard]] constexpr isa const* end() const noexcept { return items.data() + count; }
-    [[nodiscard]] constexpr std::size_t size() const noexcept { return count; }
-};
-
-[[nodiscard]] inline isa_list available_isas() noexcept {
-    isa_list l;
-    for (isa i : all_isas) {
-        if (isa_available(i)) l.items[l.count++] = i;
-    }
-    return l;
-}
-
-[[nodiscard]] inline isa_list unavailable_isas() noexcept {
-    isa_list l;
-    for (isa i : all_isas) {
-        if (!isa_available(i)) l.items[l.count++] = i;
-    }
-    return l;
 }
 
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
@@ -595,6 +512,7 @@ struct kernels_of {
 
 struct kernel_table {
     isa id;
+    feature_set needs;  // the CPU features these kernels execute
     kernels_of<float> f32;
     kernels_of<double> f64;
 
@@ -715,7 +633,8 @@ struct sigmoid_constants {
 //   reduce(a)                      the canonical pairwise tree inside one register
 //   reduce_rows(a[lanes])          lane g = reduce(a[g]), with the same operations
 //   or_bits(a, u)                  bits(a) | u per lane
-//   add_exponent(p, t, e)          bits(p) + ((bits(t) + e) << 52)   (double)
+//   add_exponent(p, t, e)          p·2^(k+e) for t = k + round_magic (double, exact)
+//   negative_abs(a)                -|a| (the sign bit set)
 //   exponent_from(t, e)            (bits(t) + e) << 52               (double)
 //   widen_lo, widen_hi, narrow     float lanes to and from two double registers (float)
 #ifndef SOMA_DETAIL_SIMD_PORTABLE_HPP
@@ -777,20 +696,28 @@ struct vec {
     SOMA_DETAIL_OP v or_bits(v a, bits_t u) noexcept {
         return std::bit_cast<T>(static_cast<bits_t>(std::bit_cast<bits_t>(a) | u));
     }
-    // p·2^(k + e) for t = k + round_magic and a normal result: t's low 12 bits hold k.
-    SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept
-        requires(sizeof(T) == 8) {
-        return std::bit_cast<T>(std::bit_cast<std::uint64_t>(p) +
-                                ((std::bit_cast<std::uint64_t>(t) + e) << 52));
-    }
+    // -|a|, the sign bit set (NaN keeps its payload): in floating-point registers, without
+    // the round trip through integer registers that or_bits costs one value at a time.
+    SOMA_DETAIL_OP v negative_abs(v a) noexcept { return -__builtin_fabs(a); }
+    // (bits(t) + e) << 52: for t = k + round_magic (k in t's low 12 bits) and e = 1023 + j,
+    // the double 2^(k + j).
     SOMA_DETAIL_OP v exponent_from(v t, std::uint64_t e) noexcept requires(sizeof(T) == 8) {
         return std::bit_cast<T>((std::bit_cast<std::uint64_t>(t) + e) << 52);
+    }
+    // p·2^(k + e) for a normal p and a normal result. The vector vocabularies add to the
+    // exponent field (integer ports are free there); one value at a time, the product by
+    // the exact power 2^(k + e), computed from t alongside the polynomial, is shorter on
+    // the critical path (measured in docs/sigmoid.md). Both are exact: the same bits.
+    SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept
+        requires(sizeof(T) == 8) {
+        return p * exponent_from(t, 1023 + e);
     }
 };
 
 #undef SOMA_DETAIL_OP
 
 inline constexpr isa this_isa = isa::portable;
+inline constexpr feature_set this_isa_requires = {};
 
 #define SOMA_DETAIL_KERNELS_INL_INSIDE 1
 // ---- begin soma/detail/kernels-inl.hpp ----
@@ -799,8 +726,9 @@ inline constexpr isa this_isa = isa::portable;
 // No include guard, on purpose: each ISA's header in soma/detail/simd/ includes this file
 // (with SOMA_DETAIL_KERNELS_INL_INSIDE defined) inside its own namespace
 // (soma::detail::avx2, ::avx512, ::neon, ::portable), after defining there
-//   vec<T>     the ISA's vocabulary (the operations listed in simd/portable.hpp), and
-//   this_isa   its soma::detail::isa value,
+//   vec<T>              the ISA's vocabulary (the operations listed in simd/portable.hpp),
+//   this_isa            its soma::detail::isa value, and
+//   this_isa_requires   the CPU features it needs (cpu.hpp),
 // and, for x86-64, inside a target region (config.hpp), so that every function below is
 // compiled for that ISA. The result is one table of kernels per ISA (`table`, at the end),
 // all computing the same operations in the same order, hence the same bits.
@@ -839,7 +767,10 @@ template <class V>
     typename V::v x) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f32_a_min), V::or_bits(x, c::sign_bit));
+    // The numerator's choice depends on x alone: settled here, off the critical path.
+    v const one = V::splat(1.0);
+    v const non_negative = V::select(V::lt(x, V::zero()), V::zero(), one);
+    v const a = V::max(V::splat(c::f32_a_min), V::negative_abs(x));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -852,13 +783,11 @@ template <class V>
     p = V::fma(p, r, V::splat(c::f32_p3));
     p = V::fma(p, r, V::splat(c::f32_p2));
     p = V::fma(p, r, V::splat(c::f32_p1));
-    v const one = V::splat(1.0);
     p = V::fma(p, r, one);
-    // p·2^k (k >= -151: normal, exact) by an integer add to the exponent field: the
-    // floating-point multiplier ports are the vector kernels' bottleneck, integer ones not.
-    v const e = V::add_exponent(p, t, 0);
+    v const e = V::add_exponent(p, t, 0);  // p·2^k, k >= -151: normal, exact
     v const d = V::add(one, e);
-    v const numerator = V::select(V::lt(x, V::zero()), e, one);
+    // e for x < 0, else 1: e lies in (0, 1], so max(0, e) = e and max(1, e) = 1.
+    v const numerator = V::max(non_negative, e);
     return V::div(numerator, d);
 }
 
@@ -868,7 +797,7 @@ template <class V>
     typename V::v z) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f64_a_min), V::or_bits(z, c::sign_bit));
+    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -1257,6 +1186,7 @@ void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T 
 
 inline constexpr kernel_table table = {
     this_isa,
+    this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
      &sigmoid_one<float>, &step_array<float>},
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
@@ -1356,6 +1286,7 @@ struct vec<float> {
     SOMA_DETAIL_OP v or_bits(v a, std::uint32_t u) noexcept {
         return _mm256_or_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(u))));
     }
+    SOMA_DETAIL_OP v negative_abs(v a) noexcept { return or_bits(a, 0x80000000U); }
     SOMA_DETAIL_OP __m256d widen_lo(v a) noexcept {
         return _mm256_cvtps_pd(_mm256_castps256_ps128(a));
     }
@@ -1431,6 +1362,7 @@ struct vec<double> {
         return _mm256_castsi256_pd(
             _mm256_or_si256(bits(a), _mm256_set1_epi64x(static_cast<long long>(u))));
     }
+    SOMA_DETAIL_OP v negative_abs(v a) noexcept { return or_bits(a, 0x8000000000000000U); }
     SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept {
         __m256i const k = _mm256_slli_epi64(
             _mm256_add_epi64(bits(t), _mm256_set1_epi64x(static_cast<long long>(e))), 52);
@@ -1445,6 +1377,7 @@ struct vec<double> {
 #undef SOMA_DETAIL_OP
 
 inline constexpr isa this_isa = isa::avx2_fma;
+inline constexpr feature_set this_isa_requires = features_of({feature::avx2, feature::fma});
 
 #define SOMA_DETAIL_KERNELS_INL_INSIDE 1
 // ---- begin soma/detail/kernels-inl.hpp ----
@@ -1453,8 +1386,9 @@ inline constexpr isa this_isa = isa::avx2_fma;
 // No include guard, on purpose: each ISA's header in soma/detail/simd/ includes this file
 // (with SOMA_DETAIL_KERNELS_INL_INSIDE defined) inside its own namespace
 // (soma::detail::avx2, ::avx512, ::neon, ::portable), after defining there
-//   vec<T>     the ISA's vocabulary (the operations listed in simd/portable.hpp), and
-//   this_isa   its soma::detail::isa value,
+//   vec<T>              the ISA's vocabulary (the operations listed in simd/portable.hpp),
+//   this_isa            its soma::detail::isa value, and
+//   this_isa_requires   the CPU features it needs (cpu.hpp),
 // and, for x86-64, inside a target region (config.hpp), so that every function below is
 // compiled for that ISA. The result is one table of kernels per ISA (`table`, at the end),
 // all computing the same operations in the same order, hence the same bits.
@@ -1493,7 +1427,10 @@ template <class V>
     typename V::v x) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f32_a_min), V::or_bits(x, c::sign_bit));
+    // The numerator's choice depends on x alone: settled here, off the critical path.
+    v const one = V::splat(1.0);
+    v const non_negative = V::select(V::lt(x, V::zero()), V::zero(), one);
+    v const a = V::max(V::splat(c::f32_a_min), V::negative_abs(x));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -1506,13 +1443,11 @@ template <class V>
     p = V::fma(p, r, V::splat(c::f32_p3));
     p = V::fma(p, r, V::splat(c::f32_p2));
     p = V::fma(p, r, V::splat(c::f32_p1));
-    v const one = V::splat(1.0);
     p = V::fma(p, r, one);
-    // p·2^k (k >= -151: normal, exact) by an integer add to the exponent field: the
-    // floating-point multiplier ports are the vector kernels' bottleneck, integer ones not.
-    v const e = V::add_exponent(p, t, 0);
+    v const e = V::add_exponent(p, t, 0);  // p·2^k, k >= -151: normal, exact
     v const d = V::add(one, e);
-    v const numerator = V::select(V::lt(x, V::zero()), e, one);
+    // e for x < 0, else 1: e lies in (0, 1], so max(0, e) = e and max(1, e) = 1.
+    v const numerator = V::max(non_negative, e);
     return V::div(numerator, d);
 }
 
@@ -1522,7 +1457,7 @@ template <class V>
     typename V::v z) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f64_a_min), V::or_bits(z, c::sign_bit));
+    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -1911,6 +1846,7 @@ void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T 
 
 inline constexpr kernel_table table = {
     this_isa,
+    this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
      &sigmoid_one<float>, &step_array<float>},
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
@@ -2045,6 +1981,7 @@ struct vec<float> {
         return _mm512_castsi512_ps(
             _mm512_or_si512(_mm512_castps_si512(a), _mm512_set1_epi32(static_cast<int>(u))));
     }
+    SOMA_DETAIL_OP v negative_abs(v a) noexcept { return or_bits(a, 0x80000000U); }
     SOMA_DETAIL_OP __m512d widen_lo(v a) noexcept {
         return _mm512_cvtps_pd(_mm512_castps512_ps256(a));
     }
@@ -2127,6 +2064,7 @@ struct vec<double> {
         return _mm512_castsi512_pd(
             _mm512_or_si512(bits(a), _mm512_set1_epi64(static_cast<long long>(u))));
     }
+    SOMA_DETAIL_OP v negative_abs(v a) noexcept { return or_bits(a, 0x8000000000000000U); }
     SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept {
         __m512i const k = _mm512_slli_epi64(
             _mm512_add_epi64(bits(t), _mm512_set1_epi64(static_cast<long long>(e))), 52);
@@ -2141,6 +2079,8 @@ struct vec<double> {
 #undef SOMA_DETAIL_OP
 
 inline constexpr isa this_isa = isa::avx512;
+inline constexpr feature_set this_isa_requires = features_of({feature::avx512f, feature::avx512bw, feature::avx512dq,
+                                                   feature::avx512vl, feature::avx2, feature::fma});
 
 #define SOMA_DETAIL_KERNELS_INL_INSIDE 1
 // ---- begin soma/detail/kernels-inl.hpp ----
@@ -2149,8 +2089,9 @@ inline constexpr isa this_isa = isa::avx512;
 // No include guard, on purpose: each ISA's header in soma/detail/simd/ includes this file
 // (with SOMA_DETAIL_KERNELS_INL_INSIDE defined) inside its own namespace
 // (soma::detail::avx2, ::avx512, ::neon, ::portable), after defining there
-//   vec<T>     the ISA's vocabulary (the operations listed in simd/portable.hpp), and
-//   this_isa   its soma::detail::isa value,
+//   vec<T>              the ISA's vocabulary (the operations listed in simd/portable.hpp),
+//   this_isa            its soma::detail::isa value, and
+//   this_isa_requires   the CPU features it needs (cpu.hpp),
 // and, for x86-64, inside a target region (config.hpp), so that every function below is
 // compiled for that ISA. The result is one table of kernels per ISA (`table`, at the end),
 // all computing the same operations in the same order, hence the same bits.
@@ -2189,7 +2130,10 @@ template <class V>
     typename V::v x) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f32_a_min), V::or_bits(x, c::sign_bit));
+    // The numerator's choice depends on x alone: settled here, off the critical path.
+    v const one = V::splat(1.0);
+    v const non_negative = V::select(V::lt(x, V::zero()), V::zero(), one);
+    v const a = V::max(V::splat(c::f32_a_min), V::negative_abs(x));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -2202,13 +2146,11 @@ template <class V>
     p = V::fma(p, r, V::splat(c::f32_p3));
     p = V::fma(p, r, V::splat(c::f32_p2));
     p = V::fma(p, r, V::splat(c::f32_p1));
-    v const one = V::splat(1.0);
     p = V::fma(p, r, one);
-    // p·2^k (k >= -151: normal, exact) by an integer add to the exponent field: the
-    // floating-point multiplier ports are the vector kernels' bottleneck, integer ones not.
-    v const e = V::add_exponent(p, t, 0);
+    v const e = V::add_exponent(p, t, 0);  // p·2^k, k >= -151: normal, exact
     v const d = V::add(one, e);
-    v const numerator = V::select(V::lt(x, V::zero()), e, one);
+    // e for x < 0, else 1: e lies in (0, 1], so max(0, e) = e and max(1, e) = 1.
+    v const numerator = V::max(non_negative, e);
     return V::div(numerator, d);
 }
 
@@ -2218,7 +2160,7 @@ template <class V>
     typename V::v z) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f64_a_min), V::or_bits(z, c::sign_bit));
+    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -2607,6 +2549,7 @@ void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T 
 
 inline constexpr kernel_table table = {
     this_isa,
+    this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
      &sigmoid_one<float>, &step_array<float>},
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
@@ -2714,6 +2657,7 @@ struct vec<float> {
     SOMA_DETAIL_OP v or_bits(v a, std::uint32_t u) noexcept {
         return vreinterpretq_f32_u32(vorrq_u32(vreinterpretq_u32_f32(a), vdupq_n_u32(u)));
     }
+    SOMA_DETAIL_OP v negative_abs(v a) noexcept { return or_bits(a, 0x80000000U); }
     SOMA_DETAIL_OP float64x2_t widen_lo(v a) noexcept { return vcvt_f64_f32(vget_low_f32(a)); }
     SOMA_DETAIL_OP float64x2_t widen_hi(v a) noexcept { return vcvt_high_f64_f32(a); }
     SOMA_DETAIL_OP v narrow(float64x2_t lo, float64x2_t hi) noexcept {
@@ -2772,6 +2716,7 @@ struct vec<double> {
     SOMA_DETAIL_OP v or_bits(v a, std::uint64_t u) noexcept {
         return vreinterpretq_f64_u64(vorrq_u64(bits(a), vdupq_n_u64(u)));
     }
+    SOMA_DETAIL_OP v negative_abs(v a) noexcept { return or_bits(a, 0x8000000000000000U); }
     SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept {
         uint64x2_t const k = vshlq_n_u64(vaddq_u64(bits(t), vdupq_n_u64(e)), 52);
         return vreinterpretq_f64_u64(vaddq_u64(bits(p), k));
@@ -2784,6 +2729,7 @@ struct vec<double> {
 #undef SOMA_DETAIL_OP
 
 inline constexpr isa this_isa = isa::neon;
+inline constexpr feature_set this_isa_requires = features_of({feature::neon});
 
 #define SOMA_DETAIL_KERNELS_INL_INSIDE 1
 // ---- begin soma/detail/kernels-inl.hpp ----
@@ -2792,8 +2738,9 @@ inline constexpr isa this_isa = isa::neon;
 // No include guard, on purpose: each ISA's header in soma/detail/simd/ includes this file
 // (with SOMA_DETAIL_KERNELS_INL_INSIDE defined) inside its own namespace
 // (soma::detail::avx2, ::avx512, ::neon, ::portable), after defining there
-//   vec<T>     the ISA's vocabulary (the operations listed in simd/portable.hpp), and
-//   this_isa   its soma::detail::isa value,
+//   vec<T>              the ISA's vocabulary (the operations listed in simd/portable.hpp),
+//   this_isa            its soma::detail::isa value, and
+//   this_isa_requires   the CPU features it needs (cpu.hpp),
 // and, for x86-64, inside a target region (config.hpp), so that every function below is
 // compiled for that ISA. The result is one table of kernels per ISA (`table`, at the end),
 // all computing the same operations in the same order, hence the same bits.
@@ -2832,7 +2779,10 @@ template <class V>
     typename V::v x) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f32_a_min), V::or_bits(x, c::sign_bit));
+    // The numerator's choice depends on x alone: settled here, off the critical path.
+    v const one = V::splat(1.0);
+    v const non_negative = V::select(V::lt(x, V::zero()), V::zero(), one);
+    v const a = V::max(V::splat(c::f32_a_min), V::negative_abs(x));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -2845,13 +2795,11 @@ template <class V>
     p = V::fma(p, r, V::splat(c::f32_p3));
     p = V::fma(p, r, V::splat(c::f32_p2));
     p = V::fma(p, r, V::splat(c::f32_p1));
-    v const one = V::splat(1.0);
     p = V::fma(p, r, one);
-    // p·2^k (k >= -151: normal, exact) by an integer add to the exponent field: the
-    // floating-point multiplier ports are the vector kernels' bottleneck, integer ones not.
-    v const e = V::add_exponent(p, t, 0);
+    v const e = V::add_exponent(p, t, 0);  // p·2^k, k >= -151: normal, exact
     v const d = V::add(one, e);
-    v const numerator = V::select(V::lt(x, V::zero()), e, one);
+    // e for x < 0, else 1: e lies in (0, 1], so max(0, e) = e and max(1, e) = 1.
+    v const numerator = V::max(non_negative, e);
     return V::div(numerator, d);
 }
 
@@ -2861,7 +2809,7 @@ template <class V>
     typename V::v z) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f64_a_min), V::or_bits(z, c::sign_bit));
+    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -3250,6 +3198,7 @@ void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T 
 
 inline constexpr kernel_table table = {
     this_isa,
+    this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
      &sigmoid_one<float>, &step_array<float>},
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
@@ -3286,6 +3235,63 @@ inline constexpr kernel_table const* tables[] = {
         if (t->id == i) return *t;
     }
     return portable::table;
+}
+
+// Whether this build contains kernels for ISA i (whatever the CPU).
+[[nodiscard]] constexpr bool isa_compiled(isa i) noexcept {
+    for (kernel_table const* t : tables) {
+        if (t->id == i) return true;
+    }
+    return false;
+}
+
+// The CPU features ISA i's kernels need.
+[[nodiscard]] constexpr feature_set isa_requirements(isa i) noexcept {
+    return kernels_for(i).needs;
+}
+
+// Whether this build has kernels for ISA i and the running CPU executes them.
+[[nodiscard]] inline bool isa_available(isa i) noexcept {
+    return isa_compiled(i) && cpu_features().has_all(isa_requirements(i));
+}
+
+// The ISA soma's run-time calls use: compiled_isa when the flags enable one (then there
+// is no choice to make), otherwise the first table, best first, that the CPU runs.
+[[nodiscard]] inline isa best_isa() noexcept {
+    if constexpr (!runtime_dispatch) {
+        return compiled_isa;
+    } else {
+        for (kernel_table const* t : tables) {
+            if (cpu_features().has_all(t->needs)) return t->id;
+        }
+        return isa::portable;
+    }
+}
+
+// The ISAs whose kernels this build has and this CPU runs (the tests run each of them),
+// and the others (the tests report them as not tested).
+struct isa_list {
+    isa items[std::size(all_isas)]{};
+    std::size_t count = 0;
+    [[nodiscard]] constexpr isa const* begin() const noexcept { return items; }
+    [[nodiscard]] constexpr isa const* end() const noexcept { return items + count; }
+    [[nodiscard]] constexpr std::size_t size() const noexcept { return count; }
+};
+
+[[nodiscard]] inline isa_list available_isas() noexcept {
+    isa_list l;
+    for (isa i : all_isas) {
+        if (isa_available(i)) l.items[l.count++] = i;
+    }
+    return l;
+}
+
+[[nodiscard]] inline isa_list unavailable_isas() noexcept {
+    isa_list l;
+    for (isa i : all_isas) {
+        if (!isa_available(i)) l.items[l.count++] = i;
+    }
+    return l;
 }
 
 // The table of the ISA the compiler flags enable (portable when they enable none).

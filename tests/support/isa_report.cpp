@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <string_view>
 
-#include "soma/detail/cpu.hpp"
+#include "soma/detail/dispatch.hpp"
 
 int main(int argc, char** argv) {
     if (argc != 2) {

@@ -111,6 +111,24 @@ enum class isa {
     avx512,    // x86-64 AVX-512 F/BW/DQ/VL + AVX2 + FMA3 (x86-64-v4)
 };
 
+// Every ISA soma knows, best first (also those this build has no kernels for, so that the
+// tests can say which were not tested).
+inline constexpr isa all_isas[] = {isa::avx512, isa::avx2_fma, isa::neon, isa::portable};
+
+[[nodiscard]] constexpr char const* isa_name(isa i) noexcept {
+    switch (i) {
+        case isa::portable:
+            return "portable";
+        case isa::neon:
+            return "neon";
+        case isa::avx2_fma:
+            return "avx2";
+        case isa::avx512:
+            return "avx512";
+    }
+    return "?";
+}
+
 #if defined(SOMA_NO_SIMD)
 inline constexpr isa compiled_isa = isa::portable;
 #elif defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512DQ__) && \

@@ -15,6 +15,8 @@
 #define SOMA_DETAIL_DISPATCH_HPP
 
 #include <array>
+#include <cstddef>
+#include <iterator>
 
 #include "soma/detail/config.hpp"
 #include "soma/detail/cpu.hpp"
@@ -44,6 +46,63 @@ inline constexpr kernel_table const* tables[] = {
         if (t->id == i) return *t;
     }
     return portable::table;
+}
+
+// Whether this build contains kernels for ISA i (whatever the CPU).
+[[nodiscard]] constexpr bool isa_compiled(isa i) noexcept {
+    for (kernel_table const* t : tables) {
+        if (t->id == i) return true;
+    }
+    return false;
+}
+
+// The CPU features ISA i's kernels need.
+[[nodiscard]] constexpr feature_set isa_requirements(isa i) noexcept {
+    return kernels_for(i).needs;
+}
+
+// Whether this build has kernels for ISA i and the running CPU executes them.
+[[nodiscard]] inline bool isa_available(isa i) noexcept {
+    return isa_compiled(i) && cpu_features().has_all(isa_requirements(i));
+}
+
+// The ISA soma's run-time calls use: compiled_isa when the flags enable one (then there
+// is no choice to make), otherwise the first table, best first, that the CPU runs.
+[[nodiscard]] inline isa best_isa() noexcept {
+    if constexpr (!runtime_dispatch) {
+        return compiled_isa;
+    } else {
+        for (kernel_table const* t : tables) {
+            if (cpu_features().has_all(t->needs)) return t->id;
+        }
+        return isa::portable;
+    }
+}
+
+// The ISAs whose kernels this build has and this CPU runs (the tests run each of them),
+// and the others (the tests report them as not tested).
+struct isa_list {
+    isa items[std::size(all_isas)]{};
+    std::size_t count = 0;
+    [[nodiscard]] constexpr isa const* begin() const noexcept { return items; }
+    [[nodiscard]] constexpr isa const* end() const noexcept { return items + count; }
+    [[nodiscard]] constexpr std::size_t size() const noexcept { return count; }
+};
+
+[[nodiscard]] inline isa_list available_isas() noexcept {
+    isa_list l;
+    for (isa i : all_isas) {
+        if (isa_available(i)) l.items[l.count++] = i;
+    }
+    return l;
+}
+
+[[nodiscard]] inline isa_list unavailable_isas() noexcept {
+    isa_list l;
+    for (isa i : all_isas) {
+        if (!isa_available(i)) l.items[l.count++] = i;
+    }
+    return l;
 }
 
 // The table of the ISA the compiler flags enable (portable when they enable none).

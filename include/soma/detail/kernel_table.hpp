@@ -11,6 +11,7 @@
 #include <cstddef>
 
 #include "soma/detail/config.hpp"
+#include "soma/detail/cpu.hpp"
 #include "soma/detail/fma.hpp"
 
 namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
@@ -39,6 +40,7 @@ struct kernels_of {
 
 struct kernel_table {
     isa id;
+    feature_set needs;  // the CPU features these kernels execute
     kernels_of<float> f32;
     kernels_of<double> f64;
 

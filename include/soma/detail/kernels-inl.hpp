@@ -3,8 +3,9 @@
 // No include guard, on purpose: each ISA's header in soma/detail/simd/ includes this file
 // (with SOMA_DETAIL_KERNELS_INL_INSIDE defined) inside its own namespace
 // (soma::detail::avx2, ::avx512, ::neon, ::portable), after defining there
-//   vec<T>     the ISA's vocabulary (the operations listed in simd/portable.hpp), and
-//   this_isa   its soma::detail::isa value,
+//   vec<T>              the ISA's vocabulary (the operations listed in simd/portable.hpp),
+//   this_isa            its soma::detail::isa value, and
+//   this_isa_requires   the CPU features it needs (cpu.hpp),
 // and, for x86-64, inside a target region (config.hpp), so that every function below is
 // compiled for that ISA. The result is one table of kernels per ISA (`table`, at the end),
 // all computing the same operations in the same order, hence the same bits.
@@ -462,6 +463,7 @@ void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T 
 
 inline constexpr kernel_table table = {
     this_isa,
+    this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
      &sigmoid_one<float>, &step_array<float>},
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,

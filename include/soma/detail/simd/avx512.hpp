@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "soma/detail/config.hpp"
+#include "soma/detail/cpu.hpp"
 #include "soma/detail/kernel_table.hpp"
 #include "soma/detail/sigmoid_constants.hpp"
 #include "soma/detail/simd/portable.hpp"
@@ -216,6 +217,8 @@ struct vec<double> {
 #undef SOMA_DETAIL_OP
 
 inline constexpr isa this_isa = isa::avx512;
+inline constexpr feature_set this_isa_requires = features_of({feature::avx512f, feature::avx512bw, feature::avx512dq,
+                                                   feature::avx512vl, feature::avx2, feature::fma});
 
 #define SOMA_DETAIL_KERNELS_INL_INSIDE 1
 #include "soma/detail/kernels-inl.hpp"

@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "soma/detail/config.hpp"
+#include "soma/detail/cpu.hpp"
 #include "soma/detail/kernel_table.hpp"
 #include "soma/detail/sigmoid_constants.hpp"
 #include "soma/detail/simd/portable.hpp"
@@ -159,6 +160,7 @@ struct vec<double> {
 #undef SOMA_DETAIL_OP
 
 inline constexpr isa this_isa = isa::neon;
+inline constexpr feature_set this_isa_requires = features_of({feature::neon});
 
 #define SOMA_DETAIL_KERNELS_INL_INSIDE 1
 #include "soma/detail/kernels-inl.hpp"

@@ -33,6 +33,7 @@
 #include <type_traits>
 
 #include "soma/detail/config.hpp"
+#include "soma/detail/cpu.hpp"
 #include "soma/detail/fma.hpp"
 #include "soma/detail/kernel_table.hpp"
 #include "soma/detail/sigmoid_constants.hpp"
@@ -108,6 +109,7 @@ struct vec {
 #undef SOMA_DETAIL_OP
 
 inline constexpr isa this_isa = isa::portable;
+inline constexpr feature_set this_isa_requires = {};
 
 #define SOMA_DETAIL_KERNELS_INL_INSIDE 1
 #include "soma/detail/kernels-inl.hpp"
