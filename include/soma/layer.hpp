@@ -66,14 +66,18 @@ namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 }
 
 // rows * cols, or a clear error when the product overflows std::size_t.
+[[noreturn]] inline void product_overflow(char const* function, std::size_t rows,
+                                          std::size_t cols) {
+    throw std::invalid_argument(std::string(function) + ": rows (" + std::to_string(rows) +
+                                ") * columns (" + std::to_string(cols) +
+                                ") overflows std::size_t");
+}
+
 [[nodiscard]] inline std::size_t checked_product(char const* function, std::size_t rows,
                                                  std::size_t cols) {
-    if (cols != 0 && rows > std::numeric_limits<std::size_t>::max() / cols) {
-        throw std::invalid_argument(std::string(function) + ": rows (" + std::to_string(rows) +
-                                    ") * columns (" + std::to_string(cols) +
-                                    ") overflows std::size_t");
-    }
-    return rows * cols;
+    std::size_t product = 0;
+    if (__builtin_mul_overflow(rows, cols, &product)) product_overflow(function, rows, cols);
+    return product;
 }
 
 template <class T>

@@ -447,18 +447,48 @@ struct store_sigmoid {
 // z_r = inner_product(W + r*n, x, n, b != nullptr, b[r * b_stride]), r < rows; z must not
 // overlap W, x or b.
 template <ieee_binary T>
+[[gnu::noinline]] void inner_products_rows(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                           T const* b, std::size_t b_stride, T* z) noexcept {
+    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+}
+
+// Layers this small (rows of at most four terms, at most four rows) take a plain loop of
+// one value at a time: no registers of rows to set up, no large stack frame (measured:
+// about a third of the instructions of the general pass for 1 x 2).
+inline constexpr std::size_t tiny_rows = 4;
+
+template <ieee_binary T>
 void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                     std::size_t b_stride, T* z) noexcept {
-    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+    bool const has_bias = b != nullptr;
+    if (n + (has_bias ? 1 : 0) <= 4 && rows <= tiny_rows) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            z[r] = small_sum(W + r * n, x, n, has_bias, has_bias ? b[r * b_stride] : T(0));
+        }
+        return;
+    }
+    inner_products_rows(W, rows, n, x, b, b_stride, z);
 }
 
 // y_r = σ(z_r), z_r = inner_product(W + r*n, x, n, true, b[r]): the sigmoid is applied to
 // each register of weighted inputs while it is still in registers. y must not overlap W,
 // x or b.
 template <ieee_binary T>
+[[gnu::noinline]] void forward_sigmoid_rows(T const* W, std::size_t rows, std::size_t n,
+                                            T const* x, T const* b, T* y) noexcept {
+    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+}
+
+template <ieee_binary T>
 void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                      T* y) noexcept {
-    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+    if (n + 1 <= 4 && rows <= tiny_rows) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            y[r] = sigmoid_one(small_sum(W + r * n, x, n, true, b[r]));
+        }
+        return;
+    }
+    forward_sigmoid_rows(W, rows, n, x, b, y);
 }
 
 inline constexpr kernel_table table = {
