@@ -324,7 +324,7 @@ template <ieee_binary T>
             s[k] = V::fma(wv, xv, s[k]);
         }
     }
-    tree_levels<V, k_regs, k_regs / 2>(s, n >= p ? k_regs : tail_regs);
+    tree_levels<V, k_regs, k_regs / 2>(s, lanes > 1 || n >= p ? k_regs : tail_regs);
     return s[0];
 }
 
@@ -369,9 +369,21 @@ template <ieee_binary T>
 // tree: each row sees exactly its own pairwise sums, with about a third of the shuffles
 // of L separate reductions). Finish::apply(z, out, count) consumes the register. With fewer than
 // L/2 rows left, each row is reduced on its own (reduce_rows would mostly add padding).
-template <ieee_binary T, class Finish>
-[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x,
-                                             T const* b, std::size_t b_stride, T* out) noexcept {
+// One row's register: the short form with R registers when R != 0 (all rows of a layer
+// have the same n, so R is chosen once per layer), else the general one.
+template <ieee_binary T, std::size_t R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v row_lanes(
+    T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+    if constexpr (R == 0) {
+        return inner_product_lanes(w, x, n, has_bias, b);
+    } else {
+        return short_lanes<T, R>(w, x, n, has_bias, b, vec<T>::opaque(vec<T>::splat(T(-0.0))));
+    }
+}
+
+template <ieee_binary T, class Finish, std::size_t R>
+void rows_pass_with(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                    std::size_t b_stride, T* out) noexcept {
     using V = vec<T>;
     using v = typename V::v;
     constexpr std::size_t lanes = V::lanes;
@@ -388,7 +400,7 @@ template <ieee_binary T, class Finish>
                 T const* const w = W + (r + g) * n;
                 T const zg = n + (has_bias ? 1 : 0) <= 4
                                  ? small_sum(w, x, n, has_bias, bias)
-                                 : V::reduce(inner_product_lanes(w, x, n, has_bias, bias));
+                                 : V::reduce(row_lanes<T, R>(w, x, n, has_bias, bias));
                 if (vector_finish) {
                     z = V::with_lane(z, g, zg);
                 } else {
@@ -402,7 +414,7 @@ template <ieee_binary T, class Finish>
             for (std::size_t g = 0; g < lanes; ++g) {
                 if (g < count) {
                     T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
-                    acc[g] = inner_product_lanes(W + (r + g) * n, x, n, has_bias, bias);
+                    acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
                 } else {
                     acc[g] = V::zero();
                 }
@@ -410,6 +422,34 @@ template <ieee_binary T, class Finish>
             Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
         }
     }
+}
+
+template <ieee_binary T, class Finish, std::size_t... R>
+[[gnu::always_inline]] inline void rows_pass_short(std::size_t regs, T const* W, std::size_t rows,
+                                                   std::size_t n, T const* x, T const* b,
+                                                   std::size_t b_stride, T* out,
+                                                   std::index_sequence<R...>) noexcept {
+    (void)((regs == R + 1 ? (rows_pass_with<T, Finish, R + 1>(W, rows, n, x, b, b_stride, out),
+                             true)
+                          : false) ||
+           ...);
+}
+
+template <ieee_binary T, class Finish>
+[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                             T const* b, std::size_t b_stride, T* out) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t p = partial_sums<T>;
+    std::size_t const m = n + (b != nullptr ? 1 : 0);
+    if constexpr (lanes > 1) {
+        if (m > 0 && m <= p) {
+            rows_pass_short<T, Finish>((m + lanes - 1) / lanes, W, rows, n, x, b, b_stride, out,
+                                       std::make_index_sequence<p / lanes>{});
+            return;
+        }
+    }
+    rows_pass_with<T, Finish, 0>(W, rows, n, x, b, b_stride, out);
 }
 
 // What a pass does with a register of weighted inputs (named types rather than lambdas:
