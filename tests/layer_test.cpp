@@ -6,6 +6,7 @@
 #include "soma/activation.hpp"
 #include "soma/sigmoid.hpp"
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -277,4 +278,40 @@ TEMPLATE_TEST_CASE("size mismatches and overlaps throw std::invalid_argument nam
     CHECK(e.find("z overlaps x") != std::string::npos);
     // Correct sizes do not throw.
     CHECK(error_of([&] { soma::weighted_inputs<T>(W, 2, x, b, z); }).empty());
+}
+
+TEMPLATE_TEST_CASE("outputs may be std::vector, std::array or a fixed-extent span", "[layer]",
+                   float, double) {
+    using T = TestType;
+    // The tutorial's neuron (w = (5, 3), b = -4) and its mirror (w = (-5, -3), b = 4) as a
+    // two-row layer, at x = (1, 0): z = (1, -1).
+    std::vector<T> const W{5, 3, -5, -3};
+    std::vector<T> const b{-4, 4};
+    std::vector<T> const x{1, 0};
+    std::vector<T> zv(2);
+    soma::weighted_inputs(W, 2, x, b, zv);  // T deduced from the vector
+    CHECK(zv == std::vector<T>{1, -1});
+    std::array<T, 2> za{};
+    soma::weighted_inputs(W, 2, x, b, za);
+    CHECK(za == std::array<T, 2>{1, -1});
+    std::array<T, 2> ya{};
+    soma::forward(W, 2, x, b, ya, soma::step_activation{});
+    CHECK(ya == std::array<T, 2>{1, 0});
+    std::vector<T> ys(2);
+    soma::forward(W, 2, x, b, std::span<T, 2>(ys.data(), 2), soma::sigmoid_activation{});
+    CHECK(bits(ys[0]) == bits(soma::sigmoid(T(1))));
+    CHECK(bits(ys[1]) == bits(soma::sigmoid(T(-1))));
+    std::vector<T> const X{1, 0, 0, 1};
+    std::vector<T> Y(4);
+    soma::batch_forward(W, 2, 2, X, b, Y, soma::step_activation{});
+    CHECK(Y == std::vector<T>{1, 0, 0, 1});  // x = (0, 1): z = (-1, 1)
+    std::vector<T> zb(2);
+    soma::batch_weighted_input(std::vector<T>{5, 3}, T(-4), X, zb);
+    CHECK(zb == std::vector<T>{1, -1});
+    // The output overlapping the biases is rejected like the other overlaps.
+    std::vector<T> wb{5, 3, -4};
+    CHECK_THROWS_AS(soma::weighted_inputs<T>(std::span<T const>(wb.data(), 2), 1, x,
+                                             std::span<T const>(wb.data() + 2, 1),
+                                             std::span<T>(wb.data() + 2, 1)),
+                    std::invalid_argument);
 }
