@@ -140,7 +140,9 @@ std::vector<T> dense_sweep(T lo, T hi, std::size_t count) {
 }
 
 // Every kernel this build and CPU can run.
-std::vector<soma::detail::isa> available_isas() { return soma_test::tested_isas(); }
+std::vector<soma::detail::isa> available_isas() {
+    return soma_test::tested_isas();
+}
 
 template <class T>
 void sigmoid_with(soma::detail::isa i, T const* z, T* out, std::size_t n) {
@@ -342,8 +344,7 @@ TEMPLATE_TEST_CASE("sigmoid: raises no overflow, invalid or divide-by-zero", "[s
         sink = soma::sigmoid(static_cast<T>(arg));
         sink = soma::sigmoid_derivative(static_cast<T>(arg));
     }
-    for (auto isa : available_isas())
-        sigmoid_with(isa, z.data(), out.data(), z.size());
+    for (auto isa : available_isas()) sigmoid_with(isa, z.data(), out.data(), z.size());
     soma::sigmoid(std::span<T const>(z), std::span<T>(out));
     int const raised = std::fetestexcept(FE_OVERFLOW | FE_INVALID | FE_DIVBYZERO);
     (void)sink;
@@ -435,8 +436,7 @@ TEMPLATE_TEST_CASE("sigmoid arrays: every length, offset and kernel equals the s
                 }
                 // In place: the same bits.
                 std::vector<T> in_place(z_buffer);
-                sigmoid_with(isa, in_place.data() + offset, in_place.data() + offset,
-                                           n);
+                sigmoid_with(isa, in_place.data() + offset, in_place.data() + offset, n);
                 for (std::size_t i = 0; i < out_buffer.size(); ++i) {
                     bool const both_nan = std::isnan(in_place[i]) && std::isnan(out_buffer[i]);
                     ok = ok && (both_nan || same_bits(in_place[i], out_buffer[i]));

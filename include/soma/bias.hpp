@@ -70,8 +70,8 @@ SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<X> augment(X const& x) {
 
 // augment(w, b) = (w_1, ..., w_n, b): the weights with the bias appended.
 template <input_vector W>
-SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<W> augment(W const& w,
-                                                       std::type_identity_t<element_t<W>> b) {
+SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<W> augment(
+    W const& w, std::type_identity_t<element_t<W>> b) {
     return detail::append(w, b);
 }
 

@@ -69,8 +69,7 @@ namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 [[noreturn]] inline void product_overflow(char const* function, std::size_t rows,
                                           std::size_t cols) {
     throw std::invalid_argument(std::string(function) + ": rows (" + std::to_string(rows) +
-                                ") * columns (" + std::to_string(cols) +
-                                ") overflows std::size_t");
+                                ") * columns (" + std::to_string(cols) + ") overflows std::size_t");
 }
 
 [[nodiscard]] inline std::size_t checked_product(char const* function, std::size_t rows,
@@ -140,7 +139,8 @@ inline constexpr bool is_dynamic_span_v<std::span<T, std::dynamic_extent>> = tru
 // An output vector of a layer function other than std::span<T> (which the span overloads
 // take directly): std::vector<T>, std::array<T, N>, a static-extent span, ...
 template <class R>
-concept layer_output = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+concept layer_output =
+    std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
     ieee_binary<std::ranges::range_value_t<R>> &&
     !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<R>>> &&
     !is_dynamic_span_v<std::remove_cvref_t<R>>;

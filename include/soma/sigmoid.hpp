@@ -13,8 +13,8 @@
 
 #include "soma/detail/config.hpp"
 #include "soma/detail/dispatch.hpp"
-#include "soma/detail/simd/portable.hpp"
 #include "soma/detail/sigmoid_long_double.hpp"
+#include "soma/detail/simd/portable.hpp"
 
 namespace soma {
 
@@ -127,15 +127,15 @@ template <class Z, class Out>
 requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
     std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>> &&
     (!detail::is_span_v<std::remove_cvref_t<Z>> ||
-     !detail::is_span_v<std::remove_cvref_t<Out>>) SOMA_ABI void sigmoid(Z&& z, Out&& out) {
+     !detail::is_span_v<std::remove_cvref_t<Out>>)SOMA_ABI void sigmoid(Z&& z, Out&& out) {
     using T = std::ranges::range_value_t<Out>;
     soma::sigmoid<T>(std::span<T const>(std::ranges::data(z), std::ranges::size(z)),
                      std::span<T>(std::ranges::data(out), std::ranges::size(out)));
 }
 
 template <class R>
-requires detail::sigmoid_output_range<R> &&
-    (!detail::is_span_v<std::remove_cvref_t<R>>) SOMA_ABI void sigmoid(R&& z_in_out) noexcept {
+requires detail::sigmoid_output_range<R> &&(!detail::is_span_v<std::remove_cvref_t<R>>)SOMA_ABI
+    void sigmoid(R&& z_in_out) noexcept {
     using T = std::ranges::range_value_t<R>;
     soma::sigmoid<T>(std::span<T>(std::ranges::data(z_in_out), std::ranges::size(z_in_out)));
 }

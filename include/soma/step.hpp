@@ -51,8 +51,8 @@ SOMA_ABI [[nodiscard]] constexpr bool fires(T z, T theta) noexcept {
 template <input_vector Z, class Out>
 requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
     std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
-    (!std::is_const_v<std::remove_reference_t<
-         std::ranges::range_reference_t<Out>>>) SOMA_ABI constexpr void step(Z const& z, Out&& out) {
+    (!std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Out>>>)SOMA_ABI
+    constexpr void step(Z const& z, Out&& out) {
     auto const n = static_cast<std::size_t>(std::ranges::size(z));
     auto const m = static_cast<std::size_t>(std::ranges::size(out));
     if (n != m) detail::throw_size_mismatch("soma::step", "z", n, "out", m);
@@ -70,8 +70,8 @@ requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
 // In place: z_i <- u(z_i).
 template <class Z>
 requires input_vector<Z> &&
-    (!std::is_const_v<std::remove_reference_t<
-         std::ranges::range_reference_t<Z>>>) SOMA_ABI constexpr void step(Z&& z) noexcept {
+    (!std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Z>>>)SOMA_ABI
+    constexpr void step(Z&& z) noexcept {
     auto* p = std::ranges::data(z);
     auto const n = static_cast<std::size_t>(std::ranges::size(z));
     if constexpr (detail::ieee_binary<element_t<Z>>) {

@@ -66,7 +66,8 @@ template <std::floating_point T>
 // Σ_{i<n} w_i x_i, plus b as the last term when has_bias; N is the static extent when
 // one is known (small fixed sizes compile to straight-line code).
 template <scalar T, std::size_t N = std::dynamic_extent>
-[[nodiscard, gnu::always_inline]] constexpr T weighted_sum(T const* w, T const* x, std::size_t n, bool has_bias, T b) {
+[[nodiscard, gnu::always_inline]] constexpr T weighted_sum(T const* w, T const* x, std::size_t n,
+                                                           bool has_bias, T b) {
     if constexpr (std::integral<T>) {
         return checked_inner_product(w, x, n, has_bias, b);
     } else if constexpr (ieee_binary<T>) {
@@ -102,8 +103,8 @@ inline constexpr std::size_t common_extent =
 // Sizes known at compile time must agree (else the call does not compile); otherwise a
 // mismatch throws std::invalid_argument naming both sizes. dot of two empty vectors is 0.
 template <class A, class B>
-requires compatible_vectors<A, B>
-SOMA_ABI [[nodiscard]] constexpr element_t<A> dot(A const& a, B const& b) {
+requires compatible_vectors<A, B> SOMA_ABI [[nodiscard]] constexpr element_t<A> dot(A const& a,
+                                                                                    B const& b) {
     std::size_t const n = detail::checked_size(a, b, "soma::dot", "a", "b");
     return detail::weighted_sum<element_t<A>, detail::common_extent<A, B>>(
         std::ranges::data(a), std::ranges::data(b), n, false, element_t<A>{});
@@ -111,8 +112,8 @@ SOMA_ABI [[nodiscard]] constexpr element_t<A> dot(A const& a, B const& b) {
 
 // weighted_input(w, x) = Σ w_i x_i: the weighted sum of the inputs, before the bias.
 template <class W, class X>
-requires compatible_vectors<W, X>
-SOMA_ABI [[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x) {
+requires compatible_vectors<W, X> SOMA_ABI [[nodiscard]] constexpr element_t<W> weighted_input(
+    W const& w, X const& x) {
     std::size_t const n = detail::checked_size(w, x, "soma::weighted_input", "w", "x");
     return detail::weighted_sum<element_t<W>, detail::common_extent<W, X>>(
         std::ranges::data(w), std::ranges::data(x), n, false, element_t<W>{});
@@ -121,9 +122,8 @@ SOMA_ABI [[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const
 // weighted_input(w, x, b) = Σ w_i x_i + b = z, the weighted input of a neuron with bias
 // b = -θ. The neuron fires when z >= 0.
 template <class W, class X>
-requires compatible_vectors<W, X>
-SOMA_ABI [[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x,
-                                                    std::type_identity_t<element_t<W>> b) {
+requires compatible_vectors<W, X> SOMA_ABI [[nodiscard]] constexpr element_t<W> weighted_input(
+    W const& w, X const& x, std::type_identity_t<element_t<W>> b) {
     std::size_t const n = detail::checked_size(w, x, "soma::weighted_input", "w", "x");
     return detail::weighted_sum<element_t<W>, detail::common_extent<W, X>>(
         std::ranges::data(w), std::ranges::data(x), n, true, b);

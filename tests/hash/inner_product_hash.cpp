@@ -154,8 +154,8 @@ void hash_sigmoid(fnv1a& h) {
 template <soma::detail::ieee_binary T>
 void hash_layers(fnv1a& h) {
     splitmix g{99 + sizeof(T)};
-    std::size_t const shapes[][2] = {{1, 2}, {4, 4}, {16, 16}, {64, 64}, {37, 129}, {5, 1000},
-                                     {3, 7}, {130, 33}};
+    std::size_t const shapes[][2] = {{1, 2},    {4, 4},    {16, 16}, {64, 64},
+                                     {37, 129}, {5, 1000}, {3, 7},   {130, 33}};
     for (auto const& s : shapes) {
         std::size_t const rows = s[0];
         std::size_t const n = s[1];

@@ -4,6 +4,10 @@
 
 #include "soma/soma.hpp"
 
-float dot_v4(std::vector<float> const& w, std::vector<float> const& x) { return soma::dot(w, x); }
+float dot_v4(std::vector<float> const& w, std::vector<float> const& x) {
+    return soma::dot(w, x);
+}
 
-float sigmoid_v4(float z) { return soma::sigmoid(z); }
+float sigmoid_v4(float z) {
+    return soma::sigmoid(z);
+}

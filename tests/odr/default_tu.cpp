@@ -15,7 +15,7 @@ int main() {
     float const z = soma::dot(w, x);  // 1*4 + 2*5 + 3*6 = 32
     std::vector<float> const w9(9, 1.0f);
     std::vector<float> const x9{1, 2, 3, 4, 5, 6, 7, 8, 9};
-    float const z9 = soma::dot(w9, x9);  // 45, through the kernel table
+    float const z9 = soma::dot(w9, x9);   // 45, through the kernel table
     float const y = soma::sigmoid(0.0f);  // 0.5
     std::printf("default: dot %g dot9 %g sigmoid %g\n", static_cast<double>(z),
                 static_cast<double>(z9), static_cast<double>(y));

@@ -17,9 +17,9 @@ int main(int argc, char** argv) {
             std::printf("%s: tested on this CPU\n", argv[1]);
             return 0;
         }
-        std::printf("%s: not tested (%s)\n", argv[1],
-                    soma::detail::isa_compiled(i) ? "this CPU cannot run it"
-                                                  : "not built for this target");
+        std::printf(
+            "%s: not tested (%s)\n", argv[1],
+            soma::detail::isa_compiled(i) ? "this CPU cannot run it" : "not built for this target");
         return 77;
     }
     std::fprintf(stderr, "isa_report: unknown ISA %s\n", argv[1]);

@@ -67,19 +67,20 @@
 // x86-64 kernels compiled through target regions: GCC or Clang on x86-64, no SOMA_NO_SIMD.
 #if !defined(SOMA_NO_SIMD) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define SOMA_X86_KERNELS 1
+// clang-format off
 #if defined(__clang__)
-#define SOMA_DETAIL_TARGET_AVX2_BEGIN                                                      \
+#define SOMA_DETAIL_TARGET_AVX2_BEGIN \
     _Pragma("clang attribute push(__attribute__((target(\"avx2,fma\"))), apply_to = function)")
-#define SOMA_DETAIL_TARGET_AVX512_BEGIN                                                    \
+#define SOMA_DETAIL_TARGET_AVX512_BEGIN \
     _Pragma("clang attribute push(__attribute__((target(\"avx512f,avx512bw,avx512dq,avx512vl,avx2,fma\"))), apply_to = function)")
 #define SOMA_DETAIL_TARGET_END _Pragma("clang attribute pop")
 #else
 #define SOMA_DETAIL_TARGET_AVX2_BEGIN _Pragma("GCC push_options") _Pragma("GCC target(\"avx2,fma\")")
 #define SOMA_DETAIL_TARGET_AVX512_BEGIN \
-    _Pragma("GCC push_options")         \
-        _Pragma("GCC target(\"avx512f,avx512bw,avx512dq,avx512vl,avx2,fma\")")
+    _Pragma("GCC push_options") _Pragma("GCC target(\"avx512f,avx512bw,avx512dq,avx512vl,avx2,fma\")")
 #define SOMA_DETAIL_TARGET_END _Pragma("GCC pop_options")
 #endif
+// clang-format on
 #endif
 #if !defined(SOMA_NO_SIMD) && defined(__aarch64__) && defined(__ARM_NEON)
 #define SOMA_NEON_KERNELS 1

@@ -34,7 +34,8 @@
 // inner_product() picks one: the scalar definition in constant evaluation; at run time
 // inner_product_fixed for n <= 4 (a jump on n), in a build without -march short vectors
 // inline with SSE2 (soma/detail/simd/sse2_short.hpp), otherwise the table of kernels
-// chosen once (soma/detail/dispatch.hpp). inner_products() does the same for a batch of rows sharing x.
+// chosen once (soma/detail/dispatch.hpp). inner_products() does the same for a batch of rows
+// sharing x.
 //
 // The contract: results are identical on every target with a fused multiply-add (scalar
 // with FMA, AVX2, AVX-512, NEON), with GCC and Clang, at -O1 to -O3, for any alignment;
@@ -50,11 +51,11 @@
 #define SOMA_DETAIL_INNER_PRODUCT_HPP
 
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cmath>
-#include <cstdint>
-#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 
@@ -103,8 +104,8 @@ T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b)
 // The entry point every soma inner product goes through: the scalar definition in
 // constant evaluation, the best kernel for this machine at run time (same bits).
 template <ieee_binary T>
-[[nodiscard, gnu::always_inline]] constexpr T inner_product(T const* w, T const* x, std::size_t n, bool has_bias,
-                                        T b) noexcept {
+[[nodiscard, gnu::always_inline]] constexpr T inner_product(T const* w, T const* x, std::size_t n,
+                                                            bool has_bias, T b) noexcept {
     if (std::is_constant_evaluated()) return inner_product_scalar(w, x, n, has_bias, b);
     if (n <= short_length) return inner_product_short(w, x, n, has_bias, b);
 #if defined(SOMA_DETAIL_SSE2_SHORT)
@@ -141,8 +142,8 @@ constexpr void inner_products(T const* W, std::size_t rows, std::size_t n, T con
 // can alias it and the load is hoisted out of such loops.
 template <ieee_binary T>
 inline constinit std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>
-    negative_zero_bits = std::bit_cast<std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>(
-        T(-0.0));
+    negative_zero_bits =
+        std::bit_cast<std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>(T(-0.0));
 
 // round(w * x) as a value the compiler cannot fuse into a later addition: with
 // -ffp-contract=fast (GCC's default in GNU mode) a*b + c may become one FMA, which would

@@ -115,8 +115,8 @@ template <class V>
     v const d_hi = V::add(one, e_hi);
     // d_lo = (1 - d_hi) + e_hi + p_lo·2^k: the product is fused on purpose, so that a
     // compiler contracting a*b + c has nothing to fuse.
-    v const d_lo = V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias),
-                          V::add(V::sub(one, d_hi), e_hi));
+    v const d_lo =
+        V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias), V::add(V::sub(one, d_hi), e_hi));
 
     // 1/d = q·(1 + rho) + O(rho²): q = 1/d_hi correctly rounded, so 1 - q·d_hi is exact.
     v const q = V::div(one, d_hi);
@@ -142,7 +142,8 @@ template <ieee_binary T>
         if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
         return static_cast<float>(sigmoid_f32_in_double<one_lane>(static_cast<double>(z)));
     } else {
-        if (z != z) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
+        if (z != z)
+            return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
         return sigmoid_f64_core<one_lane>(z);
     }
 }
@@ -270,8 +271,7 @@ template <ieee_binary T, std::size_t... R>
     std::size_t regs, T const* w, T const* x, std::size_t n, bool has_bias, T b,
     typename vec<T>::v negative_zero, std::index_sequence<R...>) noexcept {
     typename vec<T>::v out = negative_zero;
-    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero),
-                             true)
+    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero), true)
                           : false) ||
            ...);
     return out;
@@ -372,8 +372,9 @@ template <ieee_binary T>
 // One row's register: the short form with R registers when R != 0 (all rows of a layer
 // have the same n, so R is chosen once per layer), else the general one.
 template <ieee_binary T, std::size_t R>
-[[nodiscard, gnu::always_inline]] inline typename vec<T>::v row_lanes(
-    T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v row_lanes(T const* w, T const* x,
+                                                                      std::size_t n, bool has_bias,
+                                                                      T b) noexcept {
     if constexpr (R == 0) {
         return inner_product_lanes(w, x, n, has_bias, b);
     } else {
@@ -429,15 +430,16 @@ template <ieee_binary T, class Finish, std::size_t... R>
                                                    std::size_t n, T const* x, T const* b,
                                                    std::size_t b_stride, T* out,
                                                    std::index_sequence<R...>) noexcept {
-    (void)((regs == R + 1 ? (rows_pass_with<T, Finish, R + 1>(W, rows, n, x, b, b_stride, out),
-                             true)
-                          : false) ||
+    (void)((regs == R + 1
+                ? (rows_pass_with<T, Finish, R + 1>(W, rows, n, x, b, b_stride, out), true)
+                : false) ||
            ...);
 }
 
 template <ieee_binary T, class Finish>
-[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x,
-                                             T const* b, std::size_t b_stride, T* out) noexcept {
+[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n,
+                                             T const* x, T const* b, std::size_t b_stride,
+                                             T* out) noexcept {
     using V = vec<T>;
     constexpr std::size_t lanes = V::lanes;
     constexpr std::size_t p = partial_sums<T>;
@@ -514,8 +516,8 @@ void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T c
 // each register of weighted inputs while it is still in registers. y must not overlap W,
 // x or b.
 template <ieee_binary T>
-[[gnu::noinline]] void forward_sigmoid_rows(T const* W, std::size_t rows, std::size_t n,
-                                            T const* x, T const* b, T* y) noexcept {
+[[gnu::noinline]] void forward_sigmoid_rows(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                            T const* b, T* y) noexcept {
     rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
 }
 
@@ -539,4 +541,3 @@ inline constexpr kernel_table table = {
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
      &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
 };
-

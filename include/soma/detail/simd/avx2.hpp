@@ -81,8 +81,8 @@ struct vec<float> {
         return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
     }
     SOMA_DETAIL_OP v h4(v p, v q) noexcept {
-            return _mm256_add_ps(_mm256_permute2f128_ps(p, q, 0x20),
-                                 _mm256_permute2f128_ps(p, q, 0x31));
+        return _mm256_add_ps(_mm256_permute2f128_ps(p, q, 0x20),
+                             _mm256_permute2f128_ps(p, q, 0x31));
     }
     // Eight rows' trees at once. h = 4 joins the 128-bit halves of rows (g, g+4) in one
     // register; h = 2 and h = 1 pair lanes of two registers with shuffles; the row order

@@ -74,7 +74,9 @@ struct vec<float> {
     SOMA_DETAIL_OP mask lt(v a, v b) noexcept { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
     SOMA_DETAIL_OP mask ge(v a, v b) noexcept { return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ); }
     SOMA_DETAIL_OP mask is_nan(v a) noexcept { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
-    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept { return _mm512_mask_blend_ps(m, no, yes); }
+    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept {
+        return _mm512_mask_blend_ps(m, no, yes);
+    }
     SOMA_DETAIL_OP v opaque(v a) noexcept {
         SOMA_DETAIL_OPAQUE(a);
         return a;
@@ -90,20 +92,20 @@ struct vec<float> {
         return _mm512_cvtss_f32(s);
     }
     SOMA_DETAIL_OP v h8(v p, v q) noexcept {
-            return _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, p, q, 0x44),
-                                 _mm512_maskz_shuffle_f32x4(all, p, q, 0xEE));
+        return _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, p, q, 0x44),
+                             _mm512_maskz_shuffle_f32x4(all, p, q, 0xEE));
     }
     SOMA_DETAIL_OP v h4(v p, v q) noexcept {
-            return _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, p, q, 0x88),
-                                 _mm512_maskz_shuffle_f32x4(all, p, q, 0xDD));
+        return _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, p, q, 0x88),
+                             _mm512_maskz_shuffle_f32x4(all, p, q, 0xDD));
     }
     SOMA_DETAIL_OP v h2(v p, v q) noexcept {
-            return _mm512_add_ps(_mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(1, 0, 1, 0)),
-                                 _mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(3, 2, 3, 2)));
+        return _mm512_add_ps(_mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(3, 2, 3, 2)));
     }
     SOMA_DETAIL_OP v h1(v p, v q) noexcept {
-            return _mm512_add_ps(_mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(2, 0, 2, 0)),
-                                 _mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(3, 1, 3, 1)));
+        return _mm512_add_ps(_mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(3, 1, 3, 1)));
     }
     // Sixteen rows' trees at once: h = 8 joins the 256-bit halves of two rows per add,
     // h = 4 the 128-bit blocks of four rows, h = 2 and h = 1 pair lanes inside blocks.
@@ -169,7 +171,9 @@ struct vec<double> {
     SOMA_DETAIL_OP mask lt(v a, v b) noexcept { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
     SOMA_DETAIL_OP mask ge(v a, v b) noexcept { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
     SOMA_DETAIL_OP mask is_nan(v a) noexcept { return _mm512_cmp_pd_mask(a, a, _CMP_UNORD_Q); }
-    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept { return _mm512_mask_blend_pd(m, no, yes); }
+    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept {
+        return _mm512_mask_blend_pd(m, no, yes);
+    }
     SOMA_DETAIL_OP v opaque(v a) noexcept {
         SOMA_DETAIL_OPAQUE(a);
         return a;
@@ -182,12 +186,12 @@ struct vec<double> {
         return _mm512_cvtsd_f64(s);
     }
     SOMA_DETAIL_OP v h4(v p, v q) noexcept {
-            return _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, p, q, 0x44),
-                                 _mm512_maskz_shuffle_f64x2(all, p, q, 0xEE));
+        return _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, p, q, 0x44),
+                             _mm512_maskz_shuffle_f64x2(all, p, q, 0xEE));
     }
     SOMA_DETAIL_OP v h2(v p, v q) noexcept {
-            return _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, p, q, 0x88),
-                                 _mm512_maskz_shuffle_f64x2(all, p, q, 0xDD));
+        return _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, p, q, 0x88),
+                             _mm512_maskz_shuffle_f64x2(all, p, q, 0xDD));
     }
     // Eight rows' trees at once, as for float: h = 4 over pairs of rows, h = 2 over four
     // rows' 128-bit blocks, h = 1 inside blocks; row g ends in lane g.
@@ -217,8 +221,9 @@ struct vec<double> {
 #undef SOMA_DETAIL_OP
 
 inline constexpr isa this_isa = isa::avx512;
-inline constexpr feature_set this_isa_requires = features_of({feature::avx512f, feature::avx512bw, feature::avx512dq,
-                                                   feature::avx512vl, feature::avx2, feature::fma});
+inline constexpr feature_set this_isa_requires =
+    features_of({feature::avx512f, feature::avx512bw, feature::avx512dq, feature::avx512vl,
+                 feature::avx2, feature::fma});
 
 #define SOMA_DETAIL_KERNELS_INL_INSIDE 1
 #include "soma/detail/kernels-inl.hpp"

@@ -89,8 +89,9 @@ struct vec<double> {
         // 64-bit compare).
         __m128i const cv = _mm_set1_epi32(static_cast<int>(c));
         __m128i const above = _mm_cmpgt_epi32(_mm_setr_epi32(1, 1, 2, 2), cv);
-        p = _mm_or_pd(p, _mm_castsi128_pd(_mm_and_si128(
-                             above, _mm_set1_epi64x(static_cast<long long>(0x8000000000000000ULL)))));
+        p = _mm_or_pd(p,
+                      _mm_castsi128_pd(_mm_and_si128(
+                          above, _mm_set1_epi64x(static_cast<long long>(0x8000000000000000ULL)))));
         if (has_bias) {
             __m128d const k = _mm_castsi128_pd(_mm_cmpeq_epi32(_mm_setr_epi32(0, 0, 1, 1), cv));
             p = _mm_or_pd(_mm_andnot_pd(k, p), _mm_and_pd(k, _mm_set1_pd(b)));
