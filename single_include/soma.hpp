@@ -110,19 +110,20 @@
 // x86-64 kernels compiled through target regions: GCC or Clang on x86-64, no SOMA_NO_SIMD.
 #if !defined(SOMA_NO_SIMD) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define SOMA_X86_KERNELS 1
+// clang-format off
 #if defined(__clang__)
-#define SOMA_DETAIL_TARGET_AVX2_BEGIN                                                      \
+#define SOMA_DETAIL_TARGET_AVX2_BEGIN \
     _Pragma("clang attribute push(__attribute__((target(\"avx2,fma\"))), apply_to = function)")
-#define SOMA_DETAIL_TARGET_AVX512_BEGIN                                                    \
+#define SOMA_DETAIL_TARGET_AVX512_BEGIN \
     _Pragma("clang attribute push(__attribute__((target(\"avx512f,avx512bw,avx512dq,avx512vl,avx2,fma\"))), apply_to = function)")
 #define SOMA_DETAIL_TARGET_END _Pragma("clang attribute pop")
 #else
 #define SOMA_DETAIL_TARGET_AVX2_BEGIN _Pragma("GCC push_options") _Pragma("GCC target(\"avx2,fma\")")
 #define SOMA_DETAIL_TARGET_AVX512_BEGIN \
-    _Pragma("GCC push_options")         \
-        _Pragma("GCC target(\"avx512f,avx512bw,avx512dq,avx512vl,avx2,fma\")")
+    _Pragma("GCC push_options") _Pragma("GCC target(\"avx512f,avx512bw,avx512dq,avx512vl,avx2,fma\")")
 #define SOMA_DETAIL_TARGET_END _Pragma("GCC pop_options")
 #endif
+// clang-format on
 #endif
 #if !defined(SOMA_NO_SIMD) && defined(__aarch64__) && defined(__ARM_NEON)
 #define SOMA_NEON_KERNELS 1
@@ -708,8 +709,7 @@ struct vec {
     // exponent field (integer ports are free there); one value at a time, the product by
     // the exact power 2^(k + e), computed from t alongside the polynomial, is shorter on
     // the critical path (measured in docs/sigmoid.md). Both are exact: the same bits.
-    SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept
-        requires(sizeof(T) == 8) {
+    SOMA_DETAIL_OP v add_exponent(v p, v t, std::uint64_t e) noexcept requires(sizeof(T) == 8) {
         return p * exponent_from(t, 1023 + e);
     }
 };
@@ -838,8 +838,8 @@ template <class V>
     v const d_hi = V::add(one, e_hi);
     // d_lo = (1 - d_hi) + e_hi + p_lo·2^k: the product is fused on purpose, so that a
     // compiler contracting a*b + c has nothing to fuse.
-    v const d_lo = V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias),
-                          V::add(V::sub(one, d_hi), e_hi));
+    v const d_lo =
+        V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias), V::add(V::sub(one, d_hi), e_hi));
 
     // 1/d = q·(1 + rho) + O(rho²): q = 1/d_hi correctly rounded, so 1 - q·d_hi is exact.
     v const q = V::div(one, d_hi);
@@ -865,7 +865,8 @@ template <ieee_binary T>
         if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
         return static_cast<float>(sigmoid_f32_in_double<one_lane>(static_cast<double>(z)));
     } else {
-        if (z != z) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
+        if (z != z)
+            return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
         return sigmoid_f64_core<one_lane>(z);
     }
 }
@@ -993,8 +994,7 @@ template <ieee_binary T, std::size_t... R>
     std::size_t regs, T const* w, T const* x, std::size_t n, bool has_bias, T b,
     typename vec<T>::v negative_zero, std::index_sequence<R...>) noexcept {
     typename vec<T>::v out = negative_zero;
-    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero),
-                             true)
+    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero), true)
                           : false) ||
            ...);
     return out;
@@ -1047,7 +1047,7 @@ template <ieee_binary T>
             s[k] = V::fma(wv, xv, s[k]);
         }
     }
-    tree_levels<V, k_regs, k_regs / 2>(s, n >= p ? k_regs : tail_regs);
+    tree_levels<V, k_regs, k_regs / 2>(s, lanes > 1 || n >= p ? k_regs : tail_regs);
     return s[0];
 }
 
@@ -1092,9 +1092,22 @@ template <ieee_binary T>
 // tree: each row sees exactly its own pairwise sums, with about a third of the shuffles
 // of L separate reductions). Finish::apply(z, out, count) consumes the register. With fewer than
 // L/2 rows left, each row is reduced on its own (reduce_rows would mostly add padding).
-template <ieee_binary T, class Finish>
-[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x,
-                                             T const* b, std::size_t b_stride, T* out) noexcept {
+// One row's register: the short form with R registers when R != 0 (all rows of a layer
+// have the same n, so R is chosen once per layer), else the general one.
+template <ieee_binary T, std::size_t R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v row_lanes(T const* w, T const* x,
+                                                                      std::size_t n, bool has_bias,
+                                                                      T b) noexcept {
+    if constexpr (R == 0) {
+        return inner_product_lanes(w, x, n, has_bias, b);
+    } else {
+        return short_lanes<T, R>(w, x, n, has_bias, b, vec<T>::opaque(vec<T>::splat(T(-0.0))));
+    }
+}
+
+template <ieee_binary T, class Finish, std::size_t R>
+void rows_pass_with(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                    std::size_t b_stride, T* out) noexcept {
     using V = vec<T>;
     using v = typename V::v;
     constexpr std::size_t lanes = V::lanes;
@@ -1111,7 +1124,7 @@ template <ieee_binary T, class Finish>
                 T const* const w = W + (r + g) * n;
                 T const zg = n + (has_bias ? 1 : 0) <= 4
                                  ? small_sum(w, x, n, has_bias, bias)
-                                 : V::reduce(inner_product_lanes(w, x, n, has_bias, bias));
+                                 : V::reduce(row_lanes<T, R>(w, x, n, has_bias, bias));
                 if (vector_finish) {
                     z = V::with_lane(z, g, zg);
                 } else {
@@ -1125,7 +1138,7 @@ template <ieee_binary T, class Finish>
             for (std::size_t g = 0; g < lanes; ++g) {
                 if (g < count) {
                     T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
-                    acc[g] = inner_product_lanes(W + (r + g) * n, x, n, has_bias, bias);
+                    acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
                 } else {
                     acc[g] = V::zero();
                 }
@@ -1133,6 +1146,35 @@ template <ieee_binary T, class Finish>
             Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
         }
     }
+}
+
+template <ieee_binary T, class Finish, std::size_t... R>
+[[gnu::always_inline]] inline void rows_pass_short(std::size_t regs, T const* W, std::size_t rows,
+                                                   std::size_t n, T const* x, T const* b,
+                                                   std::size_t b_stride, T* out,
+                                                   std::index_sequence<R...>) noexcept {
+    (void)((regs == R + 1
+                ? (rows_pass_with<T, Finish, R + 1>(W, rows, n, x, b, b_stride, out), true)
+                : false) ||
+           ...);
+}
+
+template <ieee_binary T, class Finish>
+[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n,
+                                             T const* x, T const* b, std::size_t b_stride,
+                                             T* out) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t p = partial_sums<T>;
+    std::size_t const m = n + (b != nullptr ? 1 : 0);
+    if constexpr (lanes > 1) {
+        if (m > 0 && m <= p) {
+            rows_pass_short<T, Finish>((m + lanes - 1) / lanes, W, rows, n, x, b, b_stride, out,
+                                       std::make_index_sequence<p / lanes>{});
+            return;
+        }
+    }
+    rows_pass_with<T, Finish, 0>(W, rows, n, x, b, b_stride, out);
 }
 
 // What a pass does with a register of weighted inputs (named types rather than lambdas:
@@ -1170,18 +1212,48 @@ struct store_sigmoid {
 // z_r = inner_product(W + r*n, x, n, b != nullptr, b[r * b_stride]), r < rows; z must not
 // overlap W, x or b.
 template <ieee_binary T>
+[[gnu::noinline]] void inner_products_rows(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                           T const* b, std::size_t b_stride, T* z) noexcept {
+    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+}
+
+// Layers this small (rows of at most four terms, at most four rows) take a plain loop of
+// one value at a time: no registers of rows to set up, no large stack frame (measured:
+// about a third of the instructions of the general pass for 1 x 2).
+inline constexpr std::size_t tiny_rows = 4;
+
+template <ieee_binary T>
 void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                     std::size_t b_stride, T* z) noexcept {
-    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+    bool const has_bias = b != nullptr;
+    if (n + (has_bias ? 1 : 0) <= 4 && rows <= tiny_rows) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            z[r] = small_sum(W + r * n, x, n, has_bias, has_bias ? b[r * b_stride] : T(0));
+        }
+        return;
+    }
+    inner_products_rows(W, rows, n, x, b, b_stride, z);
 }
 
 // y_r = σ(z_r), z_r = inner_product(W + r*n, x, n, true, b[r]): the sigmoid is applied to
 // each register of weighted inputs while it is still in registers. y must not overlap W,
 // x or b.
 template <ieee_binary T>
+[[gnu::noinline]] void forward_sigmoid_rows(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                            T const* b, T* y) noexcept {
+    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+}
+
+template <ieee_binary T>
 void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                      T* y) noexcept {
-    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+    if (n + 1 <= 4 && rows <= tiny_rows) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            y[r] = sigmoid_one(small_sum(W + r * n, x, n, true, b[r]));
+        }
+        return;
+    }
+    forward_sigmoid_rows(W, rows, n, x, b, y);
 }
 
 inline constexpr kernel_table table = {
@@ -1192,7 +1264,6 @@ inline constexpr kernel_table table = {
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
      &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
 };
-
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
 
@@ -1265,8 +1336,8 @@ struct vec<float> {
         return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
     }
     SOMA_DETAIL_OP v h4(v p, v q) noexcept {
-            return _mm256_add_ps(_mm256_permute2f128_ps(p, q, 0x20),
-                                 _mm256_permute2f128_ps(p, q, 0x31));
+        return _mm256_add_ps(_mm256_permute2f128_ps(p, q, 0x20),
+                             _mm256_permute2f128_ps(p, q, 0x31));
     }
     // Eight rows' trees at once. h = 4 joins the 128-bit halves of rows (g, g+4) in one
     // register; h = 2 and h = 1 pair lanes of two registers with shuffles; the row order
@@ -1498,8 +1569,8 @@ template <class V>
     v const d_hi = V::add(one, e_hi);
     // d_lo = (1 - d_hi) + e_hi + p_lo·2^k: the product is fused on purpose, so that a
     // compiler contracting a*b + c has nothing to fuse.
-    v const d_lo = V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias),
-                          V::add(V::sub(one, d_hi), e_hi));
+    v const d_lo =
+        V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias), V::add(V::sub(one, d_hi), e_hi));
 
     // 1/d = q·(1 + rho) + O(rho²): q = 1/d_hi correctly rounded, so 1 - q·d_hi is exact.
     v const q = V::div(one, d_hi);
@@ -1525,7 +1596,8 @@ template <ieee_binary T>
         if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
         return static_cast<float>(sigmoid_f32_in_double<one_lane>(static_cast<double>(z)));
     } else {
-        if (z != z) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
+        if (z != z)
+            return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
         return sigmoid_f64_core<one_lane>(z);
     }
 }
@@ -1653,8 +1725,7 @@ template <ieee_binary T, std::size_t... R>
     std::size_t regs, T const* w, T const* x, std::size_t n, bool has_bias, T b,
     typename vec<T>::v negative_zero, std::index_sequence<R...>) noexcept {
     typename vec<T>::v out = negative_zero;
-    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero),
-                             true)
+    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero), true)
                           : false) ||
            ...);
     return out;
@@ -1707,7 +1778,7 @@ template <ieee_binary T>
             s[k] = V::fma(wv, xv, s[k]);
         }
     }
-    tree_levels<V, k_regs, k_regs / 2>(s, n >= p ? k_regs : tail_regs);
+    tree_levels<V, k_regs, k_regs / 2>(s, lanes > 1 || n >= p ? k_regs : tail_regs);
     return s[0];
 }
 
@@ -1752,9 +1823,22 @@ template <ieee_binary T>
 // tree: each row sees exactly its own pairwise sums, with about a third of the shuffles
 // of L separate reductions). Finish::apply(z, out, count) consumes the register. With fewer than
 // L/2 rows left, each row is reduced on its own (reduce_rows would mostly add padding).
-template <ieee_binary T, class Finish>
-[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x,
-                                             T const* b, std::size_t b_stride, T* out) noexcept {
+// One row's register: the short form with R registers when R != 0 (all rows of a layer
+// have the same n, so R is chosen once per layer), else the general one.
+template <ieee_binary T, std::size_t R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v row_lanes(T const* w, T const* x,
+                                                                      std::size_t n, bool has_bias,
+                                                                      T b) noexcept {
+    if constexpr (R == 0) {
+        return inner_product_lanes(w, x, n, has_bias, b);
+    } else {
+        return short_lanes<T, R>(w, x, n, has_bias, b, vec<T>::opaque(vec<T>::splat(T(-0.0))));
+    }
+}
+
+template <ieee_binary T, class Finish, std::size_t R>
+void rows_pass_with(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                    std::size_t b_stride, T* out) noexcept {
     using V = vec<T>;
     using v = typename V::v;
     constexpr std::size_t lanes = V::lanes;
@@ -1771,7 +1855,7 @@ template <ieee_binary T, class Finish>
                 T const* const w = W + (r + g) * n;
                 T const zg = n + (has_bias ? 1 : 0) <= 4
                                  ? small_sum(w, x, n, has_bias, bias)
-                                 : V::reduce(inner_product_lanes(w, x, n, has_bias, bias));
+                                 : V::reduce(row_lanes<T, R>(w, x, n, has_bias, bias));
                 if (vector_finish) {
                     z = V::with_lane(z, g, zg);
                 } else {
@@ -1785,7 +1869,7 @@ template <ieee_binary T, class Finish>
             for (std::size_t g = 0; g < lanes; ++g) {
                 if (g < count) {
                     T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
-                    acc[g] = inner_product_lanes(W + (r + g) * n, x, n, has_bias, bias);
+                    acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
                 } else {
                     acc[g] = V::zero();
                 }
@@ -1793,6 +1877,35 @@ template <ieee_binary T, class Finish>
             Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
         }
     }
+}
+
+template <ieee_binary T, class Finish, std::size_t... R>
+[[gnu::always_inline]] inline void rows_pass_short(std::size_t regs, T const* W, std::size_t rows,
+                                                   std::size_t n, T const* x, T const* b,
+                                                   std::size_t b_stride, T* out,
+                                                   std::index_sequence<R...>) noexcept {
+    (void)((regs == R + 1
+                ? (rows_pass_with<T, Finish, R + 1>(W, rows, n, x, b, b_stride, out), true)
+                : false) ||
+           ...);
+}
+
+template <ieee_binary T, class Finish>
+[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n,
+                                             T const* x, T const* b, std::size_t b_stride,
+                                             T* out) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t p = partial_sums<T>;
+    std::size_t const m = n + (b != nullptr ? 1 : 0);
+    if constexpr (lanes > 1) {
+        if (m > 0 && m <= p) {
+            rows_pass_short<T, Finish>((m + lanes - 1) / lanes, W, rows, n, x, b, b_stride, out,
+                                       std::make_index_sequence<p / lanes>{});
+            return;
+        }
+    }
+    rows_pass_with<T, Finish, 0>(W, rows, n, x, b, b_stride, out);
 }
 
 // What a pass does with a register of weighted inputs (named types rather than lambdas:
@@ -1830,18 +1943,48 @@ struct store_sigmoid {
 // z_r = inner_product(W + r*n, x, n, b != nullptr, b[r * b_stride]), r < rows; z must not
 // overlap W, x or b.
 template <ieee_binary T>
+[[gnu::noinline]] void inner_products_rows(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                           T const* b, std::size_t b_stride, T* z) noexcept {
+    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+}
+
+// Layers this small (rows of at most four terms, at most four rows) take a plain loop of
+// one value at a time: no registers of rows to set up, no large stack frame (measured:
+// about a third of the instructions of the general pass for 1 x 2).
+inline constexpr std::size_t tiny_rows = 4;
+
+template <ieee_binary T>
 void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                     std::size_t b_stride, T* z) noexcept {
-    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+    bool const has_bias = b != nullptr;
+    if (n + (has_bias ? 1 : 0) <= 4 && rows <= tiny_rows) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            z[r] = small_sum(W + r * n, x, n, has_bias, has_bias ? b[r * b_stride] : T(0));
+        }
+        return;
+    }
+    inner_products_rows(W, rows, n, x, b, b_stride, z);
 }
 
 // y_r = σ(z_r), z_r = inner_product(W + r*n, x, n, true, b[r]): the sigmoid is applied to
 // each register of weighted inputs while it is still in registers. y must not overlap W,
 // x or b.
 template <ieee_binary T>
+[[gnu::noinline]] void forward_sigmoid_rows(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                            T const* b, T* y) noexcept {
+    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+}
+
+template <ieee_binary T>
 void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                      T* y) noexcept {
-    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+    if (n + 1 <= 4 && rows <= tiny_rows) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            y[r] = sigmoid_one(small_sum(W + r * n, x, n, true, b[r]));
+        }
+        return;
+    }
+    forward_sigmoid_rows(W, rows, n, x, b, y);
 }
 
 inline constexpr kernel_table table = {
@@ -1852,7 +1995,6 @@ inline constexpr kernel_table table = {
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
      &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
 };
-
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
 
@@ -1936,7 +2078,9 @@ struct vec<float> {
     SOMA_DETAIL_OP mask lt(v a, v b) noexcept { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
     SOMA_DETAIL_OP mask ge(v a, v b) noexcept { return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ); }
     SOMA_DETAIL_OP mask is_nan(v a) noexcept { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
-    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept { return _mm512_mask_blend_ps(m, no, yes); }
+    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept {
+        return _mm512_mask_blend_ps(m, no, yes);
+    }
     SOMA_DETAIL_OP v opaque(v a) noexcept {
         SOMA_DETAIL_OPAQUE(a);
         return a;
@@ -1952,20 +2096,20 @@ struct vec<float> {
         return _mm512_cvtss_f32(s);
     }
     SOMA_DETAIL_OP v h8(v p, v q) noexcept {
-            return _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, p, q, 0x44),
-                                 _mm512_maskz_shuffle_f32x4(all, p, q, 0xEE));
+        return _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, p, q, 0x44),
+                             _mm512_maskz_shuffle_f32x4(all, p, q, 0xEE));
     }
     SOMA_DETAIL_OP v h4(v p, v q) noexcept {
-            return _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, p, q, 0x88),
-                                 _mm512_maskz_shuffle_f32x4(all, p, q, 0xDD));
+        return _mm512_add_ps(_mm512_maskz_shuffle_f32x4(all, p, q, 0x88),
+                             _mm512_maskz_shuffle_f32x4(all, p, q, 0xDD));
     }
     SOMA_DETAIL_OP v h2(v p, v q) noexcept {
-            return _mm512_add_ps(_mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(1, 0, 1, 0)),
-                                 _mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(3, 2, 3, 2)));
+        return _mm512_add_ps(_mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(3, 2, 3, 2)));
     }
     SOMA_DETAIL_OP v h1(v p, v q) noexcept {
-            return _mm512_add_ps(_mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(2, 0, 2, 0)),
-                                 _mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(3, 1, 3, 1)));
+        return _mm512_add_ps(_mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_maskz_shuffle_ps(all, p, q, _MM_SHUFFLE(3, 1, 3, 1)));
     }
     // Sixteen rows' trees at once: h = 8 joins the 256-bit halves of two rows per add,
     // h = 4 the 128-bit blocks of four rows, h = 2 and h = 1 pair lanes inside blocks.
@@ -2031,7 +2175,9 @@ struct vec<double> {
     SOMA_DETAIL_OP mask lt(v a, v b) noexcept { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
     SOMA_DETAIL_OP mask ge(v a, v b) noexcept { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
     SOMA_DETAIL_OP mask is_nan(v a) noexcept { return _mm512_cmp_pd_mask(a, a, _CMP_UNORD_Q); }
-    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept { return _mm512_mask_blend_pd(m, no, yes); }
+    SOMA_DETAIL_OP v select(mask m, v yes, v no) noexcept {
+        return _mm512_mask_blend_pd(m, no, yes);
+    }
     SOMA_DETAIL_OP v opaque(v a) noexcept {
         SOMA_DETAIL_OPAQUE(a);
         return a;
@@ -2044,12 +2190,12 @@ struct vec<double> {
         return _mm512_cvtsd_f64(s);
     }
     SOMA_DETAIL_OP v h4(v p, v q) noexcept {
-            return _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, p, q, 0x44),
-                                 _mm512_maskz_shuffle_f64x2(all, p, q, 0xEE));
+        return _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, p, q, 0x44),
+                             _mm512_maskz_shuffle_f64x2(all, p, q, 0xEE));
     }
     SOMA_DETAIL_OP v h2(v p, v q) noexcept {
-            return _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, p, q, 0x88),
-                                 _mm512_maskz_shuffle_f64x2(all, p, q, 0xDD));
+        return _mm512_add_pd(_mm512_maskz_shuffle_f64x2(all, p, q, 0x88),
+                             _mm512_maskz_shuffle_f64x2(all, p, q, 0xDD));
     }
     // Eight rows' trees at once, as for float: h = 4 over pairs of rows, h = 2 over four
     // rows' 128-bit blocks, h = 1 inside blocks; row g ends in lane g.
@@ -2079,8 +2225,9 @@ struct vec<double> {
 #undef SOMA_DETAIL_OP
 
 inline constexpr isa this_isa = isa::avx512;
-inline constexpr feature_set this_isa_requires = features_of({feature::avx512f, feature::avx512bw, feature::avx512dq,
-                                                   feature::avx512vl, feature::avx2, feature::fma});
+inline constexpr feature_set this_isa_requires =
+    features_of({feature::avx512f, feature::avx512bw, feature::avx512dq, feature::avx512vl,
+                 feature::avx2, feature::fma});
 
 #define SOMA_DETAIL_KERNELS_INL_INSIDE 1
 // ---- begin soma/detail/kernels-inl.hpp ----
@@ -2201,8 +2348,8 @@ template <class V>
     v const d_hi = V::add(one, e_hi);
     // d_lo = (1 - d_hi) + e_hi + p_lo·2^k: the product is fused on purpose, so that a
     // compiler contracting a*b + c has nothing to fuse.
-    v const d_lo = V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias),
-                          V::add(V::sub(one, d_hi), e_hi));
+    v const d_lo =
+        V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias), V::add(V::sub(one, d_hi), e_hi));
 
     // 1/d = q·(1 + rho) + O(rho²): q = 1/d_hi correctly rounded, so 1 - q·d_hi is exact.
     v const q = V::div(one, d_hi);
@@ -2228,7 +2375,8 @@ template <ieee_binary T>
         if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
         return static_cast<float>(sigmoid_f32_in_double<one_lane>(static_cast<double>(z)));
     } else {
-        if (z != z) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
+        if (z != z)
+            return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
         return sigmoid_f64_core<one_lane>(z);
     }
 }
@@ -2356,8 +2504,7 @@ template <ieee_binary T, std::size_t... R>
     std::size_t regs, T const* w, T const* x, std::size_t n, bool has_bias, T b,
     typename vec<T>::v negative_zero, std::index_sequence<R...>) noexcept {
     typename vec<T>::v out = negative_zero;
-    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero),
-                             true)
+    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero), true)
                           : false) ||
            ...);
     return out;
@@ -2410,7 +2557,7 @@ template <ieee_binary T>
             s[k] = V::fma(wv, xv, s[k]);
         }
     }
-    tree_levels<V, k_regs, k_regs / 2>(s, n >= p ? k_regs : tail_regs);
+    tree_levels<V, k_regs, k_regs / 2>(s, lanes > 1 || n >= p ? k_regs : tail_regs);
     return s[0];
 }
 
@@ -2455,9 +2602,22 @@ template <ieee_binary T>
 // tree: each row sees exactly its own pairwise sums, with about a third of the shuffles
 // of L separate reductions). Finish::apply(z, out, count) consumes the register. With fewer than
 // L/2 rows left, each row is reduced on its own (reduce_rows would mostly add padding).
-template <ieee_binary T, class Finish>
-[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x,
-                                             T const* b, std::size_t b_stride, T* out) noexcept {
+// One row's register: the short form with R registers when R != 0 (all rows of a layer
+// have the same n, so R is chosen once per layer), else the general one.
+template <ieee_binary T, std::size_t R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v row_lanes(T const* w, T const* x,
+                                                                      std::size_t n, bool has_bias,
+                                                                      T b) noexcept {
+    if constexpr (R == 0) {
+        return inner_product_lanes(w, x, n, has_bias, b);
+    } else {
+        return short_lanes<T, R>(w, x, n, has_bias, b, vec<T>::opaque(vec<T>::splat(T(-0.0))));
+    }
+}
+
+template <ieee_binary T, class Finish, std::size_t R>
+void rows_pass_with(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                    std::size_t b_stride, T* out) noexcept {
     using V = vec<T>;
     using v = typename V::v;
     constexpr std::size_t lanes = V::lanes;
@@ -2474,7 +2634,7 @@ template <ieee_binary T, class Finish>
                 T const* const w = W + (r + g) * n;
                 T const zg = n + (has_bias ? 1 : 0) <= 4
                                  ? small_sum(w, x, n, has_bias, bias)
-                                 : V::reduce(inner_product_lanes(w, x, n, has_bias, bias));
+                                 : V::reduce(row_lanes<T, R>(w, x, n, has_bias, bias));
                 if (vector_finish) {
                     z = V::with_lane(z, g, zg);
                 } else {
@@ -2488,7 +2648,7 @@ template <ieee_binary T, class Finish>
             for (std::size_t g = 0; g < lanes; ++g) {
                 if (g < count) {
                     T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
-                    acc[g] = inner_product_lanes(W + (r + g) * n, x, n, has_bias, bias);
+                    acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
                 } else {
                     acc[g] = V::zero();
                 }
@@ -2496,6 +2656,35 @@ template <ieee_binary T, class Finish>
             Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
         }
     }
+}
+
+template <ieee_binary T, class Finish, std::size_t... R>
+[[gnu::always_inline]] inline void rows_pass_short(std::size_t regs, T const* W, std::size_t rows,
+                                                   std::size_t n, T const* x, T const* b,
+                                                   std::size_t b_stride, T* out,
+                                                   std::index_sequence<R...>) noexcept {
+    (void)((regs == R + 1
+                ? (rows_pass_with<T, Finish, R + 1>(W, rows, n, x, b, b_stride, out), true)
+                : false) ||
+           ...);
+}
+
+template <ieee_binary T, class Finish>
+[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n,
+                                             T const* x, T const* b, std::size_t b_stride,
+                                             T* out) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t p = partial_sums<T>;
+    std::size_t const m = n + (b != nullptr ? 1 : 0);
+    if constexpr (lanes > 1) {
+        if (m > 0 && m <= p) {
+            rows_pass_short<T, Finish>((m + lanes - 1) / lanes, W, rows, n, x, b, b_stride, out,
+                                       std::make_index_sequence<p / lanes>{});
+            return;
+        }
+    }
+    rows_pass_with<T, Finish, 0>(W, rows, n, x, b, b_stride, out);
 }
 
 // What a pass does with a register of weighted inputs (named types rather than lambdas:
@@ -2533,18 +2722,48 @@ struct store_sigmoid {
 // z_r = inner_product(W + r*n, x, n, b != nullptr, b[r * b_stride]), r < rows; z must not
 // overlap W, x or b.
 template <ieee_binary T>
+[[gnu::noinline]] void inner_products_rows(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                           T const* b, std::size_t b_stride, T* z) noexcept {
+    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+}
+
+// Layers this small (rows of at most four terms, at most four rows) take a plain loop of
+// one value at a time: no registers of rows to set up, no large stack frame (measured:
+// about a third of the instructions of the general pass for 1 x 2).
+inline constexpr std::size_t tiny_rows = 4;
+
+template <ieee_binary T>
 void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                     std::size_t b_stride, T* z) noexcept {
-    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+    bool const has_bias = b != nullptr;
+    if (n + (has_bias ? 1 : 0) <= 4 && rows <= tiny_rows) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            z[r] = small_sum(W + r * n, x, n, has_bias, has_bias ? b[r * b_stride] : T(0));
+        }
+        return;
+    }
+    inner_products_rows(W, rows, n, x, b, b_stride, z);
 }
 
 // y_r = σ(z_r), z_r = inner_product(W + r*n, x, n, true, b[r]): the sigmoid is applied to
 // each register of weighted inputs while it is still in registers. y must not overlap W,
 // x or b.
 template <ieee_binary T>
+[[gnu::noinline]] void forward_sigmoid_rows(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                            T const* b, T* y) noexcept {
+    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+}
+
+template <ieee_binary T>
 void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                      T* y) noexcept {
-    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+    if (n + 1 <= 4 && rows <= tiny_rows) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            y[r] = sigmoid_one(small_sum(W + r * n, x, n, true, b[r]));
+        }
+        return;
+    }
+    forward_sigmoid_rows(W, rows, n, x, b, y);
 }
 
 inline constexpr kernel_table table = {
@@ -2555,7 +2774,6 @@ inline constexpr kernel_table table = {
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
      &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
 };
-
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
 
@@ -2850,8 +3068,8 @@ template <class V>
     v const d_hi = V::add(one, e_hi);
     // d_lo = (1 - d_hi) + e_hi + p_lo·2^k: the product is fused on purpose, so that a
     // compiler contracting a*b + c has nothing to fuse.
-    v const d_lo = V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias),
-                          V::add(V::sub(one, d_hi), e_hi));
+    v const d_lo =
+        V::fma(p_lo, V::exponent_from(t_d, c::exponent_bias), V::add(V::sub(one, d_hi), e_hi));
 
     // 1/d = q·(1 + rho) + O(rho²): q = 1/d_hi correctly rounded, so 1 - q·d_hi is exact.
     v const q = V::div(one, d_hi);
@@ -2877,7 +3095,8 @@ template <ieee_binary T>
         if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
         return static_cast<float>(sigmoid_f32_in_double<one_lane>(static_cast<double>(z)));
     } else {
-        if (z != z) return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
+        if (z != z)
+            return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
         return sigmoid_f64_core<one_lane>(z);
     }
 }
@@ -3005,8 +3224,7 @@ template <ieee_binary T, std::size_t... R>
     std::size_t regs, T const* w, T const* x, std::size_t n, bool has_bias, T b,
     typename vec<T>::v negative_zero, std::index_sequence<R...>) noexcept {
     typename vec<T>::v out = negative_zero;
-    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero),
-                             true)
+    (void)((regs == R + 1 ? (out = short_lanes<T, R + 1>(w, x, n, has_bias, b, negative_zero), true)
                           : false) ||
            ...);
     return out;
@@ -3059,7 +3277,7 @@ template <ieee_binary T>
             s[k] = V::fma(wv, xv, s[k]);
         }
     }
-    tree_levels<V, k_regs, k_regs / 2>(s, n >= p ? k_regs : tail_regs);
+    tree_levels<V, k_regs, k_regs / 2>(s, lanes > 1 || n >= p ? k_regs : tail_regs);
     return s[0];
 }
 
@@ -3104,9 +3322,22 @@ template <ieee_binary T>
 // tree: each row sees exactly its own pairwise sums, with about a third of the shuffles
 // of L separate reductions). Finish::apply(z, out, count) consumes the register. With fewer than
 // L/2 rows left, each row is reduced on its own (reduce_rows would mostly add padding).
-template <ieee_binary T, class Finish>
-[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x,
-                                             T const* b, std::size_t b_stride, T* out) noexcept {
+// One row's register: the short form with R registers when R != 0 (all rows of a layer
+// have the same n, so R is chosen once per layer), else the general one.
+template <ieee_binary T, std::size_t R>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v row_lanes(T const* w, T const* x,
+                                                                      std::size_t n, bool has_bias,
+                                                                      T b) noexcept {
+    if constexpr (R == 0) {
+        return inner_product_lanes(w, x, n, has_bias, b);
+    } else {
+        return short_lanes<T, R>(w, x, n, has_bias, b, vec<T>::opaque(vec<T>::splat(T(-0.0))));
+    }
+}
+
+template <ieee_binary T, class Finish, std::size_t R>
+void rows_pass_with(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                    std::size_t b_stride, T* out) noexcept {
     using V = vec<T>;
     using v = typename V::v;
     constexpr std::size_t lanes = V::lanes;
@@ -3123,7 +3354,7 @@ template <ieee_binary T, class Finish>
                 T const* const w = W + (r + g) * n;
                 T const zg = n + (has_bias ? 1 : 0) <= 4
                                  ? small_sum(w, x, n, has_bias, bias)
-                                 : V::reduce(inner_product_lanes(w, x, n, has_bias, bias));
+                                 : V::reduce(row_lanes<T, R>(w, x, n, has_bias, bias));
                 if (vector_finish) {
                     z = V::with_lane(z, g, zg);
                 } else {
@@ -3137,7 +3368,7 @@ template <ieee_binary T, class Finish>
             for (std::size_t g = 0; g < lanes; ++g) {
                 if (g < count) {
                     T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
-                    acc[g] = inner_product_lanes(W + (r + g) * n, x, n, has_bias, bias);
+                    acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
                 } else {
                     acc[g] = V::zero();
                 }
@@ -3145,6 +3376,35 @@ template <ieee_binary T, class Finish>
             Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
         }
     }
+}
+
+template <ieee_binary T, class Finish, std::size_t... R>
+[[gnu::always_inline]] inline void rows_pass_short(std::size_t regs, T const* W, std::size_t rows,
+                                                   std::size_t n, T const* x, T const* b,
+                                                   std::size_t b_stride, T* out,
+                                                   std::index_sequence<R...>) noexcept {
+    (void)((regs == R + 1
+                ? (rows_pass_with<T, Finish, R + 1>(W, rows, n, x, b, b_stride, out), true)
+                : false) ||
+           ...);
+}
+
+template <ieee_binary T, class Finish>
+[[gnu::always_inline]] inline void rows_pass(T const* W, std::size_t rows, std::size_t n,
+                                             T const* x, T const* b, std::size_t b_stride,
+                                             T* out) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t p = partial_sums<T>;
+    std::size_t const m = n + (b != nullptr ? 1 : 0);
+    if constexpr (lanes > 1) {
+        if (m > 0 && m <= p) {
+            rows_pass_short<T, Finish>((m + lanes - 1) / lanes, W, rows, n, x, b, b_stride, out,
+                                       std::make_index_sequence<p / lanes>{});
+            return;
+        }
+    }
+    rows_pass_with<T, Finish, 0>(W, rows, n, x, b, b_stride, out);
 }
 
 // What a pass does with a register of weighted inputs (named types rather than lambdas:
@@ -3182,18 +3442,48 @@ struct store_sigmoid {
 // z_r = inner_product(W + r*n, x, n, b != nullptr, b[r * b_stride]), r < rows; z must not
 // overlap W, x or b.
 template <ieee_binary T>
+[[gnu::noinline]] void inner_products_rows(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                           T const* b, std::size_t b_stride, T* z) noexcept {
+    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+}
+
+// Layers this small (rows of at most four terms, at most four rows) take a plain loop of
+// one value at a time: no registers of rows to set up, no large stack frame (measured:
+// about a third of the instructions of the general pass for 1 x 2).
+inline constexpr std::size_t tiny_rows = 4;
+
+template <ieee_binary T>
 void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                     std::size_t b_stride, T* z) noexcept {
-    rows_pass<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
+    bool const has_bias = b != nullptr;
+    if (n + (has_bias ? 1 : 0) <= 4 && rows <= tiny_rows) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            z[r] = small_sum(W + r * n, x, n, has_bias, has_bias ? b[r * b_stride] : T(0));
+        }
+        return;
+    }
+    inner_products_rows(W, rows, n, x, b, b_stride, z);
 }
 
 // y_r = σ(z_r), z_r = inner_product(W + r*n, x, n, true, b[r]): the sigmoid is applied to
 // each register of weighted inputs while it is still in registers. y must not overlap W,
 // x or b.
 template <ieee_binary T>
+[[gnu::noinline]] void forward_sigmoid_rows(T const* W, std::size_t rows, std::size_t n, T const* x,
+                                            T const* b, T* y) noexcept {
+    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+}
+
+template <ieee_binary T>
 void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                      T* y) noexcept {
-    rows_pass<T, store_sigmoid>(W, rows, n, x, b, 1, y);
+    if (n + 1 <= 4 && rows <= tiny_rows) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            y[r] = sigmoid_one(small_sum(W + r * n, x, n, true, b[r]));
+        }
+        return;
+    }
+    forward_sigmoid_rows(W, rows, n, x, b, y);
 }
 
 inline constexpr kernel_table table = {
@@ -3204,7 +3494,6 @@ inline constexpr kernel_table table = {
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
      &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
 };
-
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
 
@@ -3497,15 +3786,15 @@ template <class Z, class Out>
 requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
     std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>> &&
     (!detail::is_span_v<std::remove_cvref_t<Z>> ||
-     !detail::is_span_v<std::remove_cvref_t<Out>>) SOMA_ABI void sigmoid(Z&& z, Out&& out) {
+     !detail::is_span_v<std::remove_cvref_t<Out>>)SOMA_ABI void sigmoid(Z&& z, Out&& out) {
     using T = std::ranges::range_value_t<Out>;
     soma::sigmoid<T>(std::span<T const>(std::ranges::data(z), std::ranges::size(z)),
                      std::span<T>(std::ranges::data(out), std::ranges::size(out)));
 }
 
 template <class R>
-requires detail::sigmoid_output_range<R> &&
-    (!detail::is_span_v<std::remove_cvref_t<R>>) SOMA_ABI void sigmoid(R&& z_in_out) noexcept {
+requires detail::sigmoid_output_range<R> &&(!detail::is_span_v<std::remove_cvref_t<R>>)SOMA_ABI
+    void sigmoid(R&& z_in_out) noexcept {
     using T = std::ranges::range_value_t<R>;
     soma::sigmoid<T>(std::span<T>(std::ranges::data(z_in_out), std::ranges::size(z_in_out)));
 }
@@ -3595,8 +3884,8 @@ SOMA_ABI [[nodiscard]] constexpr bool fires(T z, T theta) noexcept {
 template <input_vector Z, class Out>
 requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
     std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
-    (!std::is_const_v<std::remove_reference_t<
-         std::ranges::range_reference_t<Out>>>) SOMA_ABI constexpr void step(Z const& z, Out&& out) {
+    (!std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Out>>>)SOMA_ABI
+    constexpr void step(Z const& z, Out&& out) {
     auto const n = static_cast<std::size_t>(std::ranges::size(z));
     auto const m = static_cast<std::size_t>(std::ranges::size(out));
     if (n != m) detail::throw_size_mismatch("soma::step", "z", n, "out", m);
@@ -3614,8 +3903,8 @@ requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
 // In place: z_i <- u(z_i).
 template <class Z>
 requires input_vector<Z> &&
-    (!std::is_const_v<std::remove_reference_t<
-         std::ranges::range_reference_t<Z>>>) SOMA_ABI constexpr void step(Z&& z) noexcept {
+    (!std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Z>>>)SOMA_ABI
+    constexpr void step(Z&& z) noexcept {
     auto* p = std::ranges::data(z);
     auto const n = static_cast<std::size_t>(std::ranges::size(z));
     if constexpr (detail::ieee_binary<element_t<Z>>) {
@@ -3755,8 +4044,8 @@ SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<X> augment(X const& x) {
 
 // augment(w, b) = (w_1, ..., w_n, b): the weights with the bias appended.
 template <input_vector W>
-SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<W> augment(W const& w,
-                                                       std::type_identity_t<element_t<W>> b) {
+SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<W> augment(
+    W const& w, std::type_identity_t<element_t<W>> b) {
     return detail::append(w, b);
 }
 
@@ -3831,7 +4120,8 @@ SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<W> augment(W const& w,
 // inner_product() picks one: the scalar definition in constant evaluation; at run time
 // inner_product_fixed for n <= 4 (a jump on n), in a build without -march short vectors
 // inline with SSE2 (soma/detail/simd/sse2_short.hpp), otherwise the table of kernels
-// chosen once (soma/detail/dispatch.hpp). inner_products() does the same for a batch of rows sharing x.
+// chosen once (soma/detail/dispatch.hpp). inner_products() does the same for a batch of rows
+// sharing x.
 //
 // The contract: results are identical on every target with a fused multiply-add (scalar
 // with FMA, AVX2, AVX-512, NEON), with GCC and Clang, at -O1 to -O3, for any alignment;
@@ -3847,11 +4137,11 @@ SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<W> augment(W const& w,
 #define SOMA_DETAIL_INNER_PRODUCT_HPP
 
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cmath>
-#include <cstdint>
-#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 
@@ -3945,8 +4235,9 @@ struct vec<double> {
         // 64-bit compare).
         __m128i const cv = _mm_set1_epi32(static_cast<int>(c));
         __m128i const above = _mm_cmpgt_epi32(_mm_setr_epi32(1, 1, 2, 2), cv);
-        p = _mm_or_pd(p, _mm_castsi128_pd(_mm_and_si128(
-                             above, _mm_set1_epi64x(static_cast<long long>(0x8000000000000000ULL)))));
+        p = _mm_or_pd(p,
+                      _mm_castsi128_pd(_mm_and_si128(
+                          above, _mm_set1_epi64x(static_cast<long long>(0x8000000000000000ULL)))));
         if (has_bias) {
             __m128d const k = _mm_castsi128_pd(_mm_cmpeq_epi32(_mm_setr_epi32(0, 0, 1, 1), cv));
             p = _mm_or_pd(_mm_andnot_pd(k, p), _mm_and_pd(k, _mm_set1_pd(b)));
@@ -4050,8 +4341,8 @@ T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b)
 // The entry point every soma inner product goes through: the scalar definition in
 // constant evaluation, the best kernel for this machine at run time (same bits).
 template <ieee_binary T>
-[[nodiscard, gnu::always_inline]] constexpr T inner_product(T const* w, T const* x, std::size_t n, bool has_bias,
-                                        T b) noexcept {
+[[nodiscard, gnu::always_inline]] constexpr T inner_product(T const* w, T const* x, std::size_t n,
+                                                            bool has_bias, T b) noexcept {
     if (std::is_constant_evaluated()) return inner_product_scalar(w, x, n, has_bias, b);
     if (n <= short_length) return inner_product_short(w, x, n, has_bias, b);
 #if defined(SOMA_DETAIL_SSE2_SHORT)
@@ -4088,8 +4379,8 @@ constexpr void inner_products(T const* W, std::size_t rows, std::size_t n, T con
 // can alias it and the load is hoisted out of such loops.
 template <ieee_binary T>
 inline constinit std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>
-    negative_zero_bits = std::bit_cast<std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>(
-        T(-0.0));
+    negative_zero_bits =
+        std::bit_cast<std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>(T(-0.0));
 
 // round(w * x) as a value the compiler cannot fuse into a later addition: with
 // -ffp-contract=fast (GCC's default in GNU mode) a*b + c may become one FMA, which would
@@ -4215,14 +4506,17 @@ namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 }
 
 // rows * cols, or a clear error when the product overflows std::size_t.
+[[noreturn]] inline void product_overflow(char const* function, std::size_t rows,
+                                          std::size_t cols) {
+    throw std::invalid_argument(std::string(function) + ": rows (" + std::to_string(rows) +
+                                ") * columns (" + std::to_string(cols) + ") overflows std::size_t");
+}
+
 [[nodiscard]] inline std::size_t checked_product(char const* function, std::size_t rows,
                                                  std::size_t cols) {
-    if (cols != 0 && rows > std::numeric_limits<std::size_t>::max() / cols) {
-        throw std::invalid_argument(std::string(function) + ": rows (" + std::to_string(rows) +
-                                    ") * columns (" + std::to_string(cols) +
-                                    ") overflows std::size_t");
-    }
-    return rows * cols;
+    std::size_t product = 0;
+    if (__builtin_mul_overflow(rows, cols, &product)) product_overflow(function, rows, cols);
+    return product;
 }
 
 template <class T>
@@ -4285,7 +4579,8 @@ inline constexpr bool is_dynamic_span_v<std::span<T, std::dynamic_extent>> = tru
 // An output vector of a layer function other than std::span<T> (which the span overloads
 // take directly): std::vector<T>, std::array<T, N>, a static-extent span, ...
 template <class R>
-concept layer_output = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+concept layer_output =
+    std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
     ieee_binary<std::ranges::range_value_t<R>> &&
     !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<R>>> &&
     !is_dynamic_span_v<std::remove_cvref_t<R>>;
@@ -4518,7 +4813,8 @@ template <std::floating_point T>
 // Σ_{i<n} w_i x_i, plus b as the last term when has_bias; N is the static extent when
 // one is known (small fixed sizes compile to straight-line code).
 template <scalar T, std::size_t N = std::dynamic_extent>
-[[nodiscard, gnu::always_inline]] constexpr T weighted_sum(T const* w, T const* x, std::size_t n, bool has_bias, T b) {
+[[nodiscard, gnu::always_inline]] constexpr T weighted_sum(T const* w, T const* x, std::size_t n,
+                                                           bool has_bias, T b) {
     if constexpr (std::integral<T>) {
         return checked_inner_product(w, x, n, has_bias, b);
     } else if constexpr (ieee_binary<T>) {
@@ -4554,8 +4850,8 @@ inline constexpr std::size_t common_extent =
 // Sizes known at compile time must agree (else the call does not compile); otherwise a
 // mismatch throws std::invalid_argument naming both sizes. dot of two empty vectors is 0.
 template <class A, class B>
-requires compatible_vectors<A, B>
-SOMA_ABI [[nodiscard]] constexpr element_t<A> dot(A const& a, B const& b) {
+requires compatible_vectors<A, B> SOMA_ABI [[nodiscard]] constexpr element_t<A> dot(A const& a,
+                                                                                    B const& b) {
     std::size_t const n = detail::checked_size(a, b, "soma::dot", "a", "b");
     return detail::weighted_sum<element_t<A>, detail::common_extent<A, B>>(
         std::ranges::data(a), std::ranges::data(b), n, false, element_t<A>{});
@@ -4563,8 +4859,8 @@ SOMA_ABI [[nodiscard]] constexpr element_t<A> dot(A const& a, B const& b) {
 
 // weighted_input(w, x) = Σ w_i x_i: the weighted sum of the inputs, before the bias.
 template <class W, class X>
-requires compatible_vectors<W, X>
-SOMA_ABI [[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x) {
+requires compatible_vectors<W, X> SOMA_ABI [[nodiscard]] constexpr element_t<W> weighted_input(
+    W const& w, X const& x) {
     std::size_t const n = detail::checked_size(w, x, "soma::weighted_input", "w", "x");
     return detail::weighted_sum<element_t<W>, detail::common_extent<W, X>>(
         std::ranges::data(w), std::ranges::data(x), n, false, element_t<W>{});
@@ -4573,9 +4869,8 @@ SOMA_ABI [[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const
 // weighted_input(w, x, b) = Σ w_i x_i + b = z, the weighted input of a neuron with bias
 // b = -θ. The neuron fires when z >= 0.
 template <class W, class X>
-requires compatible_vectors<W, X>
-SOMA_ABI [[nodiscard]] constexpr element_t<W> weighted_input(W const& w, X const& x,
-                                                    std::type_identity_t<element_t<W>> b) {
+requires compatible_vectors<W, X> SOMA_ABI [[nodiscard]] constexpr element_t<W> weighted_input(
+    W const& w, X const& x, std::type_identity_t<element_t<W>> b) {
     std::size_t const n = detail::checked_size(w, x, "soma::weighted_input", "w", "x");
     return detail::weighted_sum<element_t<W>, detail::common_extent<W, X>>(
         std::ranges::data(w), std::ranges::data(x), n, true, b);
