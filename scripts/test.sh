@@ -1,17 +1,55 @@
 #!/usr/bin/env bash
-# Runs soma's whole test suite on Debian 12: installs the missing test dependencies
-# (as root, through apt-get), then configures, builds and runs every test with CTest.
+# Runs soma's test suite on Debian 12: installs the missing test dependencies (as root,
+# through apt-get), then configures, builds and runs the tests with CTest.
 #
-#   scripts/test.sh                 # with the default compiler (c++)
-#   CXX=clang++ scripts/test.sh     # with another compiler
+#   scripts/test.sh                  # the whole suite with the default compiler (c++)
+#   CXX=clang++ scripts/test.sh      # ... with another compiler
+#   scripts/test.sh --quick          # unit tests only (label unit): a few minutes less
+#   scripts/test.sh --second-compiler
+#       # what a whole-suite run with the other compiler has not covered yet; .ci/run
+#       # runs it for its second compiler (see below)
 #   SOMA_CTEST_ARGS="-L unit" scripts/test.sh   # a subset (CTest labels: unit,
 #                                   # exhaustive, kernels, packaging, docs, examples)
+#
+# The whole suite, in build/test-<compiler>: every test label, with benchmarks and
+# examples built, the hash matrix (SOMA_TEST_MATRIX: the hash program built with GCC and
+# Clang for x86-64 and AArch64, see tests/cmake/kernels.cmake), then the AArch64 unit
+# tests: preset `aarch64` (cmake/toolchains/aarch64-linux-gnu.cmake) in build/aarch64,
+# `ctest -L unit` under qemu-aarch64.
+# --second-compiler leaves out what does not need to run again for a second compiler:
+# the hash matrix and the AArch64 run (both build with both compilers already) and the
+# exhaustive sweep (label exhaustive; the matrix compares this compiler's sigmoid bits
+# with the other's).
+# --quick: build/quick-<compiler>, no benchmarks, examples or matrix; builds the target
+# soma_unit_tests and runs `ctest -L unit`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+mode=full
+for arg in "$@"; do
+  case "$arg" in
+    --quick) mode=quick ;;
+    --second-compiler) mode=second ;;
+    -h | --help)
+      sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "scripts/test.sh: unknown option $arg (--quick, --second-compiler, --help)" >&2
+      exit 2
+      ;;
+  esac
+done
+
 cxx="${CXX:-c++}"
-packages=(cmake g++ catch2 libbenchmark-dev libeigen3-dev libopenblas-dev pkg-config
-  g++-aarch64-linux-gnu qemu-user)
+packages=(cmake ninja-build g++ catch2 pkg-config)
+if [ "$mode" != quick ]; then
+  packages+=(libbenchmark-dev libeigen3-dev libopenblas-dev)
+fi
+if [ "$mode" = full ]; then
+  # The hash matrix builds with both compilers and for AArch64.
+  packages+=(clang g++-aarch64-linux-gnu qemu-user)
+fi
 case "$cxx" in
   clang++*) packages+=(clang) ;;
 esac
@@ -30,10 +68,65 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-build="build/test-$(basename "$cxx")"
 jobs="$(nproc 2>/dev/null || echo 2)"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx" \
-  -DSOMA_BUILD_TESTS=ON -DSOMA_BUILD_EXAMPLES=ON -DSOMA_BUILD_BENCHMARKS=ON
-cmake --build "$build" -j "$jobs"
+# Ninja for a new build directory; an existing one keeps the generator it was made with.
+generator() {
+  if [ ! -f "$1/CMakeCache.txt" ] && command -v ninja >/dev/null; then
+    echo "-GNinja"
+  fi
+}
+# The wall-clock time of each part, printed at the end.
+times=()
+timed() {
+  local label=$1 start=$SECONDS
+  shift
+  "$@"
+  times+=("$(printf '%4ds  %s' $((SECONDS - start)) "$label")")
+}
+
+name="$(basename "$cxx")"
+ctest_args=()
+case "$mode" in
+  quick)
+    build="build/quick-$name"
+    options=(-DSOMA_BUILD_EXAMPLES=OFF -DSOMA_BUILD_BENCHMARKS=OFF -DSOMA_TEST_MATRIX=OFF)
+    targets=(--target soma_unit_tests)
+    ctest_args=(-L unit)
+    ;;
+  second)
+    build="build/test-$name"
+    options=(-DSOMA_BUILD_EXAMPLES=ON -DSOMA_BUILD_BENCHMARKS=ON -DSOMA_TEST_MATRIX=OFF)
+    targets=()
+    ctest_args=(-LE exhaustive)
+    ;;
+  full)
+    build="build/test-$name"
+    options=(-DSOMA_BUILD_EXAMPLES=ON -DSOMA_BUILD_BENCHMARKS=ON -DSOMA_TEST_MATRIX=ON)
+    targets=()
+    ;;
+esac
+
+# shellcheck disable=SC2046
+timed "configure ($name)" cmake -S . -B "$build" $(generator "$build") \
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx" -DSOMA_BUILD_TESTS=ON "${options[@]}"
+timed "build ($name)" cmake --build "$build" -j "$jobs" "${targets[@]}"
 # shellcheck disable=SC2086
-ctest --test-dir "$build" -j "$jobs" --output-on-failure ${SOMA_CTEST_ARGS:-}
+timed "ctest ($name)" ctest --test-dir "$build" -j "$jobs" --output-on-failure \
+  "${ctest_args[@]}" ${SOMA_CTEST_ARGS:-}
+
+if [ "$mode" = full ]; then
+  # soma's unit tests for AArch64 (NEON kernels), run under qemu-aarch64.
+  if command -v aarch64-linux-gnu-g++ >/dev/null && command -v qemu-aarch64 >/dev/null; then
+    a64=build/aarch64
+    # shellcheck disable=SC2046
+    timed "configure (aarch64)" cmake --preset aarch64 -B "$a64" $(generator "$a64")
+    timed "build (aarch64)" cmake --build "$a64" -j "$jobs" --target soma_unit_tests
+    timed "ctest (aarch64, qemu)" ctest --test-dir "$a64" -j "$jobs" --output-on-failure \
+      -L unit
+  else
+    echo "soma: SKIPPED: AArch64 unit tests (no aarch64-linux-gnu-g++ or qemu-aarch64)"
+  fi
+fi
+
+echo "soma: scripts/test.sh ($mode, $name) done; wall-clock time per part:"
+printf '  %s\n' "${times[@]}"
