@@ -28,7 +28,9 @@ namespace {
 
 constexpr double sigmoid_max_ulp = 1.0;
 
-std::vector<soma::detail::isa> available_isas() { return soma_test::tested_isas(); }
+std::vector<soma::detail::isa> available_isas() {
+    return soma_test::tested_isas();
+}
 
 template <class T>
 void sigmoid_with(soma::detail::isa i, T const* z, T* out, std::size_t n) {
@@ -107,15 +109,22 @@ void check_float_range(std::uint64_t begin, std::uint64_t end,
 
 TEST_CASE("sigmoid exhaustive: all 2^32 floats", "[sigmoid][exhaustive]") {
     auto const isas = available_isas();
-    unsigned const threads = std::max(1U, std::min(2U, std::thread::hardware_concurrency()));
+    // The 2^32 patterns in 256 chunks, taken in turn by one worker per hardware thread (a
+    // worker that other load slows down takes fewer chunks); one report per chunk, merged
+    // in pattern order, so that the result does not depend on the number of threads.
     std::uint64_t const total = std::uint64_t(1) << 32;
-    std::vector<float_report> reports(threads);
+    std::size_t const chunks = 256;
+    std::uint64_t const chunk = total / chunks;
+    unsigned const threads = std::max(1U, std::thread::hardware_concurrency());
+    std::vector<float_report> reports(chunks);
+    std::atomic<std::size_t> next_chunk{0};
+    auto const work = [&] {
+        for (std::size_t c = next_chunk++; c < chunks; c = next_chunk++) {
+            check_float_range(chunk * c, chunk * (c + 1), isas, reports[c]);
+        }
+    };
     std::vector<std::thread> workers;
-    for (unsigned t = 0; t < threads; ++t) {
-        std::uint64_t const begin = total / threads * t;
-        std::uint64_t const end = t + 1 == threads ? total : total / threads * (t + 1);
-        workers.emplace_back(check_float_range, begin, end, std::cref(isas), std::ref(reports[t]));
-    }
+    for (unsigned t = 0; t < threads; ++t) workers.emplace_back(work);
     for (auto& worker : workers) worker.join();
     float_report all;
     for (auto const& r : reports) {

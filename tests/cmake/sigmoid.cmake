@@ -6,10 +6,18 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_
 endif()
 
 # All 2^32 floats (every kernel, scalar == array bitwise, <= 1 ULP, monotonic) and 10^7+
-# doubles: label `exhaustive`, run on its own with `ctest -L exhaustive`.
+# doubles: label `exhaustive`, run on its own with `ctest -L exhaustive`. The float sweep
+# runs one thread per hardware thread; PROCESSORS tells CTest so, so that `ctest -j N`
+# runs it with the cores it uses (N at most) held for it instead of starting other tests
+# beside it: they would only slow its threads down and time out their own builds.
 find_package(Threads REQUIRED)
 target_link_libraries(sigmoid_exhaustive_test PRIVATE Threads::Threads)
-set_tests_properties(sigmoid_exhaustive_test PROPERTIES LABELS "exhaustive" TIMEOUT 1800)
+cmake_host_system_information(RESULT soma_cores QUERY NUMBER_OF_LOGICAL_CORES)
+if(NOT soma_cores GREATER 0)
+  set(soma_cores 1)
+endif()
+set_tests_properties(sigmoid_exhaustive_test PROPERTIES LABELS "exhaustive" TIMEOUT 1800
+  PROCESSORS ${soma_cores})
 
 # Cross check of the NEON kernels under qemu (needs g++-aarch64-linux-gnu and qemu-user):
 # cmake -DSOMA_SIGMOID_AARCH64_TEST=ON adds the test `sigmoid_aarch64_qemu`.
