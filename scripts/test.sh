@@ -4,7 +4,7 @@
 #
 #   scripts/test.sh                  # the whole suite with the default compiler (c++)
 #   CXX=clang++ scripts/test.sh      # ... with another compiler
-#   scripts/test.sh --quick          # unit tests only (label unit): a few minutes less
+#   scripts/test.sh --quick          # unit tests only (label unit), Debug build
 #   scripts/test.sh --second-compiler
 #       # what a whole-suite run with the other compiler has not covered yet; .ci/run
 #       # runs it for its second compiler (see below)
@@ -20,8 +20,9 @@
 # the hash matrix and the AArch64 run (both build with both compilers already) and the
 # exhaustive sweep (label exhaustive; the matrix compares this compiler's sigmoid bits
 # with the other's).
-# --quick: build/quick-<compiler>, no benchmarks, examples or matrix; builds the target
-# soma_unit_tests and runs `ctest -L unit`.
+# --quick: a Debug build (-O0, assertions on: it compiles in a third of the time) in
+# build/quick-<compiler>, no benchmarks, examples or matrix; builds the target
+# soma_unit_tests only and runs `ctest -L unit`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -85,10 +86,12 @@ timed() {
 }
 
 name="$(basename "$cxx")"
+build_type=Release
 ctest_args=()
 case "$mode" in
   quick)
     build="build/quick-$name"
+    build_type=Debug
     options=(-DSOMA_BUILD_EXAMPLES=OFF -DSOMA_BUILD_BENCHMARKS=OFF -DSOMA_TEST_MATRIX=OFF)
     targets=(--target soma_unit_tests)
     ctest_args=(-L unit)
@@ -108,7 +111,7 @@ esac
 
 # shellcheck disable=SC2046
 timed "configure ($name)" cmake -S . -B "$build" $(generator "$build") \
-  -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx" -DSOMA_BUILD_TESTS=ON "${options[@]}"
+  -DCMAKE_BUILD_TYPE="$build_type" -DCMAKE_CXX_COMPILER="$cxx" -DSOMA_BUILD_TESTS=ON "${options[@]}"
 timed "build ($name)" cmake --build "$build" -j "$jobs" "${targets[@]}"
 # shellcheck disable=SC2086
 timed "ctest ($name)" ctest --test-dir "$build" -j "$jobs" --output-on-failure \
