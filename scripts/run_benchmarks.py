@@ -552,6 +552,7 @@ def write_document(out_md, compilers, results, counters, info, run_info):
         md.append(f"## Targets — {info[cxx]['version']}\n")
         md.append(targets_table(results[cxx]))
     md.append(NOTES_TARGETS)
+    md.append(NOTES_MISSES)
 
     md.append("## Sigmoid σ(z) = 1/(1 + e^-z), n = 4096\n")
     for cxx in compilers:
@@ -606,6 +607,27 @@ How each target is measured (benchmark names in bench/):
 - *Layers*: `BM_layer_naive`, `BM_layer_eigen` and `BM_layer_eigen_fixed` over
   `BM_layer_soma` at out:1/in:2, out:4/in:4, out:16/in:16 and out:64/in:64 (bench_layer),
   and `BM_layer_openblas` over `BM_layer_soma` at out:1024/in:1024.
+"""
+
+NOTES_MISSES = """\
+Where targets are missed, and why (the measured gaps are in the tables above):
+
+- *Scalar sigmoid, default build.* `soma::sigmoid(z)` runs the FMA-compiled definition
+  through the kernel table (the C library's software fma made it 32 ns per value), with
+  branch-free selects (a branch on the sign of z mispredicted for half of all random
+  inputs) and a shortened critical path (-|z| and the 2^k scaling in floating-point
+  registers). What is left is the algorithm's length: float evaluates a degree-6
+  polynomial and a division in double (about 35 instructions, 0.53 ULP), double carries
+  e^r and 1/(1+e) as double-double sums (about 90 instructions, 1 ULP), against glibc's
+  table-driven `exp` plus one division in the naive loop (about 2.4 ULP float and 2.0 ULP
+  double where σ is normal, see the sigmoid table). A table-driven reduction (2^(j/32)) would shorten both and is the next step.
+- *Layers of a few rows* pay a fixed cost per call that the plain loop does not: size and
+  overlap checks, one indirect call to the kernel table, and the sigmoid of one value at
+  a time; Eigen's fixed-size layers are inlined entirely at compile time (the compile-time
+  `dense_layer` type of the layers issue is the way to match them).
+- *dot for 17..64 terms, default build* goes through the kernel table (one indirect
+  call) to the AVX-512 / AVX2 kernel; the canonical order's fixed tree over 64 partial
+  sums costs a few shuffles more than a left-to-right sum in registers.
 """
 
 NOTES_SIGMOID = """\
