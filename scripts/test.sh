@@ -17,9 +17,9 @@
 # tests: preset `aarch64` (cmake/toolchains/aarch64-linux-gnu.cmake) in build/aarch64,
 # `ctest -L unit` under qemu-aarch64.
 # --second-compiler leaves out what does not need to run again for a second compiler:
-# the hash matrix and the AArch64 run (both build with both compilers already) and the
+# the hash matrix and the AArch64 run (both build with both compilers already), the
 # exhaustive sweep (label exhaustive; the matrix compares this compiler's sigmoid bits
-# with the other's).
+# with the other's) and the benchmarks (they are built, not run, by the tests).
 # --quick: a Debug build (-O0, assertions on: it compiles in a third of the time) in
 # build/quick-<compiler>, no benchmarks, examples or matrix; builds the target
 # soma_unit_tests only and runs `ctest -L unit`.
@@ -44,7 +44,7 @@ done
 
 cxx="${CXX:-c++}"
 packages=(cmake ninja-build g++ catch2 pkg-config)
-if [ "$mode" != quick ]; then
+if [ "$mode" = full ]; then
   packages+=(libbenchmark-dev libeigen3-dev libopenblas-dev)
 fi
 if [ "$mode" = full ]; then
@@ -76,14 +76,31 @@ generator() {
     echo "-GNinja"
   fi
 }
-# The wall-clock time of each part, printed at the end.
+# The wall-clock time of each part, printed at the end (also when a part fails).
 times=()
 timed() {
   local label=$1 start=$SECONDS
   shift
+  current="$label"
+  current_start=$start
   "$@"
   times+=("$(printf '%4ds  %s' $((SECONDS - start)) "$label")")
+  current=""
 }
+current=""
+current_start=0
+report_times() {
+  local status=$?
+  if [ ${#times[@]} -gt 0 ] || [ -n "$current" ]; then
+    echo "soma: scripts/test.sh ($mode, ${name:-}) wall-clock time per part:"
+    if [ ${#times[@]} -gt 0 ]; then printf '  %s\n' "${times[@]}"; fi
+    if [ -n "$current" ]; then
+      printf '  %4ds  %s: FAILED\n' $((SECONDS - current_start)) "$current"
+    fi
+  fi
+  exit "$status"
+}
+trap report_times EXIT
 
 name="$(basename "$cxx")"
 build_type=Release
@@ -98,7 +115,7 @@ case "$mode" in
     ;;
   second)
     build="build/test-$name"
-    options=(-DSOMA_BUILD_EXAMPLES=ON -DSOMA_BUILD_BENCHMARKS=ON -DSOMA_TEST_MATRIX=OFF)
+    options=(-DSOMA_BUILD_EXAMPLES=ON -DSOMA_BUILD_BENCHMARKS=OFF -DSOMA_TEST_MATRIX=OFF)
     targets=()
     ctest_args=(-LE exhaustive)
     ;;
@@ -131,5 +148,3 @@ if [ "$mode" = full ]; then
   fi
 fi
 
-echo "soma: scripts/test.sh ($mode, $name) done; wall-clock time per part:"
-printf '  %s\n' "${times[@]}"
