@@ -76,27 +76,28 @@ generator() {
     echo "-GNinja"
   fi
 }
-# The wall-clock time of each part, printed at the end (also when a part fails).
+# part <label> <command...>: runs one part and notes its wall-clock time and result;
+# every time is printed at exit. A failed configure or build stops the script; a failed
+# ctest does not, so that the parts after it still run (the script then fails at the end).
 times=()
-timed() {
-  local label=$1 start=$SECONDS
+failed=()
+part() {
+  local label=$1 start=$SECONDS status=0
   shift
-  current="$label"
-  current_start=$start
-  "$@"
-  times+=("$(printf '%4ds  %s' $((SECONDS - start)) "$label")")
-  current=""
+  "$@" || status=$?
+  if [ "$status" -eq 0 ]; then
+    times+=("$(printf '%4ds  %s' $((SECONDS - start)) "$label")")
+  else
+    times+=("$(printf '%4ds  %s: FAILED' $((SECONDS - start)) "$label")")
+    failed+=("$label")
+  fi
+  return "$status"
 }
-current=""
-current_start=0
 report_times() {
   local status=$?
-  if [ ${#times[@]} -gt 0 ] || [ -n "$current" ]; then
+  if [ ${#times[@]} -gt 0 ]; then
     echo "soma: scripts/test.sh ($mode, ${name:-}) wall-clock time per part:"
-    if [ ${#times[@]} -gt 0 ]; then printf '  %s\n' "${times[@]}"; fi
-    if [ -n "$current" ]; then
-      printf '  %4ds  %s: FAILED\n' $((SECONDS - current_start)) "$current"
-    fi
+    printf '  %s\n' "${times[@]}"
   fi
   exit "$status"
 }
@@ -127,24 +128,29 @@ case "$mode" in
 esac
 
 # shellcheck disable=SC2046
-timed "configure ($name)" cmake -S . -B "$build" $(generator "$build") \
-  -DCMAKE_BUILD_TYPE="$build_type" -DCMAKE_CXX_COMPILER="$cxx" -DSOMA_BUILD_TESTS=ON "${options[@]}"
-timed "build ($name)" cmake --build "$build" -j "$jobs" "${targets[@]}"
+part "configure ($name)" cmake -S . -B "$build" $(generator "$build") \
+  -DCMAKE_BUILD_TYPE="$build_type" -DCMAKE_CXX_COMPILER="$cxx" -DSOMA_BUILD_TESTS=ON \
+  "${options[@]}" || exit 1
+part "build ($name)" cmake --build "$build" -j "$jobs" "${targets[@]}" || exit 1
 # shellcheck disable=SC2086
-timed "ctest ($name)" ctest --test-dir "$build" -j "$jobs" --output-on-failure \
-  "${ctest_args[@]}" ${SOMA_CTEST_ARGS:-}
+part "ctest ($name)" ctest --test-dir "$build" -j "$jobs" --output-on-failure \
+  "${ctest_args[@]}" ${SOMA_CTEST_ARGS:-} || true
 
 if [ "$mode" = full ]; then
   # soma's unit tests for AArch64 (NEON kernels), run under qemu-aarch64.
   if command -v aarch64-linux-gnu-g++ >/dev/null && command -v qemu-aarch64 >/dev/null; then
     a64=build/aarch64
     # shellcheck disable=SC2046
-    timed "configure (aarch64)" cmake --preset aarch64 -B "$a64" $(generator "$a64")
-    timed "build (aarch64)" cmake --build "$a64" -j "$jobs" --target soma_unit_tests
-    timed "ctest (aarch64, qemu)" ctest --test-dir "$a64" -j "$jobs" --output-on-failure \
-      -L unit
+    part "configure (aarch64)" cmake --preset aarch64 -B "$a64" $(generator "$a64") || exit 1
+    part "build (aarch64)" cmake --build "$a64" -j "$jobs" --target soma_unit_tests || exit 1
+    part "ctest (aarch64, qemu)" ctest --test-dir "$a64" -j "$jobs" --output-on-failure \
+      -L unit || true
   else
     echo "soma: SKIPPED: AArch64 unit tests (no aarch64-linux-gnu-g++ or qemu-aarch64)"
   fi
 fi
 
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "soma: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
