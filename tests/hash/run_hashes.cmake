@@ -13,6 +13,7 @@
 #   SOMA_HASH_SKIP       if not empty, why the test is skipped
 #   SOMA_HASH_REQUIRE    empty, or a name followed by the /proc/cpuinfo flags the builds
 #                        need; the test is skipped on a CPU without them
+#   SOMA_HASH_EMULATOR   the command that runs EXE when cross-compiling, or empty
 # EXE adds one build (the program built with the project's compiler).
 #
 # A build's output is lines `<key> <value>`. For every key that is `hash` or ends in
@@ -28,7 +29,7 @@ include("${MANIFEST}")
 if(EXE)
   list(APPEND SOMA_HASH_BUILDS project_compiler)
   set(project_compiler_NAME "the project's compiler")
-  set(project_compiler_COMMAND "${EXE}")
+  set(project_compiler_COMMAND ${SOMA_HASH_EMULATOR} "${EXE}")
   set(project_compiler_ISA "")
 endif()
 
