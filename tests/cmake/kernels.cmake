@@ -118,6 +118,9 @@ if(NOT soma_hash_compilers)
   return()
 endif()
 
+# Build names say "gcc" or "clang"; the manifests keep each compiler's path.
+set(soma_hash_label_GXX gcc)
+set(soma_hash_label_CLANGXX clang)
 set(soma_hash_flags -std=c++20 -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion
   -Wshadow -Werror "-I${PROJECT_SOURCE_DIR}/include")
 set(soma_hash_outputs "")
@@ -149,7 +152,7 @@ endfunction()
 
 foreach(kind IN LISTS soma_hash_compilers)
   set(cxx "${SOMA_MATRIX_${kind}}")
-  get_filename_component(c "${cxx}" NAME)
+  set(c "${soma_hash_label_${kind}}")
   foreach(opt IN ITEMS -O1 -O3)
     soma_hash_build(x86 "${c} ${opt} SOMA_NO_SIMD" portable COMPILER "${cxx}"
       FLAGS ${opt} -DSOMA_NO_SIMD)
@@ -192,8 +195,7 @@ foreach(kind IN LISTS soma_hash_aarch64)
   else()
     set(cxx "${SOMA_MATRIX_CLANGXX}" --target=aarch64-linux-gnu)
   endif()
-  list(GET cxx 0 c)
-  get_filename_component(c "${c}" NAME)
+  set(c "${soma_hash_label_${kind}}")
   set(run RUNNER "${SOMA_MATRIX_QEMU_AARCH64}")
   foreach(opt IN ITEMS -O1 -O3)
     soma_hash_build(aarch64 "aarch64 ${c} ${opt}" neon COMPILER ${cxx} ${run}
