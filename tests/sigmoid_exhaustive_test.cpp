@@ -1,7 +1,8 @@
 // Exhaustive and long sampled tests of soma::sigmoid (CTest label `exhaustive`).
 //
 // float: all 2^32 inputs. For each one: every available array kernel (portable, AVX2,
-// AVX-512, NEON) and the scalar call return the same bits; the error against
+// AVX-512, NEON; the portable one on a quarter of them in a default x86-64 build, see
+// portable_stride) and the scalar call return the same bits; the error against
 // 1/(1 + exp(-z)) evaluated in double by the C library is <= 1 ULP; the result is in
 // [0, 1]; NaN gives NaN (bitwise the same NaN from every kernel); and σ is
 // non-decreasing over all floats in order.
@@ -27,6 +28,12 @@
 namespace {
 
 constexpr double sigmoid_max_ulp = 1.0;
+
+// In a build with run-time dispatch the portable kernel has no FMA instruction and calls the
+// C library's fma (most of the sweep's time): it runs on every 4th block of 2^16 patterns
+// (a quarter of all floats, spread evenly over every exponent), the other kernels and the
+// scalar definition on all of them.
+constexpr std::uint64_t portable_stride = 4;
 
 std::vector<soma::detail::isa> available_isas() {
     return soma_test::tested_isas();
@@ -65,6 +72,9 @@ void check_float_range(std::uint64_t begin, std::uint64_t end,
             reference[i] = soma::sigmoid(z[i]);  // scalar definition
         }
         for (auto isa : isas) {
+            if (isa == soma::detail::isa::portable && soma::detail::runtime_dispatch &&
+                (start / block) % portable_stride != 0)
+                continue;
             sigmoid_with(isa, z.data(), out.data(), n);
             for (std::size_t i = 0; i < n; ++i) {
                 bool const same = std::bit_cast<std::uint32_t>(out[i]) ==
@@ -85,7 +95,11 @@ void check_float_range(std::uint64_t begin, std::uint64_t end,
             }
             if (!(s >= 0.0f && s <= 1.0f)) ++report.out_of_range;
             double const exact = 1.0 / (1.0 + std::exp(-static_cast<double>(z[i])));
-            double const err = soma_test::ulp_error(s, exact);
+            // Where s is the reference rounded to float, its error is at most 0.5 ULP plus
+            // the reference's own error (about 2^-50 relative): the ULP distance is computed
+            // only where they differ (rarely; it costs two calls into the C library).
+            double const err =
+                s == static_cast<float>(exact) ? 0.5 : soma_test::ulp_error(s, exact);
             if (err > sigmoid_max_ulp) {
                 if (report.over_bound == 0 && report.bit_mismatches == 0) report.first_bad = bits;
                 ++report.over_bound;
@@ -95,7 +109,8 @@ void check_float_range(std::uint64_t begin, std::uint64_t end,
                 report.worst_z = z[i];
             }
             if ((bits & 0x7fffffffU) != 0U) {
-                float const previous = soma::sigmoid(std::bit_cast<float>(bits - 1U));
+                float const previous =
+                    i > 0 ? reference[i - 1] : soma::sigmoid(std::bit_cast<float>(bits - 1U));
                 if (!std::isnan(previous)) {
                     bool const negative = (bits & 0x80000000U) != 0U;
                     if (negative ? s > previous : s < previous) ++report.decreasing;
@@ -142,7 +157,10 @@ TEST_CASE("sigmoid exhaustive: all 2^32 floats", "[sigmoid][exhaustive]") {
     INFO("kernels checked: " << isas.size() << ", max ULP " << all.max_ulp << " at z = "
                              << all.worst_z << ", first bad pattern " << all.first_bad);
     WARN("float sigmoid: max error " << all.max_ulp << " ULP at z = " << all.worst_z
-                                     << " over all 2^32 inputs, " << isas.size() << " kernels");
+                                     << " over all 2^32 inputs, " << isas.size() << " kernels"
+                                     << (soma::detail::runtime_dispatch
+                                             ? " (portable: every 4th block of 2^16 inputs)"
+                                             : ""));
     CHECK(all.bit_mismatches == 0);
     CHECK(all.over_bound == 0);
     CHECK(all.out_of_range == 0);

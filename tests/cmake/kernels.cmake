@@ -10,15 +10,15 @@
 # `all`, compiles the program in parallel at build time with GCC and with Clang (the
 # project's compiler for its own kind, the other one found on PATH) in every
 # configuration below, and these tests run the executables:
-#   kernels_hash_x86     portable scalar (SOMA_NO_SIMD) and default flags (run-time
+#   kernels_hash_x86     portable scalar (SOMA_NO_SIMD) at -O1; default flags (run-time
 #                        dispatch) at -O1 and -O3; -O2 -ffp-contract=fast with default
 #                        flags and with -march=native
-#   kernels_hash_avx2    -mavx2 -mfma, and SOMA_NO_SIMD -mavx2 -mfma (the scalar
-#                        definition with FMA instructions), at -O1 and -O3 and with
-#                        -ffp-contract=fast; skipped on a CPU without AVX2 and FMA
-#   kernels_hash_avx512  -march=skylake-avx512 at -O1 and -O3; skipped on a CPU without
+#   kernels_hash_avx2    -mavx2 -mfma at -O3 and at -O2 -ffp-contract=fast, and SOMA_NO_SIMD
+#                        -mavx2 -mfma -O3 -ffp-contract=fast (the scalar definition with
+#                        FMA instructions); skipped on a CPU without AVX2 and FMA
+#   kernels_hash_avx512  -march=skylake-avx512 at -O3; skipped on a CPU without
 #                        AVX-512 F/CD/BW/DQ/VL
-#   kernels_hash_aarch64 NEON at -O1 and -O3, SOMA_NO_SIMD and -ffp-contract=fast at -O2,
+#   kernels_hash_aarch64 NEON at -O3, SOMA_NO_SIMD and -ffp-contract=fast at -O2,
 #                        cross-compiled with aarch64-linux-gnu-g++ and clang++
 #                        --target=aarch64-linux-gnu, run under qemu-aarch64; skipped when
 #                        the cross compiler or qemu is not installed
@@ -153,26 +153,25 @@ endfunction()
 foreach(kind IN LISTS soma_hash_compilers)
   set(cxx "${SOMA_MATRIX_${kind}}")
   set(c "${soma_hash_label_${kind}}")
+  # The reference (first: portable scalar, -O1), then the builds users make, -O1 and -O3
+  # with default flags (run-time dispatch), each ISA targeted at -O3, and contraction of
+  # a*b + c into an FMA allowed everywhere (soma must not depend on it), with every ISA.
+  soma_hash_build(x86 "${c} -O1 SOMA_NO_SIMD" portable COMPILER "${cxx}"
+    FLAGS -O1 -DSOMA_NO_SIMD)
   foreach(opt IN ITEMS -O1 -O3)
-    soma_hash_build(x86 "${c} ${opt} SOMA_NO_SIMD" portable COMPILER "${cxx}"
-      FLAGS ${opt} -DSOMA_NO_SIMD)
     soma_hash_build(x86 "${c} ${opt} default flags" "" COMPILER "${cxx}" FLAGS ${opt})
-    soma_hash_build(avx2 "${c} ${opt} -mavx2 -mfma" avx2 COMPILER "${cxx}"
-      FLAGS ${opt} -mavx2 -mfma)
-    soma_hash_build(avx2 "${c} ${opt} SOMA_NO_SIMD -mavx2 -mfma" portable COMPILER "${cxx}"
-      FLAGS ${opt} -DSOMA_NO_SIMD -mavx2 -mfma)
-    soma_hash_build(avx512 "${c} ${opt} -march=skylake-avx512" avx512 COMPILER "${cxx}"
-      FLAGS ${opt} -march=skylake-avx512)
   endforeach()
-  # Contraction of a*b + c into an FMA allowed everywhere: soma must not depend on it.
   soma_hash_build(x86 "${c} -O2 -ffp-contract=fast" "" COMPILER "${cxx}"
     FLAGS -O2 -ffp-contract=fast)
   soma_hash_build(x86 "${c} -O2 -ffp-contract=fast -march=native" "" COMPILER "${cxx}"
     FLAGS -O2 -ffp-contract=fast -march=native)
+  soma_hash_build(avx2 "${c} -O3 -mavx2 -mfma" avx2 COMPILER "${cxx}" FLAGS -O3 -mavx2 -mfma)
   soma_hash_build(avx2 "${c} -O2 -ffp-contract=fast -mavx2 -mfma" avx2 COMPILER "${cxx}"
     FLAGS -O2 -ffp-contract=fast -mavx2 -mfma)
   soma_hash_build(avx2 "${c} -O3 -ffp-contract=fast SOMA_NO_SIMD -mavx2 -mfma" portable
     COMPILER "${cxx}" FLAGS -O3 -ffp-contract=fast -DSOMA_NO_SIMD -mavx2 -mfma)
+  soma_hash_build(avx512 "${c} -O3 -march=skylake-avx512" avx512 COMPILER "${cxx}"
+    FLAGS -O3 -march=skylake-avx512)
 endforeach()
 
 # AArch64: GCC's cross compiler, and Clang with the GNU cross toolchain's headers and
@@ -197,10 +196,7 @@ foreach(kind IN LISTS soma_hash_aarch64)
   endif()
   set(c "${soma_hash_label_${kind}}")
   set(run RUNNER "${SOMA_MATRIX_QEMU_AARCH64}")
-  foreach(opt IN ITEMS -O1 -O3)
-    soma_hash_build(aarch64 "aarch64 ${c} ${opt}" neon COMPILER ${cxx} ${run}
-      FLAGS ${opt} -static)
-  endforeach()
+  soma_hash_build(aarch64 "aarch64 ${c} -O3" neon COMPILER ${cxx} ${run} FLAGS -O3 -static)
   soma_hash_build(aarch64 "aarch64 ${c} -O2 SOMA_NO_SIMD" portable COMPILER ${cxx} ${run}
     FLAGS -O2 -static -DSOMA_NO_SIMD)
   soma_hash_build(aarch64 "aarch64 ${c} -O2 -ffp-contract=fast" neon COMPILER ${cxx} ${run}

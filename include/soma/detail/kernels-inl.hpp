@@ -310,7 +310,9 @@ template <ieee_binary T>
     }
     std::size_t const r = n - i;
     std::size_t const tail_regs = (r + (has_bias ? 1 : 0) + lanes - 1) / lanes;
-#pragma GCC unroll 64
+    // Unrolled for the vector ISAs (at most 16 registers); the portable one-lane form keeps
+    // its 64 partial sums in memory here (one copy of the tail instead of 64).
+#pragma GCC unroll 16
     for (std::size_t k = 0; k < k_regs; ++k) {
         if (k < tail_regs) {
             std::size_t const base = k * lanes;
@@ -411,13 +413,24 @@ void rows_pass_with(T const* W, std::size_t rows, std::size_t n, T const* x, T c
             if (vector_finish) Finish::template apply<T>(z, out + r, count);
         } else {
             v acc[lanes];
+            if constexpr (R == 0) {
+                // Long rows: the loop stays rolled (one copy of the row's code instead of
+                // L; the row's own loop dominates, and acc lives in memory either way).
+#pragma GCC unroll 1
+                for (std::size_t g = 0; g < lanes; ++g) {
+                    T const bias = g < count && has_bias ? b[(r + g) * b_stride] : T(0);
+                    acc[g] = g < count ? row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias)
+                                       : V::zero();
+                }
+            } else {
 #pragma GCC unroll 16
-            for (std::size_t g = 0; g < lanes; ++g) {
-                if (g < count) {
-                    T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
-                    acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
-                } else {
-                    acc[g] = V::zero();
+                for (std::size_t g = 0; g < lanes; ++g) {
+                    if (g < count) {
+                        T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                        acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
+                    } else {
+                        acc[g] = V::zero();
+                    }
                 }
             }
             Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
