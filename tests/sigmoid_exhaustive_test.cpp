@@ -156,11 +156,10 @@ TEST_CASE("sigmoid exhaustive: all 2^32 floats", "[sigmoid][exhaustive]") {
     }
     INFO("kernels checked: " << isas.size() << ", max ULP " << all.max_ulp << " at z = "
                              << all.worst_z << ", first bad pattern " << all.first_bad);
-    WARN("float sigmoid: max error " << all.max_ulp << " ULP at z = " << all.worst_z
-                                     << " over all 2^32 inputs, " << isas.size() << " kernels"
-                                     << (soma::detail::runtime_dispatch
-                                             ? " (portable: every 4th block of 2^16 inputs)"
-                                             : ""));
+    WARN("float sigmoid: max error "
+         << all.max_ulp << " ULP at z = " << all.worst_z << " over all 2^32 inputs, " << isas.size()
+         << " kernels"
+         << (soma::detail::runtime_dispatch ? " (portable: every 4th block of 2^16 inputs)" : ""));
     CHECK(all.bit_mismatches == 0);
     CHECK(all.over_bound == 0);
     CHECK(all.out_of_range == 0);
