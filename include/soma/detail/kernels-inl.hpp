@@ -164,6 +164,14 @@ template <ieee_binary T>
     }
 }
 
+// sigmoid_lanes out of line, for the layer passes: one call per register of outputs costs
+// a few cycles against the sigmoid's forty, and keeps one copy of it per ISA instead of one
+// in each of the passes' variants (half the code of a translation unit using layers).
+template <ieee_binary T>
+[[nodiscard, gnu::noinline]] typename vec<T>::v sigmoid_register(typename vec<T>::v z) noexcept {
+    return sigmoid_lanes<T>(z);
+}
+
 // out_i = σ(z_i), i < n. Two registers per iteration: each is one long dependency chain
 // (about 40 cycles), so the out-of-order core needs several in flight. out may be z.
 template <ieee_binary T>
@@ -278,8 +286,8 @@ template <ieee_binary T, std::size_t... R>
 }
 
 // The register the in-register tree starts from: the canonical order up to its last
-// L lanes.
-template <ieee_binary T>
+// L lanes. Short = false: the caller knows that n + bias > P (no short forms compiled in).
+template <ieee_binary T, bool Short = true>
 [[nodiscard, gnu::always_inline]] inline typename vec<T>::v inner_product_lanes(
     T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
     using V = vec<T>;
@@ -292,7 +300,7 @@ template <ieee_binary T>
     // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x and
     // then fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
     v const negative_zero = V::opaque(V::splat(T(-0.0)));
-    if constexpr (lanes > 1) {
+    if constexpr (lanes > 1 && Short) {
         if (m <= p) {
             return short_lanes_of<T>((m + lanes - 1) / lanes, w, x, n, has_bias, b, negative_zero,
                                      std::make_index_sequence<k_regs>{});
@@ -401,7 +409,7 @@ template <ieee_binary T, std::size_t R>
                                                                       std::size_t n, bool has_bias,
                                                                       T b) noexcept {
     if constexpr (R == 0) {
-        return inner_product_lanes(w, x, n, has_bias, b);
+        return inner_product_lanes<T, false>(w, x, n, has_bias, b);
     } else {
         return short_lanes<T, R>(w, x, n, has_bias, b, vec<T>::opaque(vec<T>::splat(T(-0.0))));
     }
@@ -517,7 +525,7 @@ struct store_sigmoid {
         if constexpr (vec<T>::lanes == 1) {
             *out = sigmoid_one(vec<T>::reduce(z));
         } else {
-            store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+            store_lanes<T>(sigmoid_register<T>(z), out, count);
         }
     }
 };
