@@ -164,14 +164,6 @@ template <ieee_binary T>
     }
 }
 
-// sigmoid_lanes out of line, for the layer passes: one call per register of outputs costs
-// a few cycles against the sigmoid's forty, and keeps one copy of it per ISA instead of one
-// in each of the passes' variants (half the code of a translation unit using layers).
-template <ieee_binary T>
-[[nodiscard, gnu::noinline]] typename vec<T>::v sigmoid_register(typename vec<T>::v z) noexcept {
-    return sigmoid_lanes<T>(z);
-}
-
 // out_i = σ(z_i), i < n. Two registers per iteration: each is one long dependency chain
 // (about 40 cycles), so the out-of-order core needs several in flight. out may be z.
 template <ieee_binary T>
@@ -525,7 +517,7 @@ struct store_sigmoid {
         if constexpr (vec<T>::lanes == 1) {
             *out = sigmoid_one(vec<T>::reduce(z));
         } else {
-            store_lanes<T>(sigmoid_register<T>(z), out, count);
+            store_lanes<T>(sigmoid_lanes<T>(z), out, count);
         }
     }
 };
