@@ -1,0 +1,93 @@
+// soma/detail/dense_kernels-inl.hpp - a dense layer of a shape fixed at compile time, written
+// once over an ISA's vocabulary.
+//
+// No include guard, on purpose: soma/dense_layer.hpp includes this file (with
+// SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE defined) inside each ISA's namespace
+// (soma::detail::avx512, ::avx2, ::neon, ::portable) and, on x86-64, inside that ISA's
+// target region, after the ISA's vocabulary header has defined vec<T> and the kernels of
+// kernels-inl.hpp there. So every function below is compiled for that ISA, with its fused
+// multiply-add, whatever the command line says.
+//
+// The layer: Out rows of In + 1 terms each (In weights and the bias), In + 1 <= P
+// (P = 256 / sizeof(T), soma/detail/inner_product.hpp), weights interleaved across rows:
+// Wt[i * Out + r] = W[r, i], so that one load brings weight i of L consecutive rows. With
+// fewer than P terms every term has a partial sum of its own, so the canonical order is
+//     s_i = fma(W[r, i], x_i, -0) = round(W[r, i] x_i)  (i < In),   s_In = b_r,
+// then the fixed pairwise tree of inner_product_scalar over the In + 1 partial sums. Here
+// each s_i is a register holding that partial sum for L rows at once, and the tree adds
+// whole registers: every lane of the result is bitwise the single-neuron z_r, with no
+// in-register reduction at all (the reason for the interleaved layout). Shapes are
+// template arguments, so the loops are straight-line code: no size tests, no dispatch.
+//
+// Registers past the last row hold products of -0 padding (masked loads read nothing
+// outside the arrays); they are computed but never stored.
+
+#if !defined(SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE)
+#error "soma/detail/dense_kernels-inl.hpp is included by soma/dense_layer.hpp only"
+#endif
+
+// Levels h = H, H/2, ..., 1 of the canonical tree over M <= P partial sums, each a register
+// of L rows (the same levels as fixed_tree in inner_product.hpp).
+template <class V, std::size_t M, std::size_t H>
+[[gnu::always_inline]] inline void dense_tree(typename V::v (&s)[M]) noexcept {
+    constexpr std::size_t live = M < 2 * H ? M : 2 * H;
+    if constexpr (live > H) {
+#pragma GCC unroll 64
+        for (std::size_t j = 0; j + H < live; ++j) s[j] = V::add(s[j], s[j + H]);
+    }
+    if constexpr (H > 1) dense_tree<V, M, H / 2>(s);
+}
+
+// z_r for rows r0 .. r0 + count - 1 (count <= L) in one register, lane g for row r0 + g.
+template <ieee_binary T, std::size_t In, std::size_t Out>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_rows(
+    T const* Wt, T const* x, T const* b, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    v s[In + 1];
+#pragma GCC unroll 64
+    for (std::size_t i = 0; i < In; ++i) {
+        T const* const column = Wt + i * Out + r0;
+        v const w =
+            count == V::lanes ? V::load(column) : V::load_first(column, count, negative_zero);
+        s[i] = V::fma(w, V::splat(x[i]), negative_zero);
+    }
+    s[In] = count == V::lanes ? V::load(b + r0) : V::load_first(b + r0, count, negative_zero);
+    dense_tree<V, In + 1, partial_sums<T> / 2>(s);
+    return s[0];
+}
+
+// out_r = a(z_r) for every row r < Out, z_r = Σ_i W[r, i] x_i + b_r in the canonical order,
+// a = σ when Sigmoid (applied to each register while it is in registers), else the
+// identity (the caller applies its activation). out must not overlap Wt, x or b.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
+    static_assert(In + 1 <= partial_sums<T>, "longer rows use the multi-row kernels");
+    using V = vec<T>;
+    using finish = std::conditional_t<Sigmoid, store_sigmoid, store_weighted_inputs>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (Out == 1 && lanes > 1) {
+        // One row: its terms along a register (the kernels' short form, R registers known
+        // at compile time), or, for at most four terms, one value at a time.
+        T z;
+        if constexpr (In + 1 <= 4) {
+            z = small_sum(Wt, x, In, true, b[0]);
+        } else {
+            constexpr std::size_t regs = (In + 1 + lanes - 1) / lanes;
+            z = V::reduce(
+                short_lanes<T, regs>(Wt, x, In, true, b[0], V::opaque(V::splat(T(-0.0)))));
+        }
+        finish::template one<T>(z, out);
+    } else {
+        // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x
+        // and fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
+        typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
+#pragma GCC unroll 16
+        for (std::size_t r0 = 0; r0 < Out; r0 += lanes) {
+            std::size_t const count = Out - r0 < lanes ? Out - r0 : lanes;
+            finish::template apply<T>(dense_rows<T, In, Out>(Wt, x, b, r0, count, negative_zero),
+                                      out + r0, count);
+        }
+    }
+}
