@@ -11,6 +11,7 @@
 #include "soma/concepts.hpp"
 #include "soma/dense_layer.hpp"
 #include "soma/layer.hpp"
+#include "soma/network.hpp"
 #include "soma/neuron.hpp"
 #include "soma/sigmoid.hpp"
 #include "soma/step.hpp"
