@@ -164,17 +164,18 @@ public:
     // y = net(x) into y, without allocating when every layer has a static shape (the
     // intermediate outputs are on the stack). Sizes are those of the first layer's inputs
     // and the last layer's outputs (checked as the layers check them).
-    template <class X, class Y>
+    template <detail::input_for<value_type, in_extent> X,
+              detail::output_for<value_type, out_extent> Y>
     SOMA_ABI constexpr void forward(X const& x, Y&& y) const {
         forward_from<0>(x, y);
     }
-    template <class Y>
+    template <detail::output_for<value_type, out_extent> Y>
     SOMA_ABI constexpr void forward(input_type const& x, Y&& y) const {
         forward_from<0>(x, y);
     }
 
     // net(x) = y_L.
-    template <class X>
+    template <detail::input_for<value_type, in_extent> X>
     SOMA_ABI [[nodiscard]] constexpr output_type operator()(X const& x) const {
         output_type y = detail::output_buffer(layer<depth - 1>());
         forward_from<0>(x, y);
@@ -300,7 +301,8 @@ public:
         return layers_.empty() ? 0 : layers_.back().outputs();
     }
 
-    template <class X, class Y>
+    template <detail::input_for<T, std::dynamic_extent> X,
+              detail::output_for<T, std::dynamic_extent> Y>
     SOMA_ABI void forward(X const& x, Y&& y) const {
         if (layers_.empty()) throw std::invalid_argument("soma::dynamic_network: no layers");
         if (layers_.size() == 1) {
@@ -316,11 +318,11 @@ public:
         }
         layers_.back().forward(h, y);
     }
-    template <class Y>
+    template <detail::output_for<T, std::dynamic_extent> Y>
     SOMA_ABI void forward(std::initializer_list<T> x, Y&& y) const {
         forward(std::span<T const>(x.begin(), x.size()), std::forward<Y>(y));
     }
-    template <class X>
+    template <detail::input_for<T, std::dynamic_extent> X>
     SOMA_ABI [[nodiscard]] output_type operator()(X const& x) const {
         output_type y(outputs());
         forward(x, y);
