@@ -87,14 +87,10 @@ namespace soma {
 namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 // Whether a static layer of In inputs keeps its weights interleaved across rows and runs
-// the shape-specialised kernel: float or double rows of fewer than P terms.
+// the shape-specialised kernel: float and double.
 template <class T, std::size_t In>
 [[nodiscard]] consteval bool dense_interleaved() noexcept {
-    if constexpr (ieee_binary<T>) {
-        return In != std::dynamic_extent && In + 1 <= partial_sums<T>;
-    } else {
-        return false;
-    }
+    return ieee_binary<T> && In != std::dynamic_extent;
 }
 
 template <ieee_binary T>

@@ -38,8 +38,22 @@ template <class V, std::size_t M, std::size_t H>
     if constexpr (H > 1) dense_tree<V, M, H / 2>(s);
 }
 
+// Weight i of rows r0 .. r0 + count - 1 (count <= L; the lanes above are -0).
+// Full: count == L, known at compile time so that no load tests it.
+template <ieee_binary T, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_column(
+    T const* Wt, std::size_t i, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    T const* const c = Wt + i * Out + r0;
+    if constexpr (Full) {
+        return vec<T>::load(c);
+    } else {
+        return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
 // z_r for rows r0 .. r0 + count - 1 (count <= L) in one register, lane g for row r0 + g.
-template <ieee_binary T, std::size_t In, std::size_t Out>
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
 [[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_rows(
     T const* Wt, T const* x, T const* b, std::size_t r0, std::size_t count,
     typename vec<T>::v negative_zero) noexcept {
@@ -48,12 +62,10 @@ template <ieee_binary T, std::size_t In, std::size_t Out>
     v s[In + 1];
 #pragma GCC unroll 64
     for (std::size_t i = 0; i < In; ++i) {
-        T const* const column = Wt + i * Out + r0;
-        v const w =
-            count == V::lanes ? V::load(column) : V::load_first(column, count, negative_zero);
-        s[i] = V::fma(w, V::splat(x[i]), negative_zero);
+        s[i] = V::fma(dense_column<T, Out, Full>(Wt, i, r0, count, negative_zero), V::splat(x[i]),
+                      negative_zero);
     }
-    s[In] = count == V::lanes ? V::load(b + r0) : V::load_first(b + r0, count, negative_zero);
+    s[In] = dense_column<T, 0, Full>(b, 0, r0, count, negative_zero);
     dense_tree<V, In + 1, partial_sums<T> / 2>(s);
     return s[0];
 }
@@ -83,20 +95,82 @@ template <ieee_binary T>
     }
 }
 
+// Rows of more than P terms (In + 1 > P): the P partial sums are P registers of L rows,
+// s_j = fma(W[r, i], x_i, s_j) for i = j, j + P, j + 2P, ... in increasing i, then the bias
+// into s_(In mod P) and the tree over all P. Eight chains are carried at a time, in
+// registers (eight independent FMAs hide the 4-cycle latency at two per cycle), and each
+// finished chain is parked in s (on the stack: P registers would not fit in 32), so the
+// weights are read once, in order, with no reduction inside a register.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard]] inline typename vec<T>::v dense_long_rows(T const* Wt, T const* x, T const* b,
+                                                        std::size_t r0, std::size_t count,
+                                                        typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t group = 8;
+    constexpr std::size_t full_steps = In / p;  // every chain gets a term in these
+    constexpr std::size_t rest = In % p;        // chains j < rest get one more
+    static_assert(In >= p && p % group == 0);
+    v s[p];
+#pragma GCC unroll 8
+    for (std::size_t j0 = 0; j0 < p; j0 += group) {
+        v acc[group];
+#pragma GCC unroll 8
+        for (std::size_t g = 0; g < group; ++g) acc[g] = negative_zero;
+        for (std::size_t t = 0; t < full_steps; ++t) {
+            std::size_t const i = t * p + j0;
+#pragma GCC unroll 8
+            for (std::size_t g = 0; g < group; ++g) {
+                acc[g] = V::fma(dense_column<T, Out, Full>(Wt, i + g, r0, count, negative_zero),
+                                V::splat(x[i + g]), acc[g]);
+            }
+        }
+        if constexpr (rest != 0) {
+            std::size_t const i = full_steps * p + j0;
+#pragma GCC unroll 8
+            for (std::size_t g = 0; g < group; ++g) {
+                if (j0 + g < rest)
+                    acc[g] = V::fma(dense_column<T, Out, Full>(Wt, i + g, r0, count, negative_zero),
+                                    V::splat(x[i + g]), acc[g]);
+            }
+        }
+#pragma GCC unroll 8
+        for (std::size_t g = 0; g < group; ++g) s[j0 + g] = acc[g];
+    }
+    s[rest] = V::add(s[rest], dense_column<T, 0, Full>(b, 0, r0, count,
+                                                       negative_zero));  // fma(b, 1, s) == s + b
+    dense_tree<V, p, p / 2>(s);
+    return s[0];
+}
+
+template <ieee_binary T, bool Sigmoid>
+[[gnu::always_inline]] inline void dense_finish(typename vec<T>::v z, T* out,
+                                                std::size_t count) noexcept {
+    if constexpr (Sigmoid) {
+        dense_sigmoid_store<T>(z, out, count);
+    } else {
+        store_lanes<T>(z, out, count);
+    }
+}
+
 // out_r = a(z_r) for every row r < Out, z_r = Σ_i W[r, i] x_i + b_r in the canonical order,
 // a = σ when Sigmoid (applied to each register while it is in registers), else the
 // identity (the caller applies its activation). out must not overlap Wt, x or b.
 template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
 void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
-    static_assert(In + 1 <= partial_sums<T>, "longer rows use the multi-row kernels");
     using V = vec<T>;
     using finish = std::conditional_t<Sigmoid, store_sigmoid, store_weighted_inputs>;
     constexpr std::size_t lanes = V::lanes;
+    constexpr bool long_rows = In + 1 > partial_sums<T>;
     if constexpr (Out == 1 && lanes > 1) {
         // One row: its terms along a register (the kernels' short form, R registers known
-        // at compile time), or, for at most four terms, one value at a time.
+        // at compile time, or the general inner product for long rows), or, for at most
+        // four terms, one value at a time.
         T z;
-        if constexpr (In + 1 <= 4) {
+        if constexpr (long_rows) {
+            z = inner_product<T>(Wt, x, In, true, b[0]);
+        } else if constexpr (In + 1 <= 4) {
             z = small_sum(Wt, x, In, true, b[0]);
         } else {
             constexpr std::size_t regs = (In + 1 + lanes - 1) / lanes;
@@ -108,14 +182,32 @@ void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
         // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x
         // and fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
         typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
+        constexpr std::size_t full_blocks = Out / lanes;
+        constexpr std::size_t tail = Out % lanes;
+        if constexpr (long_rows) {
+            for (std::size_t k = 0; k < full_blocks; ++k) {
+                dense_finish<T, Sigmoid>(
+                    dense_long_rows<T, In, Out, true>(Wt, x, b, k * lanes, lanes, negative_zero),
+                    out + k * lanes, lanes);
+            }
+            if constexpr (tail != 0) {
+                constexpr std::size_t r0 = full_blocks * lanes;
+                dense_finish<T, Sigmoid>(
+                    dense_long_rows<T, In, Out, false>(Wt, x, b, r0, tail, negative_zero), out + r0,
+                    tail);
+            }
+        } else {
 #pragma GCC unroll 16
-        for (std::size_t r0 = 0; r0 < Out; r0 += lanes) {
-            std::size_t const count = Out - r0 < lanes ? Out - r0 : lanes;
-            auto const z = dense_rows<T, In, Out>(Wt, x, b, r0, count, negative_zero);
-            if constexpr (Sigmoid) {
-                dense_sigmoid_store<T>(z, out + r0, count);
-            } else {
-                store_lanes<T>(z, out + r0, count);
+            for (std::size_t k = 0; k < full_blocks; ++k) {
+                dense_finish<T, Sigmoid>(
+                    dense_rows<T, In, Out, true>(Wt, x, b, k * lanes, lanes, negative_zero),
+                    out + k * lanes, lanes);
+            }
+            if constexpr (tail != 0) {
+                constexpr std::size_t r0 = full_blocks * lanes;
+                dense_finish<T, Sigmoid>(
+                    dense_rows<T, In, Out, false>(Wt, x, b, r0, tail, negative_zero), out + r0,
+                    tail);
             }
         }
     }
