@@ -138,6 +138,7 @@ public:
     using value_type = typename first::value_type;
     using input_type = typename first::input_type;
     using output_type = typename last::output_type;
+    using layer_tuple = std::tuple<Layers...>;
     static constexpr std::size_t depth = sizeof...(Layers);
     static constexpr std::size_t in_extent = first::in_extent;
     static constexpr std::size_t out_extent = last::out_extent;

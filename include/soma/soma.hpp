@@ -12,6 +12,7 @@
 #include "soma/dense_layer.hpp"
 #include "soma/layer.hpp"
 #include "soma/network.hpp"
+#include "soma/network_io.hpp"
 #include "soma/neuron.hpp"
 #include "soma/sigmoid.hpp"
 #include "soma/step.hpp"
