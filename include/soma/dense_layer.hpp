@@ -12,12 +12,11 @@
 //   - In and Out fixed at compile time: the parameters are stored inline (std::array, no
 //     allocation), the layer is a literal type usable in constexpr and as a static
 //     constexpr object with weights in the source; size mismatches do not compile.
-//     Layers of rows shorter than P = 256 / sizeof(T) terms (In + 1 <= 64 floats, 32
-//     doubles) keep their weights interleaved across rows (weight i of every row
-//     together) and run a kernel specialised for the shape: straight-line code, each
-//     register holding L rows (soma/detail/dense_kernels-inl.hpp); longer rows are stored
-//     row-major and run the multi-row kernels of soma/layer.hpp. weight(r, i), weights(),
-//     row(r) and neuron(r) give the row-major view whatever the layout.
+//     float and double layers keep their weights interleaved across rows (weight i of
+//     every row together) and run a kernel specialised for the shape, each register
+//     holding L rows' partial sums (soma/detail/dense_kernels-inl.hpp): straight-line
+//     code for rows shorter than P = 256 / sizeof(T) terms, P chains of row registers for
+//     longer ones. weight(r, i), weights(), row(r) and neuron(r) give the row-major view.
 //   - In = Out = std::dynamic_extent: shapes known at run time, std::vector storage; a
 //     size mismatch throws std::invalid_argument naming both sizes.
 // Constant evaluation takes the scalar definition (the single neuron's code, row by row);
