@@ -110,9 +110,14 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
     return &portable::dense_fixed<T, In, Out, Sigmoid>;
 }
 
+// Layers up to this many weights are inlined into the caller when the flags enable the
+// ISA (16 x 16: the layer is then a few dozen instructions, as a fixed-size matrix
+// product is); larger ones are a direct call.
+inline constexpr std::size_t dense_inline_weights = 256;
+
 // The shape's kernel for this machine. When the flags enable an ISA the call is direct
-// (and may be inlined); otherwise the kernel of the table kernels() chose is picked on the
-// first call for this shape and kept, one pointer per shape.
+// (inlined for small layers); otherwise the kernel of the table kernels() chose is picked
+// on the first call for this shape and kept, one pointer per shape.
 template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
 [[gnu::always_inline]] inline void dense_fixed_run(T const* Wt, T const* x, T const* b,
                                                    T* out) noexcept {
@@ -120,23 +125,40 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
         static dense_kernel<T> const chosen = dense_kernel_for<T, In, Out, Sigmoid>(kernels().id);
         chosen(Wt, x, b, out);
     } else {
+        constexpr bool small = In * Out <= dense_inline_weights && In + 1 <= partial_sums<T>;
 #if defined(SOMA_X86_KERNELS)
         if constexpr (compiled_isa == isa::avx512) {
-            avx512::dense_fixed<T, In, Out, Sigmoid>(Wt, x, b, out);
+            if constexpr (small) {
+                avx512::dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
+            } else {
+                avx512::dense_fixed<T, In, Out, Sigmoid>(Wt, x, b, out);
+            }
             return;
         } else if constexpr (compiled_isa == isa::avx2_fma) {
-            avx2::dense_fixed<T, In, Out, Sigmoid>(Wt, x, b, out);
+            if constexpr (small) {
+                avx2::dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
+            } else {
+                avx2::dense_fixed<T, In, Out, Sigmoid>(Wt, x, b, out);
+            }
             return;
         }
 #endif
 #if defined(SOMA_NEON_KERNELS)
         if constexpr (compiled_isa == isa::neon) {
-            neon::dense_fixed<T, In, Out, Sigmoid>(Wt, x, b, out);
+            if constexpr (small) {
+                neon::dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
+            } else {
+                neon::dense_fixed<T, In, Out, Sigmoid>(Wt, x, b, out);
+            }
             return;
         }
 #endif
         if constexpr (compiled_isa == isa::portable) {
-            portable::dense_fixed<T, In, Out, Sigmoid>(Wt, x, b, out);
+            if constexpr (small) {
+                portable::dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
+            } else {
+                portable::dense_fixed<T, In, Out, Sigmoid>(Wt, x, b, out);
+            }
         }
     }
 }

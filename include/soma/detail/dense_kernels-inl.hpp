@@ -158,7 +158,8 @@ template <ieee_binary T, bool Sigmoid>
 // a = σ when Sigmoid (applied to each register while it is in registers), else the
 // identity (the caller applies its activation). out must not overlap Wt, x or b.
 template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
-void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
+[[gnu::always_inline]] inline void dense_fixed_inline(T const* Wt, T const* x, T const* b,
+                                                      T* out) noexcept {
     using V = vec<T>;
     using finish = std::conditional_t<Sigmoid, store_sigmoid, store_weighted_inputs>;
     constexpr std::size_t lanes = V::lanes;
@@ -211,4 +212,11 @@ void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
             }
         }
     }
+}
+
+// The same, out of line: the entry of the per-shape dispatch (dense_layer.hpp), and the
+// direct call for layers too large to inline.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
+    dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
 }
