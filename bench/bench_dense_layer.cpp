@@ -170,6 +170,115 @@ void BM_dense_eigen_fixed(benchmark::State& state) {
 }
 #endif
 
+// Networks: layers of sigmoid neurons, sizes S0 -> S1 -> ... ; `batch` inputs per call.
+template <std::size_t... S>
+struct network_values {
+    static constexpr std::array<std::size_t, sizeof...(S)> sizes{S...};
+    std::vector<layer_values> layers;
+    std::vector<float> X;  // batch x S0, row-major
+    explicit network_values(std::size_t batch) {
+        for (std::size_t k = 0; k + 1 < sizes.size(); ++k)
+            layers.emplace_back(sizes[k], sizes[k + 1]);
+        std::mt19937_64 rng(batch);
+        std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+        X.resize(batch * sizes[0]);
+        for (float& v : X) v = d(rng);
+    }
+    // Input k's outputs must match the double-precision evaluation (checked for a few k).
+    void check(benchmark::State& state, std::span<float const> Y, std::size_t batch) const {
+        constexpr std::size_t out = sizes[sizes.size() - 1];
+        for (std::size_t k = 0; k < batch; k += 37) {
+            std::vector<float> const x(X.begin() + static_cast<std::ptrdiff_t>(k * sizes[0]),
+                                       X.begin() + static_cast<std::ptrdiff_t>((k + 1) * sizes[0]));
+            ::check(state, layers, x, Y.subspan(k * out, out));
+        }
+    }
+};
+
+template <std::size_t A, std::size_t B, std::size_t C, std::size_t D = 0>
+struct soma_network;
+template <std::size_t A, std::size_t B, std::size_t C>
+struct soma_network<A, B, C, 0> {
+    using type = soma::network<soma::dense_layer<float, A, B>, soma::dense_layer<float, B, C>>;
+    static std::unique_ptr<type> make(std::vector<layer_values> const& l) {
+        return std::make_unique<type>(
+            soma::dense_layer<float, A, B>(std::span<float const>(l[0].W),
+                                           std::span<float const>(l[0].b)),
+            soma::dense_layer<float, B, C>(std::span<float const>(l[1].W),
+                                           std::span<float const>(l[1].b)));
+    }
+};
+
+template <std::size_t A, std::size_t B, std::size_t C>
+void BM_network_soma(benchmark::State& state) {
+    auto const batch = static_cast<std::size_t>(state.range(0));
+    network_values<A, B, C> const v(batch);
+    auto const net = soma_network<A, B, C>::make(v.layers);
+    std::vector<float> Y(batch * C);
+    benchmark::DoNotOptimize(net.get());
+    benchmark::DoNotOptimize(Y.data());
+    for (auto _ : state) {
+        benchmark::ClobberMemory();
+        if (batch == 1) {
+            net->forward(std::span<float const, A>(v.X.data(), A),
+                         std::span<float, C>(Y.data(), C));
+        } else {
+            net->batch_forward(v.X, Y);
+        }
+        benchmark::ClobberMemory();
+    }
+    count(state, batch * (A * B + B * C));
+    v.check(state, Y, batch);
+}
+
+#if defined(SOMA_BENCH_HAVE_EIGEN)
+template <std::size_t A, std::size_t B, std::size_t C>
+void BM_network_eigen(benchmark::State& state) {
+    auto const batch = static_cast<std::size_t>(state.range(0));
+    network_values<A, B, C> const v(batch);
+    std::vector<Eigen::MatrixXf> W;
+    std::vector<Eigen::VectorXf> b;
+    for (layer_values const& l : v.layers) {
+        auto const rows = static_cast<Eigen::Index>(l.out);
+        auto const cols = static_cast<Eigen::Index>(l.in);
+        Eigen::MatrixXf m(rows, cols);
+        Eigen::VectorXf c(rows);
+        for (Eigen::Index r = 0; r < rows; ++r) {
+            for (Eigen::Index i = 0; i < cols; ++i)
+                m(r, i) = l.W[static_cast<std::size_t>(r * cols + i)];
+            c(r) = l.b[static_cast<std::size_t>(r)];
+        }
+        W.push_back(m);
+        b.push_back(c);
+    }
+    auto const n = static_cast<Eigen::Index>(batch);
+    // Column k is input k.
+    Eigen::MatrixXf X(static_cast<Eigen::Index>(A), n);
+    for (Eigen::Index k = 0; k < n; ++k) {
+        for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(A); ++i) {
+            X(i, k) = v.X[static_cast<std::size_t>(k) * A + static_cast<std::size_t>(i)];
+        }
+    }
+    Eigen::MatrixXf H(static_cast<Eigen::Index>(B), n);
+    Eigen::MatrixXf Y(static_cast<Eigen::Index>(C), n);
+    benchmark::DoNotOptimize(X.data());
+    benchmark::DoNotOptimize(H.data());
+    benchmark::DoNotOptimize(Y.data());
+    for (auto _ : state) {
+        benchmark::ClobberMemory();
+        H.noalias() = W[0] * X;
+        H.colwise() += b[0];
+        H.array() = H.array().logistic();
+        Y.noalias() = W[1] * H;
+        Y.colwise() += b[1];
+        Y.array() = Y.array().logistic();
+        benchmark::ClobberMemory();
+    }
+    count(state, batch * (A * B + B * C));
+    v.check(state, std::span<float const>(Y.data(), batch * C), batch);
+}
+#endif
+
 }  // namespace
 
 #define SOMA_BENCH_DENSE(in, out)                                                    \
@@ -198,5 +307,29 @@ SOMA_BENCH_DENSE(64, 64)
 SOMA_BENCH_DENSE_EIGEN(64, 64)
 SOMA_BENCH_DENSE(128, 128)
 SOMA_BENCH_DENSE_EIGEN(128, 128)
+
+// 784-128-10 (MNIST-sized) and 64-64-64, one input and 256 per call.
+BENCHMARK_TEMPLATE(BM_network_soma, 784, 128, 10)
+    ->Name("BM_network_soma/784-128-10")
+    ->ArgName("batch")
+    ->Arg(1)
+    ->Arg(256);
+BENCHMARK_TEMPLATE(BM_network_soma, 64, 64, 64)
+    ->Name("BM_network_soma/64-64-64")
+    ->ArgName("batch")
+    ->Arg(1)
+    ->Arg(256);
+#if defined(SOMA_BENCH_HAVE_EIGEN)
+BENCHMARK_TEMPLATE(BM_network_eigen, 784, 128, 10)
+    ->Name("BM_network_eigen/784-128-10")
+    ->ArgName("batch")
+    ->Arg(1)
+    ->Arg(256);
+BENCHMARK_TEMPLATE(BM_network_eigen, 64, 64, 64)
+    ->Name("BM_network_eigen/64-64-64")
+    ->ArgName("batch")
+    ->Arg(1)
+    ->Arg(256);
+#endif
 
 BENCHMARK_MAIN();
