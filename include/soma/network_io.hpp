@@ -274,8 +274,8 @@ inline constexpr bool is_dynamic_network<dynamic_network<T, A>> = true;
 
 // Writes net's parameters in the text format above. Every activation must be named.
 template <network_layer... Layers>
-requires((named_activation<typename Layers::activation_type> &&
-          ...)) void save(network<Layers...> const& net, std::ostream& out) {
+requires((named_activation<typename Layers::activation_type> && ...)) SOMA_ABI
+    void save(network<Layers...> const& net, std::ostream& out) {
     out << "soma-network 1 " << detail::scalar_name<typename network<Layers...>::value_type>()
         << "\nlayers " << sizeof...(Layers) << '\n';
     [&]<std::size_t... K>(std::index_sequence<K...>) {
@@ -286,7 +286,7 @@ requires((named_activation<typename Layers::activation_type> &&
 }
 
 template <scalar T, named_activation A>
-void save(dynamic_network<T, A> const& net, std::ostream& out) {
+SOMA_ABI void save(dynamic_network<T, A> const& net, std::ostream& out) {
     out << "soma-network 1 " << detail::scalar_name<T>() << "\nlayers " << net.depth() << '\n';
     for (auto const& l : net.layers()) detail::save_layer(out, l);
     out << "end\n";
@@ -294,7 +294,7 @@ void save(dynamic_network<T, A> const& net, std::ostream& out) {
 
 // The text of save(net, out).
 template <class Net>
-[[nodiscard]] std::string to_text(Net const& net) {
+SOMA_ABI [[nodiscard]] std::string to_text(Net const& net) {
     std::ostringstream out;
     save(net, out);
     return out.str();
@@ -304,7 +304,7 @@ template <class Net>
 // written by save. Throws std::invalid_argument when the text is malformed or does not fit
 // Net (the message names the layer and both values).
 template <class Net>
-[[nodiscard]] Net load(std::istream& in) {
+SOMA_ABI [[nodiscard]] Net load(std::istream& in) {
     detail::token_reader tokens(in);
     if constexpr (detail::is_dynamic_network<Net>) {
         using T = typename Net::value_type;
@@ -325,7 +325,7 @@ template <class Net>
 }
 
 template <class Net>
-[[nodiscard]] Net from_text(std::string_view text) {
+SOMA_ABI [[nodiscard]] Net from_text(std::string_view text) {
     std::istringstream in{std::string(text)};
     return load<Net>(in);
 }
