@@ -61,13 +61,18 @@ bool contains(std::string const& s, char const* part) {
 }
 
 // W row-major (Out x In) to the interleaved layout of the shape-specialised kernel:
-// Wt[i * Out + r] = W[r * In + i].
-template <class T>
-std::vector<T> interleave(std::vector<T> const& W, std::size_t in, std::size_t out) {
-    std::vector<T> Wt(W.size());
-    for (std::size_t r = 0; r < out; ++r) {
-        for (std::size_t i = 0; i < in; ++i) Wt[i * out + r] = W[r * in + i];
+// blocks of 64 bytes of rows, weight i of a block's rows together (dense_layer.hpp).
+template <class T, std::size_t In, std::size_t Out>
+std::vector<T> interleave(std::vector<T> const& W) {
+    std::vector<T> Wt(W.size(), std::numeric_limits<T>::quiet_NaN());
+    constexpr std::size_t block = 64 / sizeof(T);
+    for (std::size_t r = 0; r < Out; ++r) {
+        std::size_t const first = r / block * block;
+        std::size_t const width = Out - first < block ? Out - first : block;
+        for (std::size_t i = 0; i < In; ++i)
+            Wt[first * In + i * width + (r - first)] = W[r * In + i];
     }
+    for (T const& w : Wt) REQUIRE(!std::isnan(w));  // every place written once
     return Wt;
 }
 
@@ -85,7 +90,7 @@ isa_outputs<T> run_isa(soma::detail::isa target, std::vector<T> const& W, std::v
                        std::vector<T> const& x) {
     isa_outputs<T> o{soma::detail::isa_name(target), std::vector<T>(Out), std::vector<T>(Out)};
     if constexpr (soma::detail::dense_interleaved<T, In>()) {
-        std::vector<T> const Wt = interleave(W, In, Out);
+        std::vector<T> const Wt = interleave<T, In, Out>(W);
         soma::detail::dense_kernel_for<T, In, Out, false>(target)(Wt.data(), x.data(), b.data(),
                                                                   o.z.data());
         soma::detail::dense_kernel_for<T, In, Out, true>(target)(Wt.data(), x.data(), b.data(),
