@@ -60,17 +60,42 @@ bool contains(std::string const& s, char const* part) {
     return s.find(part) != std::string::npos;
 }
 
+// The place of each column inside a block of rows: for rows of fewer than P terms, and
+// for a single row, the column order; for longer rows the order in which the kernel reads them,
+// found by walking it: groups j < P/8, in each the steps, in each the eight chains j + (P/8) m.
+template <class T, std::size_t In, std::size_t Out>
+std::vector<std::size_t> column_slots() {
+    constexpr std::size_t p = 256 / sizeof(T);
+    std::vector<std::size_t> slot(In);
+    if (In < p || Out == 1) {
+        for (std::size_t i = 0; i < In; ++i) slot[i] = i;
+        return slot;
+    }
+    std::size_t next = 0;
+    for (std::size_t j = 0; j < p / 8; ++j) {
+        for (std::size_t step = 0; step * p < In; ++step) {
+            for (std::size_t m = 0; m < 8; ++m) {
+                std::size_t const i = step * p + j + m * (p / 8);
+                if (i < In) slot[i] = next++;
+            }
+        }
+    }
+    return slot;
+}
+
 // W row-major (Out x In) to the interleaved layout of the shape-specialised kernel:
-// blocks of 64 bytes of rows, weight i of a block's rows together (dense_layer.hpp).
+// blocks of 64 bytes of rows, inside a block column by column (dense_layer.hpp).
 template <class T, std::size_t In, std::size_t Out>
 std::vector<T> interleave(std::vector<T> const& W) {
     std::vector<T> Wt(W.size(), std::numeric_limits<T>::quiet_NaN());
+    std::vector<std::size_t> const slot = column_slots<T, In, Out>();
     constexpr std::size_t block = 64 / sizeof(T);
     for (std::size_t r = 0; r < Out; ++r) {
         std::size_t const first = r / block * block;
         std::size_t const width = Out - first < block ? Out - first : block;
-        for (std::size_t i = 0; i < In; ++i)
-            Wt[first * In + i * width + (r - first)] = W[r * In + i];
+        for (std::size_t i = 0; i < In; ++i) {
+            Wt[first * In + slot[i] * width + (r - first)] = W[r * In + i];
+        }
     }
     for (T const& w : Wt) REQUIRE(!std::isnan(w));  // every place written once
     return Wt;

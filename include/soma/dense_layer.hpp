@@ -60,13 +60,44 @@ namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 template <class T>
 inline constexpr std::size_t dense_block = 64 / sizeof(T);
 
+// Rows of more than P = 256 / sizeof(T) terms are summed in groups of eight chains
+// (dense_kernels-inl.hpp: chain c = j + (P/8) m, terms i = c + P step): a block keeps its
+// columns in that order, group by group, so that the kernel reads each block front to
+// back. dense_slot(i) is column i's place: P/8 groups j, each of its full steps then its
+// last, partial one, eight columns m per step. A layer of one row keeps its weights in
+// order.
+template <class T, std::size_t In>
+[[nodiscard, gnu::always_inline]] constexpr std::size_t dense_slot(std::size_t i) noexcept {
+    constexpr std::size_t p = 256 / sizeof(T);
+    constexpr std::size_t bases = p / 8;
+    constexpr std::size_t full_steps = In / p;
+    constexpr std::size_t rest = In % p;
+    if constexpr (In < p) {
+        return i;
+    } else {
+        std::size_t const c = i % p;
+        std::size_t const j = c % bases;
+        std::size_t const m = c / bases;
+        std::size_t const step = i / p;
+        // Groups before j: 8 full_steps columns each, plus the chains j' + m' bases < rest.
+        std::size_t start = j * 8 * full_steps;
+        for (std::size_t g = 0; g < j; ++g) start += rest > g ? (rest - g + bases - 1) / bases : 0;
+        return start + step * 8 + m;
+    }
+}
+
 template <class T, std::size_t In, std::size_t Out>
 [[nodiscard, gnu::always_inline]] constexpr std::size_t dense_offset(std::size_t r,
                                                                      std::size_t i) noexcept {
-    constexpr std::size_t block = dense_block<T>;
-    std::size_t const first = r / block * block;
-    std::size_t const width = Out - first < block ? Out - first : block;
-    return first * In + i * width + (r - first);
+    if constexpr (Out == 1) {
+        (void)r;
+        return i;  // one row: its weights in order (the kernel's inner product reads them so)
+    } else {
+        constexpr std::size_t block = dense_block<T>;
+        std::size_t const first = r / block * block;
+        std::size_t const width = Out - first < block ? Out - first : block;
+        return first * In + dense_slot<T, In>(i) * width + (r - first);
+    }
 }
 
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE

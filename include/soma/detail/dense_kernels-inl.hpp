@@ -70,6 +70,22 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
     }
 }
 
+// Slot `slot` of the block of row r0 (the layout of long rows, dense_slot).
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_slot_column(
+    T const* Wt, std::size_t slot, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    constexpr std::size_t block = dense_block<T>;
+    std::size_t const first = r0 / block * block;
+    std::size_t const width = Out - first < block ? Out - first : block;
+    T const* const c = Wt + first * In + slot * width + (r0 - first);
+    if constexpr (Full) {
+        return vec<T>::load(c);
+    } else {
+        return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
 // The biases b_r0 .. b_(r0+count-1).
 template <ieee_binary T, bool Full>
 [[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_biases(
@@ -152,6 +168,7 @@ inline void dense_long_rows(T const* Wt, T const* x, T const* b, std::size_t r0,
     static_assert(In >= p && p % group == 0 && bases >= 2 && (Full || R == 1));
     x = block_input(x);
     v t[R][bases];
+    std::size_t start = 0;  // group j's first slot (dense_slot)
     // Not unrolled: unrolled, the compiler schedules every group's FMAs first and spills
     // their results (measured, AVX-512, 64 x 64: twice the time).
 #pragma GCC unroll 1
@@ -167,12 +184,13 @@ inline void dense_long_rows(T const* Wt, T const* x, T const* b, std::size_t r0,
 #pragma GCC unroll 8
             for (std::size_t m = 0; m < group; ++m) {
                 std::size_t const k = i + m * bases;
+                std::size_t const slot = start + step * group + m;
                 v const xk = V::splat(x[k]);
 #pragma GCC unroll 2
                 for (std::size_t q = 0; q < R; ++q) {
-                    acc[q][m] = V::fma(
-                        dense_column<T, In, Out, Full>(Wt, k, r0 + q * lanes, count, negative_zero),
-                        xk, acc[q][m]);
+                    acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(Wt, slot, r0 + q * lanes,
+                                                                           count, negative_zero),
+                                       xk, acc[q][m]);
                 }
             }
         }
@@ -185,8 +203,9 @@ inline void dense_long_rows(T const* Wt, T const* x, T const* b, std::size_t r0,
                     v const xk = V::splat(x[k]);
 #pragma GCC unroll 2
                     for (std::size_t q = 0; q < R; ++q) {
-                        acc[q][m] = V::fma(dense_column<T, In, Out, Full>(Wt, k, r0 + q * lanes,
-                                                                          count, negative_zero),
+                        acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(
+                                               Wt, start + full_steps * group + m, r0 + q * lanes,
+                                               count, negative_zero),
                                            xk, acc[q][m]);
                     }
                 }
@@ -207,6 +226,7 @@ inline void dense_long_rows(T const* Wt, T const* x, T const* b, std::size_t r0,
             acc[q][1] = V::add(acc[q][1], acc[q][3]);
             t[q][j] = V::add(acc[q][0], acc[q][1]);
         }
+        start += full_steps * group + (rest > j ? (rest - j + bases - 1) / bases : 0);
     }
 #pragma GCC unroll 2
     for (std::size_t q = 0; q < R; ++q) {
@@ -235,7 +255,7 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
     using finish = std::conditional_t<Sigmoid, store_sigmoid, store_weighted_inputs>;
     constexpr std::size_t lanes = V::lanes;
     constexpr bool long_rows = In + 1 > partial_sums<T>;
-    if constexpr (Out == 1 && lanes > 1) {
+    if constexpr (Out == 1 && (lanes > 1 || long_rows)) {
         // One row: its terms along a register (the kernels' short form, R registers known
         // at compile time, or the general inner product for long rows), or, for at most
         // four terms, one value at a time.
