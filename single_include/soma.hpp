@@ -5138,6 +5138,60 @@ using sigmoid_neuron = neuron<T, N, sigmoid_activation>;
 #endif  // SOMA_NEURON_HPP
 // ---- end soma/neuron.hpp ----
 
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// The interleaved layout of a static layer's weights: rows in blocks of B = 64 bytes of
+// values (16 floats, 8 doubles: a cache line, and at least one register of every ISA's
+// vocabulary); inside a block, weight i of its rows together. W[r, i] is at
+//     (r / B) B In + i w + r mod B,   w = the block's rows (B, or Out mod B for the last),
+// so a register of L rows of weight i is one load, and a block's weights are one
+// contiguous run. (Plain column-major, stride Out, puts every column of a block in the
+// same few cache sets: measured, AVX-512, 128 x 128: L1 thrashed, four times the time.)
+template <class T>
+inline constexpr std::size_t dense_block = 64 / sizeof(T);
+
+// Rows of more than P = 256 / sizeof(T) terms are summed in groups of eight chains
+// (dense_kernels-inl.hpp: chain c = j + (P/8) m, terms i = c + P step): a block keeps its
+// columns in that order, group by group, so that the kernel reads each block front to
+// back. dense_slot(i) is column i's place: P/8 groups j, each of its full steps then its
+// last, partial one, eight columns m per step. A layer of one row keeps its weights in
+// order.
+template <class T, std::size_t In>
+[[nodiscard, gnu::always_inline]] constexpr std::size_t dense_slot(std::size_t i) noexcept {
+    constexpr std::size_t p = 256 / sizeof(T);
+    constexpr std::size_t bases = p / 8;
+    constexpr std::size_t full_steps = In / p;
+    constexpr std::size_t rest = In % p;
+    if constexpr (In < p) {
+        return i;
+    } else {
+        std::size_t const c = i % p;
+        std::size_t const j = c % bases;
+        std::size_t const m = c / bases;
+        std::size_t const step = i / p;
+        // Groups before j: 8 full_steps columns each, plus the chains j' + m' bases < rest.
+        std::size_t start = j * 8 * full_steps;
+        for (std::size_t g = 0; g < j; ++g) start += rest > g ? (rest - g + bases - 1) / bases : 0;
+        return start + step * 8 + m;
+    }
+}
+
+template <class T, std::size_t In, std::size_t Out>
+[[nodiscard, gnu::always_inline]] constexpr std::size_t dense_offset(std::size_t r,
+                                                                     std::size_t i) noexcept {
+    if constexpr (Out == 1) {
+        (void)r;
+        return i;  // one row: its weights in order (the kernel's inner product reads them so)
+    } else {
+        constexpr std::size_t block = dense_block<T>;
+        std::size_t const first = r / block * block;
+        std::size_t const width = Out - first < block ? Out - first : block;
+        return first * In + dense_slot<T, In>(i) * width + (r - first);
+    }
+}
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
 // The shape-specialised kernel, once per ISA namespace (see dense_kernels-inl.hpp).
 #if defined(SOMA_X86_KERNELS)
 SOMA_DETAIL_TARGET_AVX512_BEGIN
@@ -5154,10 +5208,11 @@ namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx512 {
 // kernels-inl.hpp there. So every function below is compiled for that ISA, with its fused
 // multiply-add, whatever the command line says.
 //
-// The layer: Out rows of In + 1 terms each (In weights and the bias), In + 1 <= P
-// (P = 256 / sizeof(T), soma/detail/inner_product.hpp), weights interleaved across rows:
-// Wt[i * Out + r] = W[r, i], so that one load brings weight i of L consecutive rows. With
-// fewer than P terms every term has a partial sum of its own, so the canonical order is
+// The layer: Out rows of In + 1 terms each (In weights and the bias), weights interleaved
+// across rows in blocks of 64 bytes of rows (dense_offset in dense_layer.hpp), so that one
+// load brings weight i of L consecutive rows. P = 256 / sizeof(T) is the canonical order's
+// number of partial sums (soma/detail/inner_product.hpp). With In + 1 <= P, that is
+// fewer than P terms, every term has a partial sum of its own, so the canonical order is
 //     s_i = fma(W[r, i], x_i, -0) = round(W[r, i] x_i)  (i < In),   s_In = b_r,
 // then the fixed pairwise tree of inner_product_scalar over the In + 1 partial sums. Here
 // each s_i is a register holding that partial sum for L rows at once, and the tree adds
@@ -5165,12 +5220,28 @@ namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx512 {
 // in-register reduction at all (the reason for the interleaved layout). Shapes are
 // template arguments, so the loops are straight-line code: no size tests, no dispatch.
 //
+// Longer rows: see dense_long_rows below.
+//
 // Registers past the last row hold products of -0 padding (masked loads read nothing
 // outside the arrays); they are computed but never stored.
 
 #if !defined(SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE)
 #error "soma/detail/dense_kernels-inl.hpp is included by soma/dense_layer.hpp only"
 #endif
+
+// x, as a pointer the optimizer cannot prove the same in every row block. It prevents one
+// rewrite: hoisting the broadcasts of x out of the loop over row blocks, which keeps up to
+// In registers of copies live across it and spills them (measured, AVX-512, 64 x 64: 64
+// broadcast registers stored to and reloaded from the stack, the layer at a third of its
+// speed); a broadcast inside the loop folds into its FMA as a memory operand. No
+// instruction.
+template <class T>
+[[nodiscard, gnu::always_inline]] inline T const* block_input(T const* x) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    asm("" : "+r"(x));
+#endif
+    return x;
+}
 
 // Levels h = H, H/2, ..., 1 of the canonical tree over M <= P partial sums, each a register
 // of L rows (the same levels as fixed_tree in inner_product.hpp).
@@ -5184,17 +5255,45 @@ template <class V, std::size_t M, std::size_t H>
     if constexpr (H > 1) dense_tree<V, M, H / 2>(s);
 }
 
-// Weight i of rows r0 .. r0 + count - 1 (count <= L; the lanes above are -0).
+// Weight i of rows r0 .. r0 + count - 1 (count <= L, r0 a multiple of L, so the rows are
+// in one block of the layout, dense_layer.hpp's dense_offset; the lanes above are -0).
 // Full: count == L, known at compile time so that no load tests it.
-template <ieee_binary T, std::size_t Out, bool Full>
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
 [[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_column(
     T const* Wt, std::size_t i, std::size_t r0, std::size_t count,
     typename vec<T>::v negative_zero) noexcept {
-    T const* const c = Wt + i * Out + r0;
+    T const* const c = Wt + dense_offset<T, In, Out>(r0, i);
     if constexpr (Full) {
         return vec<T>::load(c);
     } else {
         return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// Slot `slot` of the block of row r0 (the layout of long rows, dense_slot).
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_slot_column(
+    T const* Wt, std::size_t slot, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    constexpr std::size_t block = dense_block<T>;
+    std::size_t const first = r0 / block * block;
+    std::size_t const width = Out - first < block ? Out - first : block;
+    T const* const c = Wt + first * In + slot * width + (r0 - first);
+    if constexpr (Full) {
+        return vec<T>::load(c);
+    } else {
+        return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// The biases b_r0 .. b_(r0+count-1).
+template <ieee_binary T, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_biases(
+    T const* b, std::size_t r0, std::size_t count, typename vec<T>::v negative_zero) noexcept {
+    if constexpr (Full) {
+        return vec<T>::load(b + r0);
+    } else {
+        return vec<T>::load_first(b + r0, count, negative_zero);
     }
 }
 
@@ -5205,13 +5304,14 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
     typename vec<T>::v negative_zero) noexcept {
     using V = vec<T>;
     using v = typename V::v;
+    x = block_input(x);
     v s[In + 1];
 #pragma GCC unroll 64
     for (std::size_t i = 0; i < In; ++i) {
-        s[i] = V::fma(dense_column<T, Out, Full>(Wt, i, r0, count, negative_zero), V::splat(x[i]),
-                      negative_zero);
+        s[i] = V::fma(dense_column<T, In, Out, Full>(Wt, i, r0, count, negative_zero),
+                      V::splat(x[i]), negative_zero);
     }
-    s[In] = dense_column<T, 0, Full>(b, 0, r0, count, negative_zero);
+    s[In] = dense_biases<T, Full>(b, r0, count, negative_zero);
     dense_tree<V, In + 1, partial_sums<T> / 2>(s);
     return s[0];
 }
@@ -5242,52 +5342,97 @@ template <ieee_binary T>
 }
 
 // Rows of more than P terms (In + 1 > P): the P partial sums are P registers of L rows,
-// s_j = fma(W[r, i], x_i, s_j) for i = j, j + P, j + 2P, ... in increasing i, then the bias
-// into s_(In mod P) and the tree over all P. Eight chains are carried at a time, in
-// registers (eight independent FMAs hide the 4-cycle latency at two per cycle), and each
-// finished chain is parked in s (on the stack: P registers would not fit in 32), so the
-// weights are read once, in order, with no reduction inside a register.
-template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
-[[nodiscard]] inline typename vec<T>::v dense_long_rows(T const* Wt, T const* x, T const* b,
-                                                        std::size_t r0, std::size_t count,
-                                                        typename vec<T>::v negative_zero) noexcept {
+// s_c = fma(W[r, i], x_i, s_c) for i = c, c + P, c + 2P, ... in increasing i, the bias
+// added to s_(In mod P), then the tree over all P. The chains are taken eight at a time,
+// c = j + (P/8) m for m = 0..7: exactly the eight partial sums the first three levels of
+// the tree (h = P/2, P/4, P/8) combine into its value t_j. So each group's eight
+// accumulators stay in registers (eight independent FMA chains also hide the 4-cycle
+// latency at two FMAs per cycle), its three levels are applied at once, and only the P/8
+// values t_j wait for the last levels: nothing is stored, no register is reduced across
+// its lanes.
+//
+// R row registers (R L rows) are evaluated together, sharing each x_i: a broadcast is one
+// load, as a weight register is, and the loads are the limit (two per cycle); with R = 2
+// a term costs 1.5 loads instead of 2.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full, std::size_t R>
+inline void dense_long_rows(T const* Wt, T const* x, T const* b, std::size_t r0, std::size_t count,
+                            typename vec<T>::v negative_zero, typename vec<T>::v (&z)[R]) noexcept {
     using V = vec<T>;
     using v = typename V::v;
     constexpr std::size_t p = partial_sums<T>;
     constexpr std::size_t group = 8;
+    constexpr std::size_t bases = p / group;    // groups, and the t_j after three levels
     constexpr std::size_t full_steps = In / p;  // every chain gets a term in these
-    constexpr std::size_t rest = In % p;        // chains j < rest get one more
-    static_assert(In >= p && p % group == 0);
-    v s[p];
+    constexpr std::size_t rest = In % p;        // chains c < rest get one more
+    constexpr std::size_t lanes = V::lanes;
+    static_assert(In >= p && p % group == 0 && bases >= 2 && (Full || R == 1));
+    x = block_input(x);
+    v t[R][bases];
+    std::size_t start = 0;  // group j's first slot (dense_slot)
+    // Not unrolled: unrolled, the compiler schedules every group's FMAs first and spills
+    // their results (measured, AVX-512, 64 x 64: twice the time).
+#pragma GCC unroll 1
+    for (std::size_t j = 0; j < bases; ++j) {
+        v acc[R][group];
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
 #pragma GCC unroll 8
-    for (std::size_t j0 = 0; j0 < p; j0 += group) {
-        v acc[group];
+            for (std::size_t m = 0; m < group; ++m) acc[q][m] = negative_zero;
+        }
+        for (std::size_t step = 0; step < full_steps; ++step) {
+            std::size_t const i = step * p + j;
 #pragma GCC unroll 8
-        for (std::size_t g = 0; g < group; ++g) acc[g] = negative_zero;
-        for (std::size_t t = 0; t < full_steps; ++t) {
-            std::size_t const i = t * p + j0;
-#pragma GCC unroll 8
-            for (std::size_t g = 0; g < group; ++g) {
-                acc[g] = V::fma(dense_column<T, Out, Full>(Wt, i + g, r0, count, negative_zero),
-                                V::splat(x[i + g]), acc[g]);
+            for (std::size_t m = 0; m < group; ++m) {
+                std::size_t const k = i + m * bases;
+                std::size_t const slot = start + step * group + m;
+                v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                for (std::size_t q = 0; q < R; ++q) {
+                    acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(Wt, slot, r0 + q * lanes,
+                                                                           count, negative_zero),
+                                       xk, acc[q][m]);
+                }
             }
         }
         if constexpr (rest != 0) {
-            std::size_t const i = full_steps * p + j0;
+            std::size_t const i = full_steps * p + j;
 #pragma GCC unroll 8
-            for (std::size_t g = 0; g < group; ++g) {
-                if (j0 + g < rest)
-                    acc[g] = V::fma(dense_column<T, Out, Full>(Wt, i + g, r0, count, negative_zero),
-                                    V::splat(x[i + g]), acc[g]);
+            for (std::size_t m = 0; m < group; ++m) {
+                if (j + m * bases < rest) {
+                    std::size_t const k = i + m * bases;
+                    v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                    for (std::size_t q = 0; q < R; ++q) {
+                        acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(
+                                               Wt, start + full_steps * group + m, r0 + q * lanes,
+                                               count, negative_zero),
+                                           xk, acc[q][m]);
+                    }
+                }
             }
         }
-#pragma GCC unroll 8
-        for (std::size_t g = 0; g < group; ++g) s[j0 + g] = acc[g];
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
+            if (j == rest % bases) {
+                // fma(b, 1, s) == s + b, after the chain's last term.
+                constexpr std::size_t m = rest / bases;
+                acc[q][m] = V::add(acc[q][m],
+                                   dense_biases<T, Full>(b, r0 + q * lanes, count, negative_zero));
+            }
+            // Levels h = P/2, P/4, P/8: member m + 4, m + 2, m + 1 is chain c + h.
+#pragma GCC unroll 4
+            for (std::size_t m = 0; m < 4; ++m) acc[q][m] = V::add(acc[q][m], acc[q][m + 4]);
+            acc[q][0] = V::add(acc[q][0], acc[q][2]);
+            acc[q][1] = V::add(acc[q][1], acc[q][3]);
+            t[q][j] = V::add(acc[q][0], acc[q][1]);
+        }
+        start += full_steps * group + (rest > j ? (rest - j + bases - 1) / bases : 0);
     }
-    s[rest] = V::add(s[rest], dense_column<T, 0, Full>(b, 0, r0, count,
-                                                       negative_zero));  // fma(b, 1, s) == s + b
-    dense_tree<V, p, p / 2>(s);
-    return s[0];
+#pragma GCC unroll 2
+    for (std::size_t q = 0; q < R; ++q) {
+        dense_tree<V, bases, bases / 2>(t[q]);
+        z[q] = t[q][0];
+    }
 }
 
 template <ieee_binary T, bool Sigmoid>
@@ -5310,7 +5455,7 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
     using finish = std::conditional_t<Sigmoid, store_sigmoid, store_weighted_inputs>;
     constexpr std::size_t lanes = V::lanes;
     constexpr bool long_rows = In + 1 > partial_sums<T>;
-    if constexpr (Out == 1 && lanes > 1) {
+    if constexpr (Out == 1 && (lanes > 1 || long_rows)) {
         // One row: its terms along a register (the kernels' short form, R registers known
         // at compile time, or the general inner product for long rows), or, for at most
         // four terms, one value at a time.
@@ -5331,32 +5476,44 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
         typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
         constexpr std::size_t full_blocks = Out / lanes;
         constexpr std::size_t tail = Out % lanes;
+        // σ of one register is one long dependency chain (about 100 cycles); with several
+        // blocks, σ over the stored z two registers at a time (sigmoid_array) overlaps them
+        // (measured, AVX-512, 64 x 64: 0.4 of the layer's time saved).
+        constexpr bool sigmoid_per_block = Sigmoid && Out <= lanes;
         if constexpr (long_rows) {
-            for (std::size_t k = 0; k < full_blocks; ++k) {
-                dense_finish<T, Sigmoid>(
-                    dense_long_rows<T, In, Out, true>(Wt, x, b, k * lanes, lanes, negative_zero),
-                    out + k * lanes, lanes);
+            std::size_t k = 0;
+            for (; k + 2 <= full_blocks; k += 2) {
+                typename V::v z[2];
+                dense_long_rows<T, In, Out, true, 2>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
+                dense_finish<T, sigmoid_per_block>(z[1], out + (k + 1) * lanes, lanes);
+            }
+            if (k < full_blocks) {
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, true, 1>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
             }
             if constexpr (tail != 0) {
                 constexpr std::size_t r0 = full_blocks * lanes;
-                dense_finish<T, Sigmoid>(
-                    dense_long_rows<T, In, Out, false>(Wt, x, b, r0, tail, negative_zero), out + r0,
-                    tail);
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, false, 1>(Wt, x, b, r0, tail, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + r0, tail);
             }
         } else {
 #pragma GCC unroll 16
             for (std::size_t k = 0; k < full_blocks; ++k) {
-                dense_finish<T, Sigmoid>(
+                dense_finish<T, sigmoid_per_block>(
                     dense_rows<T, In, Out, true>(Wt, x, b, k * lanes, lanes, negative_zero),
                     out + k * lanes, lanes);
             }
             if constexpr (tail != 0) {
                 constexpr std::size_t r0 = full_blocks * lanes;
-                dense_finish<T, Sigmoid>(
+                dense_finish<T, sigmoid_per_block>(
                     dense_rows<T, In, Out, false>(Wt, x, b, r0, tail, negative_zero), out + r0,
                     tail);
             }
         }
+        if constexpr (Sigmoid && !sigmoid_per_block) sigmoid_array<T>(out, out, Out);
     }
 }
 
@@ -5385,10 +5542,11 @@ namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx2 {
 // kernels-inl.hpp there. So every function below is compiled for that ISA, with its fused
 // multiply-add, whatever the command line says.
 //
-// The layer: Out rows of In + 1 terms each (In weights and the bias), In + 1 <= P
-// (P = 256 / sizeof(T), soma/detail/inner_product.hpp), weights interleaved across rows:
-// Wt[i * Out + r] = W[r, i], so that one load brings weight i of L consecutive rows. With
-// fewer than P terms every term has a partial sum of its own, so the canonical order is
+// The layer: Out rows of In + 1 terms each (In weights and the bias), weights interleaved
+// across rows in blocks of 64 bytes of rows (dense_offset in dense_layer.hpp), so that one
+// load brings weight i of L consecutive rows. P = 256 / sizeof(T) is the canonical order's
+// number of partial sums (soma/detail/inner_product.hpp). With In + 1 <= P, that is
+// fewer than P terms, every term has a partial sum of its own, so the canonical order is
 //     s_i = fma(W[r, i], x_i, -0) = round(W[r, i] x_i)  (i < In),   s_In = b_r,
 // then the fixed pairwise tree of inner_product_scalar over the In + 1 partial sums. Here
 // each s_i is a register holding that partial sum for L rows at once, and the tree adds
@@ -5396,12 +5554,28 @@ namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx2 {
 // in-register reduction at all (the reason for the interleaved layout). Shapes are
 // template arguments, so the loops are straight-line code: no size tests, no dispatch.
 //
+// Longer rows: see dense_long_rows below.
+//
 // Registers past the last row hold products of -0 padding (masked loads read nothing
 // outside the arrays); they are computed but never stored.
 
 #if !defined(SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE)
 #error "soma/detail/dense_kernels-inl.hpp is included by soma/dense_layer.hpp only"
 #endif
+
+// x, as a pointer the optimizer cannot prove the same in every row block. It prevents one
+// rewrite: hoisting the broadcasts of x out of the loop over row blocks, which keeps up to
+// In registers of copies live across it and spills them (measured, AVX-512, 64 x 64: 64
+// broadcast registers stored to and reloaded from the stack, the layer at a third of its
+// speed); a broadcast inside the loop folds into its FMA as a memory operand. No
+// instruction.
+template <class T>
+[[nodiscard, gnu::always_inline]] inline T const* block_input(T const* x) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    asm("" : "+r"(x));
+#endif
+    return x;
+}
 
 // Levels h = H, H/2, ..., 1 of the canonical tree over M <= P partial sums, each a register
 // of L rows (the same levels as fixed_tree in inner_product.hpp).
@@ -5415,17 +5589,45 @@ template <class V, std::size_t M, std::size_t H>
     if constexpr (H > 1) dense_tree<V, M, H / 2>(s);
 }
 
-// Weight i of rows r0 .. r0 + count - 1 (count <= L; the lanes above are -0).
+// Weight i of rows r0 .. r0 + count - 1 (count <= L, r0 a multiple of L, so the rows are
+// in one block of the layout, dense_layer.hpp's dense_offset; the lanes above are -0).
 // Full: count == L, known at compile time so that no load tests it.
-template <ieee_binary T, std::size_t Out, bool Full>
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
 [[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_column(
     T const* Wt, std::size_t i, std::size_t r0, std::size_t count,
     typename vec<T>::v negative_zero) noexcept {
-    T const* const c = Wt + i * Out + r0;
+    T const* const c = Wt + dense_offset<T, In, Out>(r0, i);
     if constexpr (Full) {
         return vec<T>::load(c);
     } else {
         return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// Slot `slot` of the block of row r0 (the layout of long rows, dense_slot).
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_slot_column(
+    T const* Wt, std::size_t slot, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    constexpr std::size_t block = dense_block<T>;
+    std::size_t const first = r0 / block * block;
+    std::size_t const width = Out - first < block ? Out - first : block;
+    T const* const c = Wt + first * In + slot * width + (r0 - first);
+    if constexpr (Full) {
+        return vec<T>::load(c);
+    } else {
+        return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// The biases b_r0 .. b_(r0+count-1).
+template <ieee_binary T, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_biases(
+    T const* b, std::size_t r0, std::size_t count, typename vec<T>::v negative_zero) noexcept {
+    if constexpr (Full) {
+        return vec<T>::load(b + r0);
+    } else {
+        return vec<T>::load_first(b + r0, count, negative_zero);
     }
 }
 
@@ -5436,13 +5638,14 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
     typename vec<T>::v negative_zero) noexcept {
     using V = vec<T>;
     using v = typename V::v;
+    x = block_input(x);
     v s[In + 1];
 #pragma GCC unroll 64
     for (std::size_t i = 0; i < In; ++i) {
-        s[i] = V::fma(dense_column<T, Out, Full>(Wt, i, r0, count, negative_zero), V::splat(x[i]),
-                      negative_zero);
+        s[i] = V::fma(dense_column<T, In, Out, Full>(Wt, i, r0, count, negative_zero),
+                      V::splat(x[i]), negative_zero);
     }
-    s[In] = dense_column<T, 0, Full>(b, 0, r0, count, negative_zero);
+    s[In] = dense_biases<T, Full>(b, r0, count, negative_zero);
     dense_tree<V, In + 1, partial_sums<T> / 2>(s);
     return s[0];
 }
@@ -5473,52 +5676,97 @@ template <ieee_binary T>
 }
 
 // Rows of more than P terms (In + 1 > P): the P partial sums are P registers of L rows,
-// s_j = fma(W[r, i], x_i, s_j) for i = j, j + P, j + 2P, ... in increasing i, then the bias
-// into s_(In mod P) and the tree over all P. Eight chains are carried at a time, in
-// registers (eight independent FMAs hide the 4-cycle latency at two per cycle), and each
-// finished chain is parked in s (on the stack: P registers would not fit in 32), so the
-// weights are read once, in order, with no reduction inside a register.
-template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
-[[nodiscard]] inline typename vec<T>::v dense_long_rows(T const* Wt, T const* x, T const* b,
-                                                        std::size_t r0, std::size_t count,
-                                                        typename vec<T>::v negative_zero) noexcept {
+// s_c = fma(W[r, i], x_i, s_c) for i = c, c + P, c + 2P, ... in increasing i, the bias
+// added to s_(In mod P), then the tree over all P. The chains are taken eight at a time,
+// c = j + (P/8) m for m = 0..7: exactly the eight partial sums the first three levels of
+// the tree (h = P/2, P/4, P/8) combine into its value t_j. So each group's eight
+// accumulators stay in registers (eight independent FMA chains also hide the 4-cycle
+// latency at two FMAs per cycle), its three levels are applied at once, and only the P/8
+// values t_j wait for the last levels: nothing is stored, no register is reduced across
+// its lanes.
+//
+// R row registers (R L rows) are evaluated together, sharing each x_i: a broadcast is one
+// load, as a weight register is, and the loads are the limit (two per cycle); with R = 2
+// a term costs 1.5 loads instead of 2.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full, std::size_t R>
+inline void dense_long_rows(T const* Wt, T const* x, T const* b, std::size_t r0, std::size_t count,
+                            typename vec<T>::v negative_zero, typename vec<T>::v (&z)[R]) noexcept {
     using V = vec<T>;
     using v = typename V::v;
     constexpr std::size_t p = partial_sums<T>;
     constexpr std::size_t group = 8;
+    constexpr std::size_t bases = p / group;    // groups, and the t_j after three levels
     constexpr std::size_t full_steps = In / p;  // every chain gets a term in these
-    constexpr std::size_t rest = In % p;        // chains j < rest get one more
-    static_assert(In >= p && p % group == 0);
-    v s[p];
+    constexpr std::size_t rest = In % p;        // chains c < rest get one more
+    constexpr std::size_t lanes = V::lanes;
+    static_assert(In >= p && p % group == 0 && bases >= 2 && (Full || R == 1));
+    x = block_input(x);
+    v t[R][bases];
+    std::size_t start = 0;  // group j's first slot (dense_slot)
+    // Not unrolled: unrolled, the compiler schedules every group's FMAs first and spills
+    // their results (measured, AVX-512, 64 x 64: twice the time).
+#pragma GCC unroll 1
+    for (std::size_t j = 0; j < bases; ++j) {
+        v acc[R][group];
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
 #pragma GCC unroll 8
-    for (std::size_t j0 = 0; j0 < p; j0 += group) {
-        v acc[group];
+            for (std::size_t m = 0; m < group; ++m) acc[q][m] = negative_zero;
+        }
+        for (std::size_t step = 0; step < full_steps; ++step) {
+            std::size_t const i = step * p + j;
 #pragma GCC unroll 8
-        for (std::size_t g = 0; g < group; ++g) acc[g] = negative_zero;
-        for (std::size_t t = 0; t < full_steps; ++t) {
-            std::size_t const i = t * p + j0;
-#pragma GCC unroll 8
-            for (std::size_t g = 0; g < group; ++g) {
-                acc[g] = V::fma(dense_column<T, Out, Full>(Wt, i + g, r0, count, negative_zero),
-                                V::splat(x[i + g]), acc[g]);
+            for (std::size_t m = 0; m < group; ++m) {
+                std::size_t const k = i + m * bases;
+                std::size_t const slot = start + step * group + m;
+                v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                for (std::size_t q = 0; q < R; ++q) {
+                    acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(Wt, slot, r0 + q * lanes,
+                                                                           count, negative_zero),
+                                       xk, acc[q][m]);
+                }
             }
         }
         if constexpr (rest != 0) {
-            std::size_t const i = full_steps * p + j0;
+            std::size_t const i = full_steps * p + j;
 #pragma GCC unroll 8
-            for (std::size_t g = 0; g < group; ++g) {
-                if (j0 + g < rest)
-                    acc[g] = V::fma(dense_column<T, Out, Full>(Wt, i + g, r0, count, negative_zero),
-                                    V::splat(x[i + g]), acc[g]);
+            for (std::size_t m = 0; m < group; ++m) {
+                if (j + m * bases < rest) {
+                    std::size_t const k = i + m * bases;
+                    v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                    for (std::size_t q = 0; q < R; ++q) {
+                        acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(
+                                               Wt, start + full_steps * group + m, r0 + q * lanes,
+                                               count, negative_zero),
+                                           xk, acc[q][m]);
+                    }
+                }
             }
         }
-#pragma GCC unroll 8
-        for (std::size_t g = 0; g < group; ++g) s[j0 + g] = acc[g];
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
+            if (j == rest % bases) {
+                // fma(b, 1, s) == s + b, after the chain's last term.
+                constexpr std::size_t m = rest / bases;
+                acc[q][m] = V::add(acc[q][m],
+                                   dense_biases<T, Full>(b, r0 + q * lanes, count, negative_zero));
+            }
+            // Levels h = P/2, P/4, P/8: member m + 4, m + 2, m + 1 is chain c + h.
+#pragma GCC unroll 4
+            for (std::size_t m = 0; m < 4; ++m) acc[q][m] = V::add(acc[q][m], acc[q][m + 4]);
+            acc[q][0] = V::add(acc[q][0], acc[q][2]);
+            acc[q][1] = V::add(acc[q][1], acc[q][3]);
+            t[q][j] = V::add(acc[q][0], acc[q][1]);
+        }
+        start += full_steps * group + (rest > j ? (rest - j + bases - 1) / bases : 0);
     }
-    s[rest] = V::add(s[rest], dense_column<T, 0, Full>(b, 0, r0, count,
-                                                       negative_zero));  // fma(b, 1, s) == s + b
-    dense_tree<V, p, p / 2>(s);
-    return s[0];
+#pragma GCC unroll 2
+    for (std::size_t q = 0; q < R; ++q) {
+        dense_tree<V, bases, bases / 2>(t[q]);
+        z[q] = t[q][0];
+    }
 }
 
 template <ieee_binary T, bool Sigmoid>
@@ -5541,7 +5789,7 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
     using finish = std::conditional_t<Sigmoid, store_sigmoid, store_weighted_inputs>;
     constexpr std::size_t lanes = V::lanes;
     constexpr bool long_rows = In + 1 > partial_sums<T>;
-    if constexpr (Out == 1 && lanes > 1) {
+    if constexpr (Out == 1 && (lanes > 1 || long_rows)) {
         // One row: its terms along a register (the kernels' short form, R registers known
         // at compile time, or the general inner product for long rows), or, for at most
         // four terms, one value at a time.
@@ -5562,32 +5810,44 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
         typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
         constexpr std::size_t full_blocks = Out / lanes;
         constexpr std::size_t tail = Out % lanes;
+        // σ of one register is one long dependency chain (about 100 cycles); with several
+        // blocks, σ over the stored z two registers at a time (sigmoid_array) overlaps them
+        // (measured, AVX-512, 64 x 64: 0.4 of the layer's time saved).
+        constexpr bool sigmoid_per_block = Sigmoid && Out <= lanes;
         if constexpr (long_rows) {
-            for (std::size_t k = 0; k < full_blocks; ++k) {
-                dense_finish<T, Sigmoid>(
-                    dense_long_rows<T, In, Out, true>(Wt, x, b, k * lanes, lanes, negative_zero),
-                    out + k * lanes, lanes);
+            std::size_t k = 0;
+            for (; k + 2 <= full_blocks; k += 2) {
+                typename V::v z[2];
+                dense_long_rows<T, In, Out, true, 2>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
+                dense_finish<T, sigmoid_per_block>(z[1], out + (k + 1) * lanes, lanes);
+            }
+            if (k < full_blocks) {
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, true, 1>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
             }
             if constexpr (tail != 0) {
                 constexpr std::size_t r0 = full_blocks * lanes;
-                dense_finish<T, Sigmoid>(
-                    dense_long_rows<T, In, Out, false>(Wt, x, b, r0, tail, negative_zero), out + r0,
-                    tail);
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, false, 1>(Wt, x, b, r0, tail, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + r0, tail);
             }
         } else {
 #pragma GCC unroll 16
             for (std::size_t k = 0; k < full_blocks; ++k) {
-                dense_finish<T, Sigmoid>(
+                dense_finish<T, sigmoid_per_block>(
                     dense_rows<T, In, Out, true>(Wt, x, b, k * lanes, lanes, negative_zero),
                     out + k * lanes, lanes);
             }
             if constexpr (tail != 0) {
                 constexpr std::size_t r0 = full_blocks * lanes;
-                dense_finish<T, Sigmoid>(
+                dense_finish<T, sigmoid_per_block>(
                     dense_rows<T, In, Out, false>(Wt, x, b, r0, tail, negative_zero), out + r0,
                     tail);
             }
         }
+        if constexpr (Sigmoid && !sigmoid_per_block) sigmoid_array<T>(out, out, Out);
     }
 }
 
@@ -5617,10 +5877,11 @@ namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::neon {
 // kernels-inl.hpp there. So every function below is compiled for that ISA, with its fused
 // multiply-add, whatever the command line says.
 //
-// The layer: Out rows of In + 1 terms each (In weights and the bias), In + 1 <= P
-// (P = 256 / sizeof(T), soma/detail/inner_product.hpp), weights interleaved across rows:
-// Wt[i * Out + r] = W[r, i], so that one load brings weight i of L consecutive rows. With
-// fewer than P terms every term has a partial sum of its own, so the canonical order is
+// The layer: Out rows of In + 1 terms each (In weights and the bias), weights interleaved
+// across rows in blocks of 64 bytes of rows (dense_offset in dense_layer.hpp), so that one
+// load brings weight i of L consecutive rows. P = 256 / sizeof(T) is the canonical order's
+// number of partial sums (soma/detail/inner_product.hpp). With In + 1 <= P, that is
+// fewer than P terms, every term has a partial sum of its own, so the canonical order is
 //     s_i = fma(W[r, i], x_i, -0) = round(W[r, i] x_i)  (i < In),   s_In = b_r,
 // then the fixed pairwise tree of inner_product_scalar over the In + 1 partial sums. Here
 // each s_i is a register holding that partial sum for L rows at once, and the tree adds
@@ -5628,12 +5889,28 @@ namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::neon {
 // in-register reduction at all (the reason for the interleaved layout). Shapes are
 // template arguments, so the loops are straight-line code: no size tests, no dispatch.
 //
+// Longer rows: see dense_long_rows below.
+//
 // Registers past the last row hold products of -0 padding (masked loads read nothing
 // outside the arrays); they are computed but never stored.
 
 #if !defined(SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE)
 #error "soma/detail/dense_kernels-inl.hpp is included by soma/dense_layer.hpp only"
 #endif
+
+// x, as a pointer the optimizer cannot prove the same in every row block. It prevents one
+// rewrite: hoisting the broadcasts of x out of the loop over row blocks, which keeps up to
+// In registers of copies live across it and spills them (measured, AVX-512, 64 x 64: 64
+// broadcast registers stored to and reloaded from the stack, the layer at a third of its
+// speed); a broadcast inside the loop folds into its FMA as a memory operand. No
+// instruction.
+template <class T>
+[[nodiscard, gnu::always_inline]] inline T const* block_input(T const* x) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    asm("" : "+r"(x));
+#endif
+    return x;
+}
 
 // Levels h = H, H/2, ..., 1 of the canonical tree over M <= P partial sums, each a register
 // of L rows (the same levels as fixed_tree in inner_product.hpp).
@@ -5647,17 +5924,45 @@ template <class V, std::size_t M, std::size_t H>
     if constexpr (H > 1) dense_tree<V, M, H / 2>(s);
 }
 
-// Weight i of rows r0 .. r0 + count - 1 (count <= L; the lanes above are -0).
+// Weight i of rows r0 .. r0 + count - 1 (count <= L, r0 a multiple of L, so the rows are
+// in one block of the layout, dense_layer.hpp's dense_offset; the lanes above are -0).
 // Full: count == L, known at compile time so that no load tests it.
-template <ieee_binary T, std::size_t Out, bool Full>
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
 [[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_column(
     T const* Wt, std::size_t i, std::size_t r0, std::size_t count,
     typename vec<T>::v negative_zero) noexcept {
-    T const* const c = Wt + i * Out + r0;
+    T const* const c = Wt + dense_offset<T, In, Out>(r0, i);
     if constexpr (Full) {
         return vec<T>::load(c);
     } else {
         return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// Slot `slot` of the block of row r0 (the layout of long rows, dense_slot).
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_slot_column(
+    T const* Wt, std::size_t slot, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    constexpr std::size_t block = dense_block<T>;
+    std::size_t const first = r0 / block * block;
+    std::size_t const width = Out - first < block ? Out - first : block;
+    T const* const c = Wt + first * In + slot * width + (r0 - first);
+    if constexpr (Full) {
+        return vec<T>::load(c);
+    } else {
+        return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// The biases b_r0 .. b_(r0+count-1).
+template <ieee_binary T, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_biases(
+    T const* b, std::size_t r0, std::size_t count, typename vec<T>::v negative_zero) noexcept {
+    if constexpr (Full) {
+        return vec<T>::load(b + r0);
+    } else {
+        return vec<T>::load_first(b + r0, count, negative_zero);
     }
 }
 
@@ -5668,13 +5973,14 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
     typename vec<T>::v negative_zero) noexcept {
     using V = vec<T>;
     using v = typename V::v;
+    x = block_input(x);
     v s[In + 1];
 #pragma GCC unroll 64
     for (std::size_t i = 0; i < In; ++i) {
-        s[i] = V::fma(dense_column<T, Out, Full>(Wt, i, r0, count, negative_zero), V::splat(x[i]),
-                      negative_zero);
+        s[i] = V::fma(dense_column<T, In, Out, Full>(Wt, i, r0, count, negative_zero),
+                      V::splat(x[i]), negative_zero);
     }
-    s[In] = dense_column<T, 0, Full>(b, 0, r0, count, negative_zero);
+    s[In] = dense_biases<T, Full>(b, r0, count, negative_zero);
     dense_tree<V, In + 1, partial_sums<T> / 2>(s);
     return s[0];
 }
@@ -5705,52 +6011,97 @@ template <ieee_binary T>
 }
 
 // Rows of more than P terms (In + 1 > P): the P partial sums are P registers of L rows,
-// s_j = fma(W[r, i], x_i, s_j) for i = j, j + P, j + 2P, ... in increasing i, then the bias
-// into s_(In mod P) and the tree over all P. Eight chains are carried at a time, in
-// registers (eight independent FMAs hide the 4-cycle latency at two per cycle), and each
-// finished chain is parked in s (on the stack: P registers would not fit in 32), so the
-// weights are read once, in order, with no reduction inside a register.
-template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
-[[nodiscard]] inline typename vec<T>::v dense_long_rows(T const* Wt, T const* x, T const* b,
-                                                        std::size_t r0, std::size_t count,
-                                                        typename vec<T>::v negative_zero) noexcept {
+// s_c = fma(W[r, i], x_i, s_c) for i = c, c + P, c + 2P, ... in increasing i, the bias
+// added to s_(In mod P), then the tree over all P. The chains are taken eight at a time,
+// c = j + (P/8) m for m = 0..7: exactly the eight partial sums the first three levels of
+// the tree (h = P/2, P/4, P/8) combine into its value t_j. So each group's eight
+// accumulators stay in registers (eight independent FMA chains also hide the 4-cycle
+// latency at two FMAs per cycle), its three levels are applied at once, and only the P/8
+// values t_j wait for the last levels: nothing is stored, no register is reduced across
+// its lanes.
+//
+// R row registers (R L rows) are evaluated together, sharing each x_i: a broadcast is one
+// load, as a weight register is, and the loads are the limit (two per cycle); with R = 2
+// a term costs 1.5 loads instead of 2.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full, std::size_t R>
+inline void dense_long_rows(T const* Wt, T const* x, T const* b, std::size_t r0, std::size_t count,
+                            typename vec<T>::v negative_zero, typename vec<T>::v (&z)[R]) noexcept {
     using V = vec<T>;
     using v = typename V::v;
     constexpr std::size_t p = partial_sums<T>;
     constexpr std::size_t group = 8;
+    constexpr std::size_t bases = p / group;    // groups, and the t_j after three levels
     constexpr std::size_t full_steps = In / p;  // every chain gets a term in these
-    constexpr std::size_t rest = In % p;        // chains j < rest get one more
-    static_assert(In >= p && p % group == 0);
-    v s[p];
+    constexpr std::size_t rest = In % p;        // chains c < rest get one more
+    constexpr std::size_t lanes = V::lanes;
+    static_assert(In >= p && p % group == 0 && bases >= 2 && (Full || R == 1));
+    x = block_input(x);
+    v t[R][bases];
+    std::size_t start = 0;  // group j's first slot (dense_slot)
+    // Not unrolled: unrolled, the compiler schedules every group's FMAs first and spills
+    // their results (measured, AVX-512, 64 x 64: twice the time).
+#pragma GCC unroll 1
+    for (std::size_t j = 0; j < bases; ++j) {
+        v acc[R][group];
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
 #pragma GCC unroll 8
-    for (std::size_t j0 = 0; j0 < p; j0 += group) {
-        v acc[group];
+            for (std::size_t m = 0; m < group; ++m) acc[q][m] = negative_zero;
+        }
+        for (std::size_t step = 0; step < full_steps; ++step) {
+            std::size_t const i = step * p + j;
 #pragma GCC unroll 8
-        for (std::size_t g = 0; g < group; ++g) acc[g] = negative_zero;
-        for (std::size_t t = 0; t < full_steps; ++t) {
-            std::size_t const i = t * p + j0;
-#pragma GCC unroll 8
-            for (std::size_t g = 0; g < group; ++g) {
-                acc[g] = V::fma(dense_column<T, Out, Full>(Wt, i + g, r0, count, negative_zero),
-                                V::splat(x[i + g]), acc[g]);
+            for (std::size_t m = 0; m < group; ++m) {
+                std::size_t const k = i + m * bases;
+                std::size_t const slot = start + step * group + m;
+                v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                for (std::size_t q = 0; q < R; ++q) {
+                    acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(Wt, slot, r0 + q * lanes,
+                                                                           count, negative_zero),
+                                       xk, acc[q][m]);
+                }
             }
         }
         if constexpr (rest != 0) {
-            std::size_t const i = full_steps * p + j0;
+            std::size_t const i = full_steps * p + j;
 #pragma GCC unroll 8
-            for (std::size_t g = 0; g < group; ++g) {
-                if (j0 + g < rest)
-                    acc[g] = V::fma(dense_column<T, Out, Full>(Wt, i + g, r0, count, negative_zero),
-                                    V::splat(x[i + g]), acc[g]);
+            for (std::size_t m = 0; m < group; ++m) {
+                if (j + m * bases < rest) {
+                    std::size_t const k = i + m * bases;
+                    v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                    for (std::size_t q = 0; q < R; ++q) {
+                        acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(
+                                               Wt, start + full_steps * group + m, r0 + q * lanes,
+                                               count, negative_zero),
+                                           xk, acc[q][m]);
+                    }
+                }
             }
         }
-#pragma GCC unroll 8
-        for (std::size_t g = 0; g < group; ++g) s[j0 + g] = acc[g];
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
+            if (j == rest % bases) {
+                // fma(b, 1, s) == s + b, after the chain's last term.
+                constexpr std::size_t m = rest / bases;
+                acc[q][m] = V::add(acc[q][m],
+                                   dense_biases<T, Full>(b, r0 + q * lanes, count, negative_zero));
+            }
+            // Levels h = P/2, P/4, P/8: member m + 4, m + 2, m + 1 is chain c + h.
+#pragma GCC unroll 4
+            for (std::size_t m = 0; m < 4; ++m) acc[q][m] = V::add(acc[q][m], acc[q][m + 4]);
+            acc[q][0] = V::add(acc[q][0], acc[q][2]);
+            acc[q][1] = V::add(acc[q][1], acc[q][3]);
+            t[q][j] = V::add(acc[q][0], acc[q][1]);
+        }
+        start += full_steps * group + (rest > j ? (rest - j + bases - 1) / bases : 0);
     }
-    s[rest] = V::add(s[rest], dense_column<T, 0, Full>(b, 0, r0, count,
-                                                       negative_zero));  // fma(b, 1, s) == s + b
-    dense_tree<V, p, p / 2>(s);
-    return s[0];
+#pragma GCC unroll 2
+    for (std::size_t q = 0; q < R; ++q) {
+        dense_tree<V, bases, bases / 2>(t[q]);
+        z[q] = t[q][0];
+    }
 }
 
 template <ieee_binary T, bool Sigmoid>
@@ -5773,7 +6124,7 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
     using finish = std::conditional_t<Sigmoid, store_sigmoid, store_weighted_inputs>;
     constexpr std::size_t lanes = V::lanes;
     constexpr bool long_rows = In + 1 > partial_sums<T>;
-    if constexpr (Out == 1 && lanes > 1) {
+    if constexpr (Out == 1 && (lanes > 1 || long_rows)) {
         // One row: its terms along a register (the kernels' short form, R registers known
         // at compile time, or the general inner product for long rows), or, for at most
         // four terms, one value at a time.
@@ -5794,32 +6145,44 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
         typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
         constexpr std::size_t full_blocks = Out / lanes;
         constexpr std::size_t tail = Out % lanes;
+        // σ of one register is one long dependency chain (about 100 cycles); with several
+        // blocks, σ over the stored z two registers at a time (sigmoid_array) overlaps them
+        // (measured, AVX-512, 64 x 64: 0.4 of the layer's time saved).
+        constexpr bool sigmoid_per_block = Sigmoid && Out <= lanes;
         if constexpr (long_rows) {
-            for (std::size_t k = 0; k < full_blocks; ++k) {
-                dense_finish<T, Sigmoid>(
-                    dense_long_rows<T, In, Out, true>(Wt, x, b, k * lanes, lanes, negative_zero),
-                    out + k * lanes, lanes);
+            std::size_t k = 0;
+            for (; k + 2 <= full_blocks; k += 2) {
+                typename V::v z[2];
+                dense_long_rows<T, In, Out, true, 2>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
+                dense_finish<T, sigmoid_per_block>(z[1], out + (k + 1) * lanes, lanes);
+            }
+            if (k < full_blocks) {
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, true, 1>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
             }
             if constexpr (tail != 0) {
                 constexpr std::size_t r0 = full_blocks * lanes;
-                dense_finish<T, Sigmoid>(
-                    dense_long_rows<T, In, Out, false>(Wt, x, b, r0, tail, negative_zero), out + r0,
-                    tail);
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, false, 1>(Wt, x, b, r0, tail, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + r0, tail);
             }
         } else {
 #pragma GCC unroll 16
             for (std::size_t k = 0; k < full_blocks; ++k) {
-                dense_finish<T, Sigmoid>(
+                dense_finish<T, sigmoid_per_block>(
                     dense_rows<T, In, Out, true>(Wt, x, b, k * lanes, lanes, negative_zero),
                     out + k * lanes, lanes);
             }
             if constexpr (tail != 0) {
                 constexpr std::size_t r0 = full_blocks * lanes;
-                dense_finish<T, Sigmoid>(
+                dense_finish<T, sigmoid_per_block>(
                     dense_rows<T, In, Out, false>(Wt, x, b, r0, tail, negative_zero), out + r0,
                     tail);
             }
         }
+        if constexpr (Sigmoid && !sigmoid_per_block) sigmoid_array<T>(out, out, Out);
     }
 }
 
@@ -5847,10 +6210,11 @@ namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::portable {
 // kernels-inl.hpp there. So every function below is compiled for that ISA, with its fused
 // multiply-add, whatever the command line says.
 //
-// The layer: Out rows of In + 1 terms each (In weights and the bias), In + 1 <= P
-// (P = 256 / sizeof(T), soma/detail/inner_product.hpp), weights interleaved across rows:
-// Wt[i * Out + r] = W[r, i], so that one load brings weight i of L consecutive rows. With
-// fewer than P terms every term has a partial sum of its own, so the canonical order is
+// The layer: Out rows of In + 1 terms each (In weights and the bias), weights interleaved
+// across rows in blocks of 64 bytes of rows (dense_offset in dense_layer.hpp), so that one
+// load brings weight i of L consecutive rows. P = 256 / sizeof(T) is the canonical order's
+// number of partial sums (soma/detail/inner_product.hpp). With In + 1 <= P, that is
+// fewer than P terms, every term has a partial sum of its own, so the canonical order is
 //     s_i = fma(W[r, i], x_i, -0) = round(W[r, i] x_i)  (i < In),   s_In = b_r,
 // then the fixed pairwise tree of inner_product_scalar over the In + 1 partial sums. Here
 // each s_i is a register holding that partial sum for L rows at once, and the tree adds
@@ -5858,12 +6222,28 @@ namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::portable {
 // in-register reduction at all (the reason for the interleaved layout). Shapes are
 // template arguments, so the loops are straight-line code: no size tests, no dispatch.
 //
+// Longer rows: see dense_long_rows below.
+//
 // Registers past the last row hold products of -0 padding (masked loads read nothing
 // outside the arrays); they are computed but never stored.
 
 #if !defined(SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE)
 #error "soma/detail/dense_kernels-inl.hpp is included by soma/dense_layer.hpp only"
 #endif
+
+// x, as a pointer the optimizer cannot prove the same in every row block. It prevents one
+// rewrite: hoisting the broadcasts of x out of the loop over row blocks, which keeps up to
+// In registers of copies live across it and spills them (measured, AVX-512, 64 x 64: 64
+// broadcast registers stored to and reloaded from the stack, the layer at a third of its
+// speed); a broadcast inside the loop folds into its FMA as a memory operand. No
+// instruction.
+template <class T>
+[[nodiscard, gnu::always_inline]] inline T const* block_input(T const* x) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    asm("" : "+r"(x));
+#endif
+    return x;
+}
 
 // Levels h = H, H/2, ..., 1 of the canonical tree over M <= P partial sums, each a register
 // of L rows (the same levels as fixed_tree in inner_product.hpp).
@@ -5877,17 +6257,45 @@ template <class V, std::size_t M, std::size_t H>
     if constexpr (H > 1) dense_tree<V, M, H / 2>(s);
 }
 
-// Weight i of rows r0 .. r0 + count - 1 (count <= L; the lanes above are -0).
+// Weight i of rows r0 .. r0 + count - 1 (count <= L, r0 a multiple of L, so the rows are
+// in one block of the layout, dense_layer.hpp's dense_offset; the lanes above are -0).
 // Full: count == L, known at compile time so that no load tests it.
-template <ieee_binary T, std::size_t Out, bool Full>
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
 [[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_column(
     T const* Wt, std::size_t i, std::size_t r0, std::size_t count,
     typename vec<T>::v negative_zero) noexcept {
-    T const* const c = Wt + i * Out + r0;
+    T const* const c = Wt + dense_offset<T, In, Out>(r0, i);
     if constexpr (Full) {
         return vec<T>::load(c);
     } else {
         return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// Slot `slot` of the block of row r0 (the layout of long rows, dense_slot).
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_slot_column(
+    T const* Wt, std::size_t slot, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    constexpr std::size_t block = dense_block<T>;
+    std::size_t const first = r0 / block * block;
+    std::size_t const width = Out - first < block ? Out - first : block;
+    T const* const c = Wt + first * In + slot * width + (r0 - first);
+    if constexpr (Full) {
+        return vec<T>::load(c);
+    } else {
+        return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// The biases b_r0 .. b_(r0+count-1).
+template <ieee_binary T, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_biases(
+    T const* b, std::size_t r0, std::size_t count, typename vec<T>::v negative_zero) noexcept {
+    if constexpr (Full) {
+        return vec<T>::load(b + r0);
+    } else {
+        return vec<T>::load_first(b + r0, count, negative_zero);
     }
 }
 
@@ -5898,13 +6306,14 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
     typename vec<T>::v negative_zero) noexcept {
     using V = vec<T>;
     using v = typename V::v;
+    x = block_input(x);
     v s[In + 1];
 #pragma GCC unroll 64
     for (std::size_t i = 0; i < In; ++i) {
-        s[i] = V::fma(dense_column<T, Out, Full>(Wt, i, r0, count, negative_zero), V::splat(x[i]),
-                      negative_zero);
+        s[i] = V::fma(dense_column<T, In, Out, Full>(Wt, i, r0, count, negative_zero),
+                      V::splat(x[i]), negative_zero);
     }
-    s[In] = dense_column<T, 0, Full>(b, 0, r0, count, negative_zero);
+    s[In] = dense_biases<T, Full>(b, r0, count, negative_zero);
     dense_tree<V, In + 1, partial_sums<T> / 2>(s);
     return s[0];
 }
@@ -5935,52 +6344,97 @@ template <ieee_binary T>
 }
 
 // Rows of more than P terms (In + 1 > P): the P partial sums are P registers of L rows,
-// s_j = fma(W[r, i], x_i, s_j) for i = j, j + P, j + 2P, ... in increasing i, then the bias
-// into s_(In mod P) and the tree over all P. Eight chains are carried at a time, in
-// registers (eight independent FMAs hide the 4-cycle latency at two per cycle), and each
-// finished chain is parked in s (on the stack: P registers would not fit in 32), so the
-// weights are read once, in order, with no reduction inside a register.
-template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
-[[nodiscard]] inline typename vec<T>::v dense_long_rows(T const* Wt, T const* x, T const* b,
-                                                        std::size_t r0, std::size_t count,
-                                                        typename vec<T>::v negative_zero) noexcept {
+// s_c = fma(W[r, i], x_i, s_c) for i = c, c + P, c + 2P, ... in increasing i, the bias
+// added to s_(In mod P), then the tree over all P. The chains are taken eight at a time,
+// c = j + (P/8) m for m = 0..7: exactly the eight partial sums the first three levels of
+// the tree (h = P/2, P/4, P/8) combine into its value t_j. So each group's eight
+// accumulators stay in registers (eight independent FMA chains also hide the 4-cycle
+// latency at two FMAs per cycle), its three levels are applied at once, and only the P/8
+// values t_j wait for the last levels: nothing is stored, no register is reduced across
+// its lanes.
+//
+// R row registers (R L rows) are evaluated together, sharing each x_i: a broadcast is one
+// load, as a weight register is, and the loads are the limit (two per cycle); with R = 2
+// a term costs 1.5 loads instead of 2.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full, std::size_t R>
+inline void dense_long_rows(T const* Wt, T const* x, T const* b, std::size_t r0, std::size_t count,
+                            typename vec<T>::v negative_zero, typename vec<T>::v (&z)[R]) noexcept {
     using V = vec<T>;
     using v = typename V::v;
     constexpr std::size_t p = partial_sums<T>;
     constexpr std::size_t group = 8;
+    constexpr std::size_t bases = p / group;    // groups, and the t_j after three levels
     constexpr std::size_t full_steps = In / p;  // every chain gets a term in these
-    constexpr std::size_t rest = In % p;        // chains j < rest get one more
-    static_assert(In >= p && p % group == 0);
-    v s[p];
+    constexpr std::size_t rest = In % p;        // chains c < rest get one more
+    constexpr std::size_t lanes = V::lanes;
+    static_assert(In >= p && p % group == 0 && bases >= 2 && (Full || R == 1));
+    x = block_input(x);
+    v t[R][bases];
+    std::size_t start = 0;  // group j's first slot (dense_slot)
+    // Not unrolled: unrolled, the compiler schedules every group's FMAs first and spills
+    // their results (measured, AVX-512, 64 x 64: twice the time).
+#pragma GCC unroll 1
+    for (std::size_t j = 0; j < bases; ++j) {
+        v acc[R][group];
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
 #pragma GCC unroll 8
-    for (std::size_t j0 = 0; j0 < p; j0 += group) {
-        v acc[group];
+            for (std::size_t m = 0; m < group; ++m) acc[q][m] = negative_zero;
+        }
+        for (std::size_t step = 0; step < full_steps; ++step) {
+            std::size_t const i = step * p + j;
 #pragma GCC unroll 8
-        for (std::size_t g = 0; g < group; ++g) acc[g] = negative_zero;
-        for (std::size_t t = 0; t < full_steps; ++t) {
-            std::size_t const i = t * p + j0;
-#pragma GCC unroll 8
-            for (std::size_t g = 0; g < group; ++g) {
-                acc[g] = V::fma(dense_column<T, Out, Full>(Wt, i + g, r0, count, negative_zero),
-                                V::splat(x[i + g]), acc[g]);
+            for (std::size_t m = 0; m < group; ++m) {
+                std::size_t const k = i + m * bases;
+                std::size_t const slot = start + step * group + m;
+                v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                for (std::size_t q = 0; q < R; ++q) {
+                    acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(Wt, slot, r0 + q * lanes,
+                                                                           count, negative_zero),
+                                       xk, acc[q][m]);
+                }
             }
         }
         if constexpr (rest != 0) {
-            std::size_t const i = full_steps * p + j0;
+            std::size_t const i = full_steps * p + j;
 #pragma GCC unroll 8
-            for (std::size_t g = 0; g < group; ++g) {
-                if (j0 + g < rest)
-                    acc[g] = V::fma(dense_column<T, Out, Full>(Wt, i + g, r0, count, negative_zero),
-                                    V::splat(x[i + g]), acc[g]);
+            for (std::size_t m = 0; m < group; ++m) {
+                if (j + m * bases < rest) {
+                    std::size_t const k = i + m * bases;
+                    v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                    for (std::size_t q = 0; q < R; ++q) {
+                        acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(
+                                               Wt, start + full_steps * group + m, r0 + q * lanes,
+                                               count, negative_zero),
+                                           xk, acc[q][m]);
+                    }
+                }
             }
         }
-#pragma GCC unroll 8
-        for (std::size_t g = 0; g < group; ++g) s[j0 + g] = acc[g];
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
+            if (j == rest % bases) {
+                // fma(b, 1, s) == s + b, after the chain's last term.
+                constexpr std::size_t m = rest / bases;
+                acc[q][m] = V::add(acc[q][m],
+                                   dense_biases<T, Full>(b, r0 + q * lanes, count, negative_zero));
+            }
+            // Levels h = P/2, P/4, P/8: member m + 4, m + 2, m + 1 is chain c + h.
+#pragma GCC unroll 4
+            for (std::size_t m = 0; m < 4; ++m) acc[q][m] = V::add(acc[q][m], acc[q][m + 4]);
+            acc[q][0] = V::add(acc[q][0], acc[q][2]);
+            acc[q][1] = V::add(acc[q][1], acc[q][3]);
+            t[q][j] = V::add(acc[q][0], acc[q][1]);
+        }
+        start += full_steps * group + (rest > j ? (rest - j + bases - 1) / bases : 0);
     }
-    s[rest] = V::add(s[rest], dense_column<T, 0, Full>(b, 0, r0, count,
-                                                       negative_zero));  // fma(b, 1, s) == s + b
-    dense_tree<V, p, p / 2>(s);
-    return s[0];
+#pragma GCC unroll 2
+    for (std::size_t q = 0; q < R; ++q) {
+        dense_tree<V, bases, bases / 2>(t[q]);
+        z[q] = t[q][0];
+    }
 }
 
 template <ieee_binary T, bool Sigmoid>
@@ -6003,7 +6457,7 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
     using finish = std::conditional_t<Sigmoid, store_sigmoid, store_weighted_inputs>;
     constexpr std::size_t lanes = V::lanes;
     constexpr bool long_rows = In + 1 > partial_sums<T>;
-    if constexpr (Out == 1 && lanes > 1) {
+    if constexpr (Out == 1 && (lanes > 1 || long_rows)) {
         // One row: its terms along a register (the kernels' short form, R registers known
         // at compile time, or the general inner product for long rows), or, for at most
         // four terms, one value at a time.
@@ -6024,32 +6478,44 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
         typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
         constexpr std::size_t full_blocks = Out / lanes;
         constexpr std::size_t tail = Out % lanes;
+        // σ of one register is one long dependency chain (about 100 cycles); with several
+        // blocks, σ over the stored z two registers at a time (sigmoid_array) overlaps them
+        // (measured, AVX-512, 64 x 64: 0.4 of the layer's time saved).
+        constexpr bool sigmoid_per_block = Sigmoid && Out <= lanes;
         if constexpr (long_rows) {
-            for (std::size_t k = 0; k < full_blocks; ++k) {
-                dense_finish<T, Sigmoid>(
-                    dense_long_rows<T, In, Out, true>(Wt, x, b, k * lanes, lanes, negative_zero),
-                    out + k * lanes, lanes);
+            std::size_t k = 0;
+            for (; k + 2 <= full_blocks; k += 2) {
+                typename V::v z[2];
+                dense_long_rows<T, In, Out, true, 2>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
+                dense_finish<T, sigmoid_per_block>(z[1], out + (k + 1) * lanes, lanes);
+            }
+            if (k < full_blocks) {
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, true, 1>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
             }
             if constexpr (tail != 0) {
                 constexpr std::size_t r0 = full_blocks * lanes;
-                dense_finish<T, Sigmoid>(
-                    dense_long_rows<T, In, Out, false>(Wt, x, b, r0, tail, negative_zero), out + r0,
-                    tail);
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, false, 1>(Wt, x, b, r0, tail, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + r0, tail);
             }
         } else {
 #pragma GCC unroll 16
             for (std::size_t k = 0; k < full_blocks; ++k) {
-                dense_finish<T, Sigmoid>(
+                dense_finish<T, sigmoid_per_block>(
                     dense_rows<T, In, Out, true>(Wt, x, b, k * lanes, lanes, negative_zero),
                     out + k * lanes, lanes);
             }
             if constexpr (tail != 0) {
                 constexpr std::size_t r0 = full_blocks * lanes;
-                dense_finish<T, Sigmoid>(
+                dense_finish<T, sigmoid_per_block>(
                     dense_rows<T, In, Out, false>(Wt, x, b, r0, tail, negative_zero), out + r0,
                     tail);
             }
         }
+        if constexpr (Sigmoid && !sigmoid_per_block) sigmoid_array<T>(out, out, Out);
     }
 }
 
@@ -6324,7 +6790,7 @@ private:
     // Where W[r, i] is kept.
     [[nodiscard]] static constexpr std::size_t index(std::size_t r, std::size_t i) noexcept {
         if constexpr (interleaved) {
-            return i * Out + r;
+            return detail::dense_offset<T, In, Out>(r, i);
         } else {
             return r * In + i;
         }
@@ -7220,8 +7686,8 @@ inline constexpr bool is_dynamic_network<dynamic_network<T, A>> = true;
 
 // Writes net's parameters in the text format above. Every activation must be named.
 template <network_layer... Layers>
-requires((named_activation<typename Layers::activation_type> &&
-          ...)) void save(network<Layers...> const& net, std::ostream& out) {
+requires((named_activation<typename Layers::activation_type> && ...)) SOMA_ABI
+    void save(network<Layers...> const& net, std::ostream& out) {
     out << "soma-network 1 " << detail::scalar_name<typename network<Layers...>::value_type>()
         << "\nlayers " << sizeof...(Layers) << '\n';
     [&]<std::size_t... K>(std::index_sequence<K...>) {
@@ -7232,7 +7698,7 @@ requires((named_activation<typename Layers::activation_type> &&
 }
 
 template <scalar T, named_activation A>
-void save(dynamic_network<T, A> const& net, std::ostream& out) {
+SOMA_ABI void save(dynamic_network<T, A> const& net, std::ostream& out) {
     out << "soma-network 1 " << detail::scalar_name<T>() << "\nlayers " << net.depth() << '\n';
     for (auto const& l : net.layers()) detail::save_layer(out, l);
     out << "end\n";
@@ -7240,7 +7706,7 @@ void save(dynamic_network<T, A> const& net, std::ostream& out) {
 
 // The text of save(net, out).
 template <class Net>
-[[nodiscard]] std::string to_text(Net const& net) {
+SOMA_ABI [[nodiscard]] std::string to_text(Net const& net) {
     std::ostringstream out;
     save(net, out);
     return out.str();
@@ -7250,7 +7716,7 @@ template <class Net>
 // written by save. Throws std::invalid_argument when the text is malformed or does not fit
 // Net (the message names the layer and both values).
 template <class Net>
-[[nodiscard]] Net load(std::istream& in) {
+SOMA_ABI [[nodiscard]] Net load(std::istream& in) {
     detail::token_reader tokens(in);
     if constexpr (detail::is_dynamic_network<Net>) {
         using T = typename Net::value_type;
@@ -7271,7 +7737,7 @@ template <class Net>
 }
 
 template <class Net>
-[[nodiscard]] Net from_text(std::string_view text) {
+SOMA_ABI [[nodiscard]] Net from_text(std::string_view text) {
     std::istringstream in{std::string(text)};
     return load<Net>(in);
 }
