@@ -229,11 +229,11 @@ public:
 
 private:
     template <std::size_t... K>
-    constexpr void check_sizes(std::index_sequence<K...>) const {
+    SOMA_ABI constexpr void check_sizes(std::index_sequence<K...>) const {
         (check_pair<K>(), ...);
     }
     template <std::size_t K>
-    constexpr void check_pair() const {
+    SOMA_ABI constexpr void check_pair() const {
         auto const& l = std::get<K>(layers_);
         auto const& next = std::get<K + 1>(layers_);
         if (l.outputs() != next.inputs()) {
@@ -242,7 +242,7 @@ private:
     }
 
     template <std::size_t K, class X, class Y>
-    constexpr void forward_from(X const& x, Y& y) const {
+    SOMA_ABI constexpr void forward_from(X const& x, Y& y) const {
         auto const& l = std::get<K>(layers_);
         if constexpr (K + 1 == depth) {
             l.forward(x, y);
@@ -287,7 +287,7 @@ public:
     }
 
     [[nodiscard]] std::size_t depth() const noexcept { return layers_.size(); }
-    [[nodiscard]] layer_type const& layer(std::size_t k) const {
+    SOMA_ABI [[nodiscard]] layer_type const& layer(std::size_t k) const {
         if (k >= layers_.size()) {
             detail::throw_size_mismatch("soma::dynamic_network::layer", "k", k, "depth",
                                         layers_.size());
