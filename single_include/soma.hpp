@@ -6696,17 +6696,17 @@ public:
     [[nodiscard]] static constexpr std::size_t outputs() noexcept { return Out; }
 
     // W[r, i], the weight of input i in neuron r (r < Out, i < In).
-    [[nodiscard]] constexpr T weight(std::size_t r, std::size_t i) const {
+    SOMA_ABI [[nodiscard]] constexpr T weight(std::size_t r, std::size_t i) const {
         check_row(r);
         if (i >= In) detail::throw_size_mismatch("soma::dense_layer::weight", "i", i, "In", In);
         return w_[index(r, i)];
     }
-    [[nodiscard]] constexpr T bias(std::size_t r) const {
+    SOMA_ABI [[nodiscard]] constexpr T bias(std::size_t r) const {
         check_row(r);
         return b_[r];
     }
     // W row-major (Out x In), whatever the layout the layer keeps.
-    [[nodiscard]] constexpr weights_type weights() const noexcept {
+    SOMA_ABI [[nodiscard]] constexpr weights_type weights() const noexcept {
         weights_type W{};
         for (std::size_t r = 0; r < Out; ++r) {
             for (std::size_t i = 0; i < In; ++i) W[r * In + i] = w_[index(r, i)];
@@ -6715,7 +6715,7 @@ public:
     }
     [[nodiscard]] constexpr std::span<T const, Out> biases() const noexcept { return b_; }
     // Row r of W: the weights of neuron r.
-    [[nodiscard]] constexpr input_type row(std::size_t r) const {
+    SOMA_ABI [[nodiscard]] constexpr input_type row(std::size_t r) const {
         check_row(r);
         input_type w{};
         for (std::size_t i = 0; i < In; ++i) w[i] = w_[index(r, i)];
@@ -6723,7 +6723,7 @@ public:
     }
     // Neuron r (weights row r, bias b_r, the layer's activation): layer(x)[r] is bitwise
     // neuron(r)(x).
-    [[nodiscard]] constexpr neuron_type neuron(std::size_t r) const {
+    SOMA_ABI [[nodiscard]] constexpr neuron_type neuron(std::size_t r) const {
         return neuron_type(row(r), bias(r), a_);
     }
     [[nodiscard]] constexpr Activation const& activation() const noexcept { return a_; }
@@ -6788,7 +6788,8 @@ public:
 
 private:
     // Where W[r, i] is kept.
-    [[nodiscard]] static constexpr std::size_t index(std::size_t r, std::size_t i) noexcept {
+    SOMA_ABI [[nodiscard]] static constexpr std::size_t index(std::size_t r,
+                                                              std::size_t i) noexcept {
         if constexpr (interleaved) {
             return detail::dense_offset<T, In, Out>(r, i);
         } else {
@@ -6796,11 +6797,11 @@ private:
         }
     }
 
-    static constexpr void check_row(std::size_t r) {
+    SOMA_ABI static constexpr void check_row(std::size_t r) {
         if (r >= Out) detail::throw_size_mismatch("soma::dense_layer", "r", r, "Out", Out);
     }
 
-    constexpr void set(T const* W, std::size_t nw, T const* b, std::size_t nb) {
+    SOMA_ABI constexpr void set(T const* W, std::size_t nw, T const* b, std::size_t nb) {
         if (nw != In * Out)
             detail::throw_size_mismatch("soma::dense_layer", "W", nw, "In * Out", In * Out);
         if (nb != Out) detail::throw_size_mismatch("soma::dense_layer", "b", nb, "Out", Out);
@@ -6811,7 +6812,7 @@ private:
     }
 
     template <class X>
-    [[nodiscard]] static constexpr T const* checked_x(X const& x, char const* where) {
+    SOMA_ABI [[nodiscard]] static constexpr T const* checked_x(X const& x, char const* where) {
         if constexpr (static_extent_v<X> == std::dynamic_extent) {
             if (detail::size_of(x) != In) {
                 detail::throw_size_mismatch(where, "x", detail::size_of(x), "In", In);
@@ -6821,8 +6822,8 @@ private:
     }
 
     template <class Y, class X>
-    [[nodiscard]] static constexpr T* checked_y(Y& y, X const& x, char const* where,
-                                                char const* name) {
+    SOMA_ABI [[nodiscard]] static constexpr T* checked_y(Y& y, X const& x, char const* where,
+                                                         char const* name) {
         if constexpr (static_extent_v<Y> == std::dynamic_extent) {
             if (detail::size_of(y) != Out) {
                 detail::throw_size_mismatch(where, name, detail::size_of(y), "Out", Out);
@@ -6841,7 +6842,7 @@ private:
 
     // The definition: neuron r's own code, row by row (constant evaluation, and run time
     // for types without kernels).
-    constexpr void run_scalar(T const* x, T* y, bool activate) const {
+    SOMA_ABI constexpr void run_scalar(T const* x, T* y, bool activate) const {
         for (std::size_t r = 0; r < Out; ++r) {
             input_type const w = row(r);
             T const z = detail::weighted_sum<T, In>(w.data(), x, In, true, b_[r]);
@@ -6849,7 +6850,7 @@ private:
         }
     }
 
-    constexpr void run(T const* x, T* y, bool activate) const {
+    SOMA_ABI constexpr void run(T const* x, T* y, bool activate) const {
         if constexpr (detail::ieee_binary<T>) {
             if (!std::is_constant_evaluated()) {
                 if constexpr (interleaved) {
@@ -6926,22 +6927,22 @@ public:
 
     [[nodiscard]] std::size_t inputs() const noexcept { return in_; }
     [[nodiscard]] std::size_t outputs() const noexcept { return out_; }
-    [[nodiscard]] T weight(std::size_t r, std::size_t i) const {
+    SOMA_ABI [[nodiscard]] T weight(std::size_t r, std::size_t i) const {
         check_row(r);
         if (i >= in_) detail::throw_size_mismatch("soma::dense_layer::weight", "i", i, "In", in_);
         return w_[r * in_ + i];
     }
-    [[nodiscard]] T bias(std::size_t r) const {
+    SOMA_ABI [[nodiscard]] T bias(std::size_t r) const {
         check_row(r);
         return b_[r];
     }
     [[nodiscard]] std::span<T const> weights() const noexcept { return w_; }
     [[nodiscard]] std::span<T const> biases() const noexcept { return b_; }
-    [[nodiscard]] std::span<T const> row(std::size_t r) const {
+    SOMA_ABI [[nodiscard]] std::span<T const> row(std::size_t r) const {
         check_row(r);
         return std::span<T const>(w_).subspan(r * in_, in_);
     }
-    [[nodiscard]] neuron_type neuron(std::size_t r) const {
+    SOMA_ABI [[nodiscard]] neuron_type neuron(std::size_t r) const {
         auto const w = row(r);
         return neuron_type(std::vector<T>(w.begin(), w.end()), b_[r], a_);
     }
@@ -7003,7 +7004,7 @@ public:
 
 private:
     template <class WR, class BR>
-    static std::size_t inputs_of(WR const& W, BR const& b) {
+    SOMA_ABI static std::size_t inputs_of(WR const& W, BR const& b) {
         std::size_t const nw = detail::size_of(W);
         std::size_t const nb = detail::size_of(b);
         if (nb == 0) detail::throw_size_mismatch("soma::dense_layer", "b", 0, "at least", 1);
@@ -7013,12 +7014,12 @@ private:
         return nw / nb;
     }
 
-    void check_row(std::size_t r) const {
+    SOMA_ABI void check_row(std::size_t r) const {
         if (r >= out_) detail::throw_size_mismatch("soma::dense_layer", "r", r, "Out", out_);
     }
 
     template <class X>
-    T const* checked_x(X const& x, char const* where) const {
+    SOMA_ABI T const* checked_x(X const& x, char const* where) const {
         if (detail::size_of(x) != in_) {
             detail::throw_size_mismatch(where, "x", detail::size_of(x), "In", in_);
         }
@@ -7026,7 +7027,7 @@ private:
     }
 
     template <class Y, class X>
-    T* checked_y(Y& y, X const& x, char const* where, char const* name) const {
+    SOMA_ABI T* checked_y(Y& y, X const& x, char const* where, char const* name) const {
         if (detail::size_of(y) != out_) {
             detail::throw_size_mismatch(where, name, detail::size_of(y), "Out", out_);
         }
@@ -7039,7 +7040,7 @@ private:
         return std::ranges::data(y);
     }
 
-    void run(T const* x, T* y, bool activate) const {
+    SOMA_ABI void run(T const* x, T* y, bool activate) const {
         if constexpr (detail::ieee_binary<T>) {
             if (activate) {
                 detail::forward_unchecked(w_.data(), out_, in_, x, b_.data(), y, a_);
@@ -7296,11 +7297,11 @@ public:
 
 private:
     template <std::size_t... K>
-    constexpr void check_sizes(std::index_sequence<K...>) const {
+    SOMA_ABI constexpr void check_sizes(std::index_sequence<K...>) const {
         (check_pair<K>(), ...);
     }
     template <std::size_t K>
-    constexpr void check_pair() const {
+    SOMA_ABI constexpr void check_pair() const {
         auto const& l = std::get<K>(layers_);
         auto const& next = std::get<K + 1>(layers_);
         if (l.outputs() != next.inputs()) {
@@ -7309,7 +7310,7 @@ private:
     }
 
     template <std::size_t K, class X, class Y>
-    constexpr void forward_from(X const& x, Y& y) const {
+    SOMA_ABI constexpr void forward_from(X const& x, Y& y) const {
         auto const& l = std::get<K>(layers_);
         if constexpr (K + 1 == depth) {
             l.forward(x, y);
@@ -7354,7 +7355,7 @@ public:
     }
 
     [[nodiscard]] std::size_t depth() const noexcept { return layers_.size(); }
-    [[nodiscard]] layer_type const& layer(std::size_t k) const {
+    SOMA_ABI [[nodiscard]] layer_type const& layer(std::size_t k) const {
         if (k >= layers_.size()) {
             detail::throw_size_mismatch("soma::dynamic_network::layer", "k", k, "depth",
                                         layers_.size());
