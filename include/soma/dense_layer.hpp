@@ -53,10 +53,12 @@ namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 // The interleaved layout of a static layer's weights: rows in blocks of B = 64 bytes of
 // values (16 floats, 8 doubles: a cache line, and at least one register of every ISA's
 // vocabulary); inside a block, weight i of its rows together. W[r, i] is at
-//     (r / B) B In + i w + r mod B,   w = the block's rows (B, or Out mod B for the last),
+//     (r / B) B In + slot(i) w + r mod B,   w = the block's rows (B, or Out mod B for the
+// last), slot(i) = i for rows shorter than P terms (dense_slot below for longer ones),
 // so a register of L rows of weight i is one load, and a block's weights are one
 // contiguous run. (Plain column-major, stride Out, puts every column of a block in the
-// same few cache sets: measured, AVX-512, 128 x 128: L1 thrashed, four times the time.)
+// same few cache sets: measured, AVX-512, GCC 12, 128 x 128 without σ: 2.36 µs column-major,
+// 1.12 µs in blocks.)
 template <class T>
 inline constexpr std::size_t dense_block = 64 / sizeof(T);
 
