@@ -4054,35 +4054,46 @@ SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<W> augment(
 
 #endif  // SOMA_BIAS_HPP
 // ---- end soma/bias.hpp ----
-// ---- begin soma/layer.hpp ----
-// soma/layer.hpp - many neurons, or many inputs, at once.
+// ---- begin soma/dense_layer.hpp ----
+// soma/dense_layer.hpp - Out neurons sharing In inputs: a dense (fully connected) layer.
 //
-// A dense layer of m neurons with n inputs each has row-major weights W (m x n, row r the
-// weights w of neuron r) and biases b (m):
-//     z = W x + b,   z_r = Σ_i W[r, i] x_i + b_r,   y_r = a(z_r).
-// Every z_r is computed in soma's canonical inner-product order (soma/detail/
-// inner_product.hpp) and is bitwise equal to the single-neuron weighted input of row r,
-// detail::inner_product(W_r, x, n, true, b_r), on every target; accuracy is therefore the
-// bound documented there: |z_r - exact| <= gamma_k Σ_i |W[r, i] x_i|, k = ceil((n+1)/P) +
-// log2(P), P = 256 / sizeof(T).
+// Neuron r of the layer has the weights W[r, 0..In) (row r of the row-major matrix W) and
+// the bias b_r; all share one activation a:
+//     z_r = Σ_i W[r, i] x_i + b_r,    y_r = a(z_r),    i.e. z = W x + b, y = a(z).
+// Every output is bitwise the single neuron's: layer(x)[r] == soma::neuron<T, In, A>(w_r,
+// b_r)(x), on every target and in constant evaluation (z_r in soma's canonical order,
+// soma/detail/inner_product.hpp, with its error bound |z_r - exact| <= gamma_k Σ_i
+// |W[r, i] x_i| + |b_r|, k = ceil((In+1)/P) + log2 P; σ within 1 ULP, soma/sigmoid.hpp).
 //
-// The rows are evaluated several per pass where the ISA has the registers (AVX-512: four
-// rows share each load of x), and the bias and the activation are applied to blocks of
-// 64 outputs (256 or 512 bytes) while they are still in L1. No function here allocates.
-//
-// Sizes are checked: a mismatch throws std::invalid_argument naming both sizes. The
-// outputs must not overlap the inputs (checked for x, X and W; it would change results).
-#ifndef SOMA_LAYER_HPP
-#define SOMA_LAYER_HPP
+// soma::dense_layer<T, In, Out, A>:
+//   - In and Out fixed at compile time: the parameters are stored inline (std::array, no
+//     allocation), the layer is a literal type usable in constexpr and as a static
+//     constexpr object with weights in the source; size mismatches do not compile.
+//     float and double layers keep their weights interleaved across rows (weight i of
+//     every row together) and run a kernel specialised for the shape, each register
+//     holding L rows' partial sums (soma/detail/dense_kernels-inl.hpp): straight-line
+//     code for rows shorter than P = 256 / sizeof(T) terms, P chains of row registers for
+//     longer ones. weight(r, i), weights(), row(r) and neuron(r) give the row-major view.
+//   - In = Out = std::dynamic_extent: shapes known at run time, std::vector storage; a
+//     size mismatch throws std::invalid_argument naming both sizes.
+// Constant evaluation takes the scalar definition (the single neuron's code, row by row);
+// run time the kernels, with the same bits. Evaluation never allocates (but operator() of
+// the run-time form, which returns a std::vector).
+#ifndef SOMA_DENSE_LAYER_HPP
+#define SOMA_DENSE_LAYER_HPP
 
+#include <array>
 #include <concepts>
 #include <cstddef>
 #include <functional>
-#include <limits>
+#include <initializer_list>
+#include <ranges>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 // ---- begin soma/detail/inner_product.hpp ----
 // soma/detail/inner_product.hpp - the canonical summation order of every floating-point
@@ -4470,6 +4481,36 @@ T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b)
 
 #endif  // SOMA_DETAIL_INNER_PRODUCT_HPP
 // ---- end soma/detail/inner_product.hpp ----
+// ---- begin soma/layer.hpp ----
+// soma/layer.hpp - many neurons, or many inputs, at once.
+//
+// A dense layer of m neurons with n inputs each has row-major weights W (m x n, row r the
+// weights w of neuron r) and biases b (m):
+//     z = W x + b,   z_r = Σ_i W[r, i] x_i + b_r,   y_r = a(z_r).
+// Every z_r is computed in soma's canonical inner-product order (soma/detail/
+// inner_product.hpp) and is bitwise equal to the single-neuron weighted input of row r,
+// detail::inner_product(W_r, x, n, true, b_r), on every target; accuracy is therefore the
+// bound documented there: |z_r - exact| <= gamma_k Σ_i |W[r, i] x_i|, k = ceil((n+1)/P) +
+// log2(P), P = 256 / sizeof(T).
+//
+// The rows are evaluated several per pass where the ISA has the registers (AVX-512: four
+// rows share each load of x), and the bias and the activation are applied to blocks of
+// 64 outputs (256 or 512 bytes) while they are still in L1. No function here allocates.
+//
+// Sizes are checked: a mismatch throws std::invalid_argument naming both sizes. The
+// outputs must not overlap the inputs (checked for x, X and W; it would change results).
+#ifndef SOMA_LAYER_HPP
+#define SOMA_LAYER_HPP
+
+#include <concepts>
+#include <cstddef>
+#include <functional>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
 
 namespace soma {
 
@@ -5096,6 +5137,2558 @@ using sigmoid_neuron = neuron<T, N, sigmoid_activation>;
 
 #endif  // SOMA_NEURON_HPP
 // ---- end soma/neuron.hpp ----
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// The interleaved layout of a static layer's weights: rows in blocks of B = 64 bytes of
+// values (16 floats, 8 doubles: a cache line, and at least one register of every ISA's
+// vocabulary); inside a block, weight i of its rows together. W[r, i] is at
+//     (r / B) B In + slot(i) w + r mod B,   w = the block's rows (B, or Out mod B for the
+// last), slot(i) = i for rows shorter than P terms (dense_slot below for longer ones),
+// so a register of L rows of weight i is one load, and a block's weights are one
+// contiguous run. (Plain column-major, stride Out, puts every column of a block in the
+// same few cache sets: measured, AVX-512, GCC 12, 128 x 128 without σ: 2.36 µs column-major,
+// 1.12 µs in blocks.)
+template <class T>
+inline constexpr std::size_t dense_block = 64 / sizeof(T);
+
+// Rows of more than P = 256 / sizeof(T) terms are summed in groups of eight chains
+// (dense_kernels-inl.hpp: chain c = j + (P/8) m, terms i = c + P step): a block keeps its
+// columns in that order, group by group, so that the kernel reads each block front to
+// back. dense_slot(i) is column i's place: P/8 groups j, each of its full steps then its
+// last, partial one, eight columns m per step. A layer of one row keeps its weights in
+// order.
+template <class T, std::size_t In>
+[[nodiscard, gnu::always_inline]] constexpr std::size_t dense_slot(std::size_t i) noexcept {
+    constexpr std::size_t p = 256 / sizeof(T);
+    constexpr std::size_t bases = p / 8;
+    constexpr std::size_t full_steps = In / p;
+    constexpr std::size_t rest = In % p;
+    if constexpr (In < p) {
+        return i;
+    } else {
+        std::size_t const c = i % p;
+        std::size_t const j = c % bases;
+        std::size_t const m = c / bases;
+        std::size_t const step = i / p;
+        // Groups before j: 8 full_steps columns each, plus the chains j' + m' bases < rest.
+        std::size_t start = j * 8 * full_steps;
+        for (std::size_t g = 0; g < j; ++g) start += rest > g ? (rest - g + bases - 1) / bases : 0;
+        return start + step * 8 + m;
+    }
+}
+
+template <class T, std::size_t In, std::size_t Out>
+[[nodiscard, gnu::always_inline]] constexpr std::size_t dense_offset(std::size_t r,
+                                                                     std::size_t i) noexcept {
+    if constexpr (Out == 1) {
+        (void)r;
+        return i;  // one row: its weights in order (the kernel's inner product reads them so)
+    } else {
+        constexpr std::size_t block = dense_block<T>;
+        std::size_t const first = r / block * block;
+        std::size_t const width = Out - first < block ? Out - first : block;
+        return first * In + dense_slot<T, In>(i) * width + (r - first);
+    }
+}
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+// The shape-specialised kernel, once per ISA namespace (see dense_kernels-inl.hpp).
+#if defined(SOMA_X86_KERNELS)
+SOMA_DETAIL_TARGET_AVX512_BEGIN
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx512 {
+#define SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE 1
+// ---- begin soma/detail/dense_kernels-inl.hpp ----
+// soma/detail/dense_kernels-inl.hpp - a dense layer of a shape fixed at compile time, written
+// once over an ISA's vocabulary.
+//
+// No include guard, on purpose: soma/dense_layer.hpp includes this file (with
+// SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE defined) inside each ISA's namespace
+// (soma::detail::avx512, ::avx2, ::neon, ::portable) and, on x86-64, inside that ISA's
+// target region, after the ISA's vocabulary header has defined vec<T> and the kernels of
+// kernels-inl.hpp there. So every function below is compiled for that ISA, with its fused
+// multiply-add, whatever the command line says.
+//
+// The layer: Out rows of In + 1 terms each (In weights and the bias), weights interleaved
+// across rows in blocks of 64 bytes of rows (dense_offset in dense_layer.hpp), so that one
+// load brings weight i of L consecutive rows. P = 256 / sizeof(T) is the canonical order's
+// number of partial sums (soma/detail/inner_product.hpp). With In + 1 <= P, that is
+// fewer than P terms, every term has a partial sum of its own, so the canonical order is
+//     s_i = fma(W[r, i], x_i, -0) = round(W[r, i] x_i)  (i < In),   s_In = b_r,
+// then the fixed pairwise tree of inner_product_scalar over the In + 1 partial sums. Here
+// each s_i is a register holding that partial sum for L rows at once, and the tree adds
+// whole registers: every lane of the result is bitwise the single-neuron z_r, with no
+// in-register reduction at all (the reason for the interleaved layout). Shapes are
+// template arguments, so the loops are straight-line code: no size tests, no dispatch.
+//
+// Longer rows: see dense_long_rows below.
+//
+// Registers past the last row hold products of -0 padding (masked loads read nothing
+// outside the arrays); they are computed but never stored.
+
+#if !defined(SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE)
+#error "soma/detail/dense_kernels-inl.hpp is included by soma/dense_layer.hpp only"
+#endif
+
+// Levels h = H, H/2, ..., 1 of the canonical tree over M <= P partial sums, each a register
+// of L rows (the same levels as fixed_tree in inner_product.hpp).
+template <class V, std::size_t M, std::size_t H>
+[[gnu::always_inline]] inline void dense_tree(typename V::v (&s)[M]) noexcept {
+    constexpr std::size_t live = M < 2 * H ? M : 2 * H;
+    if constexpr (live > H) {
+#pragma GCC unroll 64
+        for (std::size_t j = 0; j + H < live; ++j) s[j] = V::add(s[j], s[j + H]);
+    }
+    if constexpr (H > 1) dense_tree<V, M, H / 2>(s);
+}
+
+// Weight i of rows r0 .. r0 + count - 1 (count <= L, r0 a multiple of L, so the rows are
+// in one block of the layout, dense_layer.hpp's dense_offset; the lanes above are -0).
+// Full: count == L, known at compile time so that no load tests it.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_column(
+    T const* Wt, std::size_t i, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    T const* const c = Wt + dense_offset<T, In, Out>(r0, i);
+    if constexpr (Full) {
+        return vec<T>::load(c);
+    } else {
+        return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// Slot `slot` of the block of row r0 (the layout of long rows, dense_slot).
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_slot_column(
+    T const* Wt, std::size_t slot, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    constexpr std::size_t block = dense_block<T>;
+    std::size_t const first = r0 / block * block;
+    std::size_t const width = Out - first < block ? Out - first : block;
+    T const* const c = Wt + first * In + slot * width + (r0 - first);
+    if constexpr (Full) {
+        return vec<T>::load(c);
+    } else {
+        return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// The biases b_r0 .. b_(r0+count-1).
+template <ieee_binary T, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_biases(
+    T const* b, std::size_t r0, std::size_t count, typename vec<T>::v negative_zero) noexcept {
+    if constexpr (Full) {
+        return vec<T>::load(b + r0);
+    } else {
+        return vec<T>::load_first(b + r0, count, negative_zero);
+    }
+}
+
+// z_r for rows r0 .. r0 + count - 1 (count <= L) in one register, lane g for row r0 + g.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_rows(
+    T const* Wt, T const* x, T const* b, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    v s[In + 1];
+#pragma GCC unroll 64
+    for (std::size_t i = 0; i < In; ++i) {
+        s[i] = V::fma(dense_column<T, In, Out, Full>(Wt, i, r0, count, negative_zero),
+                      V::splat(x[i]), negative_zero);
+    }
+    s[In] = dense_biases<T, Full>(b, r0, count, negative_zero);
+    dense_tree<V, In + 1, partial_sums<T> / 2>(s);
+    return s[0];
+}
+
+// σ on the rows of one register of which only the first `count` are stored. float is
+// evaluated in double, half a register at a time; with at most half the lanes in use the
+// upper half is not computed (measured, AVX-512, GCC 12, 4 x 4 layer: 25.6 ns with both
+// halves, 11.0 ns with one). The lanes stored have the bits of sigmoid_lanes.
+template <ieee_binary T>
+[[gnu::always_inline]] inline void dense_sigmoid_store(typename vec<T>::v z, T* out,
+                                                       std::size_t count) noexcept {
+    using V = vec<T>;
+    if constexpr (V::lanes == 1) {
+        *out = sigmoid_one(V::reduce(z));
+    } else if constexpr (std::same_as<T, float>) {
+        if (count * 2 <= V::lanes) {
+            using D = vec<double>;
+            auto const lo = sigmoid_f32_in_double<D>(V::widen_lo(z));
+            auto const y = V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit),
+                                     V::narrow(lo, lo));
+            store_lanes<T>(y, out, count);
+        } else {
+            store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+        }
+    } else {
+        store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+    }
+}
+
+// Rows of more than P terms (In + 1 > P): the P partial sums are P registers of L rows,
+// s_c = fma(W[r, i], x_i, s_c) for i = c, c + P, c + 2P, ... in increasing i, the bias
+// added to s_(In mod P), then the tree over all P. The chains are taken eight at a time,
+// c = j + (P/8) m for m = 0..7: exactly the eight partial sums the first three levels of
+// the tree (h = P/2, P/4, P/8) combine into its value t_j. So each group's eight
+// accumulators stay in registers (eight independent FMA chains also hide the 4-cycle
+// latency at two FMAs per cycle), its three levels are applied at once, and only the P/8
+// values t_j wait for the last levels: nothing is stored, no register is reduced across
+// its lanes.
+//
+// R row registers (R L rows) are evaluated together, sharing each x_i: a broadcast is one
+// load, as a weight register is, and the loads are the limit (two per cycle); with R = 2
+// a term costs 1.5 loads instead of 2.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full, std::size_t R>
+inline void dense_long_rows(T const* Wt, T const* x, T const* b, std::size_t r0, std::size_t count,
+                            typename vec<T>::v negative_zero, typename vec<T>::v (&z)[R]) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t group = 8;
+    constexpr std::size_t bases = p / group;    // groups, and the t_j after three levels
+    constexpr std::size_t full_steps = In / p;  // every chain gets a term in these
+    constexpr std::size_t rest = In % p;        // chains c < rest get one more
+    constexpr std::size_t lanes = V::lanes;
+    static_assert(In >= p && p % group == 0 && bases >= 2 && (Full || R == 1));
+    v t[R][bases];
+    std::size_t start = 0;  // group j's first slot (dense_slot)
+    // Not unrolled: unrolled, the compiler hoisted the broadcasts of x and every group's
+    // FMAs to the front and spilled them to the stack (measured, AVX-512, GCC 12, 64 x 64
+    // without σ: 356 ns unrolled, 146 ns not).
+#pragma GCC unroll 1
+    for (std::size_t j = 0; j < bases; ++j) {
+        v acc[R][group];
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
+#pragma GCC unroll 8
+            for (std::size_t m = 0; m < group; ++m) acc[q][m] = negative_zero;
+        }
+        for (std::size_t step = 0; step < full_steps; ++step) {
+            std::size_t const i = step * p + j;
+#pragma GCC unroll 8
+            for (std::size_t m = 0; m < group; ++m) {
+                std::size_t const k = i + m * bases;
+                std::size_t const slot = start + step * group + m;
+                v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                for (std::size_t q = 0; q < R; ++q) {
+                    acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(Wt, slot, r0 + q * lanes,
+                                                                           count, negative_zero),
+                                       xk, acc[q][m]);
+                }
+            }
+        }
+        if constexpr (rest != 0) {
+            std::size_t const i = full_steps * p + j;
+#pragma GCC unroll 8
+            for (std::size_t m = 0; m < group; ++m) {
+                if (j + m * bases < rest) {
+                    std::size_t const k = i + m * bases;
+                    v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                    for (std::size_t q = 0; q < R; ++q) {
+                        acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(
+                                               Wt, start + full_steps * group + m, r0 + q * lanes,
+                                               count, negative_zero),
+                                           xk, acc[q][m]);
+                    }
+                }
+            }
+        }
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
+            if (j == rest % bases) {
+                // fma(b, 1, s) == s + b, after the chain's last term.
+                constexpr std::size_t m = rest / bases;
+                acc[q][m] = V::add(acc[q][m],
+                                   dense_biases<T, Full>(b, r0 + q * lanes, count, negative_zero));
+            }
+            // Levels h = P/2, P/4, P/8: member m + 4, m + 2, m + 1 is chain c + h.
+#pragma GCC unroll 4
+            for (std::size_t m = 0; m < 4; ++m) acc[q][m] = V::add(acc[q][m], acc[q][m + 4]);
+            acc[q][0] = V::add(acc[q][0], acc[q][2]);
+            acc[q][1] = V::add(acc[q][1], acc[q][3]);
+            t[q][j] = V::add(acc[q][0], acc[q][1]);
+        }
+        start += full_steps * group + (rest > j ? (rest - j + bases - 1) / bases : 0);
+    }
+#pragma GCC unroll 2
+    for (std::size_t q = 0; q < R; ++q) {
+        dense_tree<V, bases, bases / 2>(t[q]);
+        z[q] = t[q][0];
+    }
+}
+
+template <ieee_binary T, bool Sigmoid>
+[[gnu::always_inline]] inline void dense_finish(typename vec<T>::v z, T* out,
+                                                std::size_t count) noexcept {
+    if constexpr (Sigmoid) {
+        dense_sigmoid_store<T>(z, out, count);
+    } else {
+        store_lanes<T>(z, out, count);
+    }
+}
+
+// out_r = a(z_r) for every row r < Out, z_r = Σ_i W[r, i] x_i + b_r in the canonical order,
+// a = σ when Sigmoid (applied to each register while it is in registers), else the
+// identity (the caller applies its activation). out must not overlap Wt, x or b.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+[[gnu::always_inline]] inline void dense_fixed_inline(T const* Wt, T const* x, T const* b,
+                                                      T* out) noexcept {
+    using V = vec<T>;
+    using finish = std::conditional_t<Sigmoid, store_sigmoid, store_weighted_inputs>;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr bool long_rows = In + 1 > partial_sums<T>;
+    if constexpr (Out == 1 && (lanes > 1 || long_rows)) {
+        // One row: its terms along a register (the kernels' short form, R registers known
+        // at compile time, or the general inner product for long rows), or, for at most
+        // four terms, one value at a time.
+        T z;
+        if constexpr (long_rows) {
+            z = inner_product<T>(Wt, x, In, true, b[0]);
+        } else if constexpr (In + 1 <= 4) {
+            z = small_sum(Wt, x, In, true, b[0]);
+        } else {
+            constexpr std::size_t regs = (In + 1 + lanes - 1) / lanes;
+            z = V::reduce(
+                short_lanes<T, regs>(Wt, x, In, true, b[0], V::opaque(V::splat(T(-0.0)))));
+        }
+        finish::template one<T>(z, out);
+    } else {
+        // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x
+        // and fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
+        typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
+        constexpr std::size_t full_blocks = Out / lanes;
+        constexpr std::size_t tail = Out % lanes;
+        // σ of one register is one long dependency chain (about 100 cycles); with several
+        // blocks, σ over the stored z two registers at a time (sigmoid_array) overlaps them
+        // (measured, AVX-512, GCC 12, 64 x 64 layer: 434 ns with σ per block, 300 ns).
+        constexpr bool sigmoid_per_block = Sigmoid && Out <= lanes;
+        if constexpr (long_rows) {
+            std::size_t k = 0;
+            for (; k + 2 <= full_blocks; k += 2) {
+                typename V::v z[2];
+                dense_long_rows<T, In, Out, true, 2>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
+                dense_finish<T, sigmoid_per_block>(z[1], out + (k + 1) * lanes, lanes);
+            }
+            if (k < full_blocks) {
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, true, 1>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
+            }
+            if constexpr (tail != 0) {
+                constexpr std::size_t r0 = full_blocks * lanes;
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, false, 1>(Wt, x, b, r0, tail, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + r0, tail);
+            }
+        } else {
+#pragma GCC unroll 16
+            for (std::size_t k = 0; k < full_blocks; ++k) {
+                dense_finish<T, sigmoid_per_block>(
+                    dense_rows<T, In, Out, true>(Wt, x, b, k * lanes, lanes, negative_zero),
+                    out + k * lanes, lanes);
+            }
+            if constexpr (tail != 0) {
+                constexpr std::size_t r0 = full_blocks * lanes;
+                dense_finish<T, sigmoid_per_block>(
+                    dense_rows<T, In, Out, false>(Wt, x, b, r0, tail, negative_zero), out + r0,
+                    tail);
+            }
+        }
+        if constexpr (Sigmoid && !sigmoid_per_block) sigmoid_array<T>(out, out, Out);
+    }
+}
+
+// The same, out of line: the entry of the per-shape dispatch (dense_layer.hpp), and the
+// direct call for layers too large to inline.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
+    dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
+}
+// ---- end soma/detail/dense_kernels-inl.hpp ----
+#undef SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx512
+SOMA_DETAIL_TARGET_END
+
+SOMA_DETAIL_TARGET_AVX2_BEGIN
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx2 {
+#define SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE 1
+// ---- begin soma/detail/dense_kernels-inl.hpp ----
+// soma/detail/dense_kernels-inl.hpp - a dense layer of a shape fixed at compile time, written
+// once over an ISA's vocabulary.
+//
+// No include guard, on purpose: soma/dense_layer.hpp includes this file (with
+// SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE defined) inside each ISA's namespace
+// (soma::detail::avx512, ::avx2, ::neon, ::portable) and, on x86-64, inside that ISA's
+// target region, after the ISA's vocabulary header has defined vec<T> and the kernels of
+// kernels-inl.hpp there. So every function below is compiled for that ISA, with its fused
+// multiply-add, whatever the command line says.
+//
+// The layer: Out rows of In + 1 terms each (In weights and the bias), weights interleaved
+// across rows in blocks of 64 bytes of rows (dense_offset in dense_layer.hpp), so that one
+// load brings weight i of L consecutive rows. P = 256 / sizeof(T) is the canonical order's
+// number of partial sums (soma/detail/inner_product.hpp). With In + 1 <= P, that is
+// fewer than P terms, every term has a partial sum of its own, so the canonical order is
+//     s_i = fma(W[r, i], x_i, -0) = round(W[r, i] x_i)  (i < In),   s_In = b_r,
+// then the fixed pairwise tree of inner_product_scalar over the In + 1 partial sums. Here
+// each s_i is a register holding that partial sum for L rows at once, and the tree adds
+// whole registers: every lane of the result is bitwise the single-neuron z_r, with no
+// in-register reduction at all (the reason for the interleaved layout). Shapes are
+// template arguments, so the loops are straight-line code: no size tests, no dispatch.
+//
+// Longer rows: see dense_long_rows below.
+//
+// Registers past the last row hold products of -0 padding (masked loads read nothing
+// outside the arrays); they are computed but never stored.
+
+#if !defined(SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE)
+#error "soma/detail/dense_kernels-inl.hpp is included by soma/dense_layer.hpp only"
+#endif
+
+// Levels h = H, H/2, ..., 1 of the canonical tree over M <= P partial sums, each a register
+// of L rows (the same levels as fixed_tree in inner_product.hpp).
+template <class V, std::size_t M, std::size_t H>
+[[gnu::always_inline]] inline void dense_tree(typename V::v (&s)[M]) noexcept {
+    constexpr std::size_t live = M < 2 * H ? M : 2 * H;
+    if constexpr (live > H) {
+#pragma GCC unroll 64
+        for (std::size_t j = 0; j + H < live; ++j) s[j] = V::add(s[j], s[j + H]);
+    }
+    if constexpr (H > 1) dense_tree<V, M, H / 2>(s);
+}
+
+// Weight i of rows r0 .. r0 + count - 1 (count <= L, r0 a multiple of L, so the rows are
+// in one block of the layout, dense_layer.hpp's dense_offset; the lanes above are -0).
+// Full: count == L, known at compile time so that no load tests it.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_column(
+    T const* Wt, std::size_t i, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    T const* const c = Wt + dense_offset<T, In, Out>(r0, i);
+    if constexpr (Full) {
+        return vec<T>::load(c);
+    } else {
+        return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// Slot `slot` of the block of row r0 (the layout of long rows, dense_slot).
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_slot_column(
+    T const* Wt, std::size_t slot, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    constexpr std::size_t block = dense_block<T>;
+    std::size_t const first = r0 / block * block;
+    std::size_t const width = Out - first < block ? Out - first : block;
+    T const* const c = Wt + first * In + slot * width + (r0 - first);
+    if constexpr (Full) {
+        return vec<T>::load(c);
+    } else {
+        return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// The biases b_r0 .. b_(r0+count-1).
+template <ieee_binary T, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_biases(
+    T const* b, std::size_t r0, std::size_t count, typename vec<T>::v negative_zero) noexcept {
+    if constexpr (Full) {
+        return vec<T>::load(b + r0);
+    } else {
+        return vec<T>::load_first(b + r0, count, negative_zero);
+    }
+}
+
+// z_r for rows r0 .. r0 + count - 1 (count <= L) in one register, lane g for row r0 + g.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_rows(
+    T const* Wt, T const* x, T const* b, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    v s[In + 1];
+#pragma GCC unroll 64
+    for (std::size_t i = 0; i < In; ++i) {
+        s[i] = V::fma(dense_column<T, In, Out, Full>(Wt, i, r0, count, negative_zero),
+                      V::splat(x[i]), negative_zero);
+    }
+    s[In] = dense_biases<T, Full>(b, r0, count, negative_zero);
+    dense_tree<V, In + 1, partial_sums<T> / 2>(s);
+    return s[0];
+}
+
+// σ on the rows of one register of which only the first `count` are stored. float is
+// evaluated in double, half a register at a time; with at most half the lanes in use the
+// upper half is not computed (measured, AVX-512, GCC 12, 4 x 4 layer: 25.6 ns with both
+// halves, 11.0 ns with one). The lanes stored have the bits of sigmoid_lanes.
+template <ieee_binary T>
+[[gnu::always_inline]] inline void dense_sigmoid_store(typename vec<T>::v z, T* out,
+                                                       std::size_t count) noexcept {
+    using V = vec<T>;
+    if constexpr (V::lanes == 1) {
+        *out = sigmoid_one(V::reduce(z));
+    } else if constexpr (std::same_as<T, float>) {
+        if (count * 2 <= V::lanes) {
+            using D = vec<double>;
+            auto const lo = sigmoid_f32_in_double<D>(V::widen_lo(z));
+            auto const y = V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit),
+                                     V::narrow(lo, lo));
+            store_lanes<T>(y, out, count);
+        } else {
+            store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+        }
+    } else {
+        store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+    }
+}
+
+// Rows of more than P terms (In + 1 > P): the P partial sums are P registers of L rows,
+// s_c = fma(W[r, i], x_i, s_c) for i = c, c + P, c + 2P, ... in increasing i, the bias
+// added to s_(In mod P), then the tree over all P. The chains are taken eight at a time,
+// c = j + (P/8) m for m = 0..7: exactly the eight partial sums the first three levels of
+// the tree (h = P/2, P/4, P/8) combine into its value t_j. So each group's eight
+// accumulators stay in registers (eight independent FMA chains also hide the 4-cycle
+// latency at two FMAs per cycle), its three levels are applied at once, and only the P/8
+// values t_j wait for the last levels: nothing is stored, no register is reduced across
+// its lanes.
+//
+// R row registers (R L rows) are evaluated together, sharing each x_i: a broadcast is one
+// load, as a weight register is, and the loads are the limit (two per cycle); with R = 2
+// a term costs 1.5 loads instead of 2.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full, std::size_t R>
+inline void dense_long_rows(T const* Wt, T const* x, T const* b, std::size_t r0, std::size_t count,
+                            typename vec<T>::v negative_zero, typename vec<T>::v (&z)[R]) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t group = 8;
+    constexpr std::size_t bases = p / group;    // groups, and the t_j after three levels
+    constexpr std::size_t full_steps = In / p;  // every chain gets a term in these
+    constexpr std::size_t rest = In % p;        // chains c < rest get one more
+    constexpr std::size_t lanes = V::lanes;
+    static_assert(In >= p && p % group == 0 && bases >= 2 && (Full || R == 1));
+    v t[R][bases];
+    std::size_t start = 0;  // group j's first slot (dense_slot)
+    // Not unrolled: unrolled, the compiler hoisted the broadcasts of x and every group's
+    // FMAs to the front and spilled them to the stack (measured, AVX-512, GCC 12, 64 x 64
+    // without σ: 356 ns unrolled, 146 ns not).
+#pragma GCC unroll 1
+    for (std::size_t j = 0; j < bases; ++j) {
+        v acc[R][group];
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
+#pragma GCC unroll 8
+            for (std::size_t m = 0; m < group; ++m) acc[q][m] = negative_zero;
+        }
+        for (std::size_t step = 0; step < full_steps; ++step) {
+            std::size_t const i = step * p + j;
+#pragma GCC unroll 8
+            for (std::size_t m = 0; m < group; ++m) {
+                std::size_t const k = i + m * bases;
+                std::size_t const slot = start + step * group + m;
+                v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                for (std::size_t q = 0; q < R; ++q) {
+                    acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(Wt, slot, r0 + q * lanes,
+                                                                           count, negative_zero),
+                                       xk, acc[q][m]);
+                }
+            }
+        }
+        if constexpr (rest != 0) {
+            std::size_t const i = full_steps * p + j;
+#pragma GCC unroll 8
+            for (std::size_t m = 0; m < group; ++m) {
+                if (j + m * bases < rest) {
+                    std::size_t const k = i + m * bases;
+                    v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                    for (std::size_t q = 0; q < R; ++q) {
+                        acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(
+                                               Wt, start + full_steps * group + m, r0 + q * lanes,
+                                               count, negative_zero),
+                                           xk, acc[q][m]);
+                    }
+                }
+            }
+        }
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
+            if (j == rest % bases) {
+                // fma(b, 1, s) == s + b, after the chain's last term.
+                constexpr std::size_t m = rest / bases;
+                acc[q][m] = V::add(acc[q][m],
+                                   dense_biases<T, Full>(b, r0 + q * lanes, count, negative_zero));
+            }
+            // Levels h = P/2, P/4, P/8: member m + 4, m + 2, m + 1 is chain c + h.
+#pragma GCC unroll 4
+            for (std::size_t m = 0; m < 4; ++m) acc[q][m] = V::add(acc[q][m], acc[q][m + 4]);
+            acc[q][0] = V::add(acc[q][0], acc[q][2]);
+            acc[q][1] = V::add(acc[q][1], acc[q][3]);
+            t[q][j] = V::add(acc[q][0], acc[q][1]);
+        }
+        start += full_steps * group + (rest > j ? (rest - j + bases - 1) / bases : 0);
+    }
+#pragma GCC unroll 2
+    for (std::size_t q = 0; q < R; ++q) {
+        dense_tree<V, bases, bases / 2>(t[q]);
+        z[q] = t[q][0];
+    }
+}
+
+template <ieee_binary T, bool Sigmoid>
+[[gnu::always_inline]] inline void dense_finish(typename vec<T>::v z, T* out,
+                                                std::size_t count) noexcept {
+    if constexpr (Sigmoid) {
+        dense_sigmoid_store<T>(z, out, count);
+    } else {
+        store_lanes<T>(z, out, count);
+    }
+}
+
+// out_r = a(z_r) for every row r < Out, z_r = Σ_i W[r, i] x_i + b_r in the canonical order,
+// a = σ when Sigmoid (applied to each register while it is in registers), else the
+// identity (the caller applies its activation). out must not overlap Wt, x or b.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+[[gnu::always_inline]] inline void dense_fixed_inline(T const* Wt, T const* x, T const* b,
+                                                      T* out) noexcept {
+    using V = vec<T>;
+    using finish = std::conditional_t<Sigmoid, store_sigmoid, store_weighted_inputs>;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr bool long_rows = In + 1 > partial_sums<T>;
+    if constexpr (Out == 1 && (lanes > 1 || long_rows)) {
+        // One row: its terms along a register (the kernels' short form, R registers known
+        // at compile time, or the general inner product for long rows), or, for at most
+        // four terms, one value at a time.
+        T z;
+        if constexpr (long_rows) {
+            z = inner_product<T>(Wt, x, In, true, b[0]);
+        } else if constexpr (In + 1 <= 4) {
+            z = small_sum(Wt, x, In, true, b[0]);
+        } else {
+            constexpr std::size_t regs = (In + 1 + lanes - 1) / lanes;
+            z = V::reduce(
+                short_lanes<T, regs>(Wt, x, In, true, b[0], V::opaque(V::splat(T(-0.0)))));
+        }
+        finish::template one<T>(z, out);
+    } else {
+        // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x
+        // and fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
+        typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
+        constexpr std::size_t full_blocks = Out / lanes;
+        constexpr std::size_t tail = Out % lanes;
+        // σ of one register is one long dependency chain (about 100 cycles); with several
+        // blocks, σ over the stored z two registers at a time (sigmoid_array) overlaps them
+        // (measured, AVX-512, GCC 12, 64 x 64 layer: 434 ns with σ per block, 300 ns).
+        constexpr bool sigmoid_per_block = Sigmoid && Out <= lanes;
+        if constexpr (long_rows) {
+            std::size_t k = 0;
+            for (; k + 2 <= full_blocks; k += 2) {
+                typename V::v z[2];
+                dense_long_rows<T, In, Out, true, 2>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
+                dense_finish<T, sigmoid_per_block>(z[1], out + (k + 1) * lanes, lanes);
+            }
+            if (k < full_blocks) {
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, true, 1>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
+            }
+            if constexpr (tail != 0) {
+                constexpr std::size_t r0 = full_blocks * lanes;
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, false, 1>(Wt, x, b, r0, tail, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + r0, tail);
+            }
+        } else {
+#pragma GCC unroll 16
+            for (std::size_t k = 0; k < full_blocks; ++k) {
+                dense_finish<T, sigmoid_per_block>(
+                    dense_rows<T, In, Out, true>(Wt, x, b, k * lanes, lanes, negative_zero),
+                    out + k * lanes, lanes);
+            }
+            if constexpr (tail != 0) {
+                constexpr std::size_t r0 = full_blocks * lanes;
+                dense_finish<T, sigmoid_per_block>(
+                    dense_rows<T, In, Out, false>(Wt, x, b, r0, tail, negative_zero), out + r0,
+                    tail);
+            }
+        }
+        if constexpr (Sigmoid && !sigmoid_per_block) sigmoid_array<T>(out, out, Out);
+    }
+}
+
+// The same, out of line: the entry of the per-shape dispatch (dense_layer.hpp), and the
+// direct call for layers too large to inline.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
+    dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
+}
+// ---- end soma/detail/dense_kernels-inl.hpp ----
+#undef SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx2
+SOMA_DETAIL_TARGET_END
+#endif
+
+#if defined(SOMA_NEON_KERNELS)
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::neon {
+#define SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE 1
+// ---- begin soma/detail/dense_kernels-inl.hpp ----
+// soma/detail/dense_kernels-inl.hpp - a dense layer of a shape fixed at compile time, written
+// once over an ISA's vocabulary.
+//
+// No include guard, on purpose: soma/dense_layer.hpp includes this file (with
+// SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE defined) inside each ISA's namespace
+// (soma::detail::avx512, ::avx2, ::neon, ::portable) and, on x86-64, inside that ISA's
+// target region, after the ISA's vocabulary header has defined vec<T> and the kernels of
+// kernels-inl.hpp there. So every function below is compiled for that ISA, with its fused
+// multiply-add, whatever the command line says.
+//
+// The layer: Out rows of In + 1 terms each (In weights and the bias), weights interleaved
+// across rows in blocks of 64 bytes of rows (dense_offset in dense_layer.hpp), so that one
+// load brings weight i of L consecutive rows. P = 256 / sizeof(T) is the canonical order's
+// number of partial sums (soma/detail/inner_product.hpp). With In + 1 <= P, that is
+// fewer than P terms, every term has a partial sum of its own, so the canonical order is
+//     s_i = fma(W[r, i], x_i, -0) = round(W[r, i] x_i)  (i < In),   s_In = b_r,
+// then the fixed pairwise tree of inner_product_scalar over the In + 1 partial sums. Here
+// each s_i is a register holding that partial sum for L rows at once, and the tree adds
+// whole registers: every lane of the result is bitwise the single-neuron z_r, with no
+// in-register reduction at all (the reason for the interleaved layout). Shapes are
+// template arguments, so the loops are straight-line code: no size tests, no dispatch.
+//
+// Longer rows: see dense_long_rows below.
+//
+// Registers past the last row hold products of -0 padding (masked loads read nothing
+// outside the arrays); they are computed but never stored.
+
+#if !defined(SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE)
+#error "soma/detail/dense_kernels-inl.hpp is included by soma/dense_layer.hpp only"
+#endif
+
+// Levels h = H, H/2, ..., 1 of the canonical tree over M <= P partial sums, each a register
+// of L rows (the same levels as fixed_tree in inner_product.hpp).
+template <class V, std::size_t M, std::size_t H>
+[[gnu::always_inline]] inline void dense_tree(typename V::v (&s)[M]) noexcept {
+    constexpr std::size_t live = M < 2 * H ? M : 2 * H;
+    if constexpr (live > H) {
+#pragma GCC unroll 64
+        for (std::size_t j = 0; j + H < live; ++j) s[j] = V::add(s[j], s[j + H]);
+    }
+    if constexpr (H > 1) dense_tree<V, M, H / 2>(s);
+}
+
+// Weight i of rows r0 .. r0 + count - 1 (count <= L, r0 a multiple of L, so the rows are
+// in one block of the layout, dense_layer.hpp's dense_offset; the lanes above are -0).
+// Full: count == L, known at compile time so that no load tests it.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_column(
+    T const* Wt, std::size_t i, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    T const* const c = Wt + dense_offset<T, In, Out>(r0, i);
+    if constexpr (Full) {
+        return vec<T>::load(c);
+    } else {
+        return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// Slot `slot` of the block of row r0 (the layout of long rows, dense_slot).
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_slot_column(
+    T const* Wt, std::size_t slot, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    constexpr std::size_t block = dense_block<T>;
+    std::size_t const first = r0 / block * block;
+    std::size_t const width = Out - first < block ? Out - first : block;
+    T const* const c = Wt + first * In + slot * width + (r0 - first);
+    if constexpr (Full) {
+        return vec<T>::load(c);
+    } else {
+        return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// The biases b_r0 .. b_(r0+count-1).
+template <ieee_binary T, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_biases(
+    T const* b, std::size_t r0, std::size_t count, typename vec<T>::v negative_zero) noexcept {
+    if constexpr (Full) {
+        return vec<T>::load(b + r0);
+    } else {
+        return vec<T>::load_first(b + r0, count, negative_zero);
+    }
+}
+
+// z_r for rows r0 .. r0 + count - 1 (count <= L) in one register, lane g for row r0 + g.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_rows(
+    T const* Wt, T const* x, T const* b, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    v s[In + 1];
+#pragma GCC unroll 64
+    for (std::size_t i = 0; i < In; ++i) {
+        s[i] = V::fma(dense_column<T, In, Out, Full>(Wt, i, r0, count, negative_zero),
+                      V::splat(x[i]), negative_zero);
+    }
+    s[In] = dense_biases<T, Full>(b, r0, count, negative_zero);
+    dense_tree<V, In + 1, partial_sums<T> / 2>(s);
+    return s[0];
+}
+
+// σ on the rows of one register of which only the first `count` are stored. float is
+// evaluated in double, half a register at a time; with at most half the lanes in use the
+// upper half is not computed (measured, AVX-512, GCC 12, 4 x 4 layer: 25.6 ns with both
+// halves, 11.0 ns with one). The lanes stored have the bits of sigmoid_lanes.
+template <ieee_binary T>
+[[gnu::always_inline]] inline void dense_sigmoid_store(typename vec<T>::v z, T* out,
+                                                       std::size_t count) noexcept {
+    using V = vec<T>;
+    if constexpr (V::lanes == 1) {
+        *out = sigmoid_one(V::reduce(z));
+    } else if constexpr (std::same_as<T, float>) {
+        if (count * 2 <= V::lanes) {
+            using D = vec<double>;
+            auto const lo = sigmoid_f32_in_double<D>(V::widen_lo(z));
+            auto const y = V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit),
+                                     V::narrow(lo, lo));
+            store_lanes<T>(y, out, count);
+        } else {
+            store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+        }
+    } else {
+        store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+    }
+}
+
+// Rows of more than P terms (In + 1 > P): the P partial sums are P registers of L rows,
+// s_c = fma(W[r, i], x_i, s_c) for i = c, c + P, c + 2P, ... in increasing i, the bias
+// added to s_(In mod P), then the tree over all P. The chains are taken eight at a time,
+// c = j + (P/8) m for m = 0..7: exactly the eight partial sums the first three levels of
+// the tree (h = P/2, P/4, P/8) combine into its value t_j. So each group's eight
+// accumulators stay in registers (eight independent FMA chains also hide the 4-cycle
+// latency at two FMAs per cycle), its three levels are applied at once, and only the P/8
+// values t_j wait for the last levels: nothing is stored, no register is reduced across
+// its lanes.
+//
+// R row registers (R L rows) are evaluated together, sharing each x_i: a broadcast is one
+// load, as a weight register is, and the loads are the limit (two per cycle); with R = 2
+// a term costs 1.5 loads instead of 2.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full, std::size_t R>
+inline void dense_long_rows(T const* Wt, T const* x, T const* b, std::size_t r0, std::size_t count,
+                            typename vec<T>::v negative_zero, typename vec<T>::v (&z)[R]) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t group = 8;
+    constexpr std::size_t bases = p / group;    // groups, and the t_j after three levels
+    constexpr std::size_t full_steps = In / p;  // every chain gets a term in these
+    constexpr std::size_t rest = In % p;        // chains c < rest get one more
+    constexpr std::size_t lanes = V::lanes;
+    static_assert(In >= p && p % group == 0 && bases >= 2 && (Full || R == 1));
+    v t[R][bases];
+    std::size_t start = 0;  // group j's first slot (dense_slot)
+    // Not unrolled: unrolled, the compiler hoisted the broadcasts of x and every group's
+    // FMAs to the front and spilled them to the stack (measured, AVX-512, GCC 12, 64 x 64
+    // without σ: 356 ns unrolled, 146 ns not).
+#pragma GCC unroll 1
+    for (std::size_t j = 0; j < bases; ++j) {
+        v acc[R][group];
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
+#pragma GCC unroll 8
+            for (std::size_t m = 0; m < group; ++m) acc[q][m] = negative_zero;
+        }
+        for (std::size_t step = 0; step < full_steps; ++step) {
+            std::size_t const i = step * p + j;
+#pragma GCC unroll 8
+            for (std::size_t m = 0; m < group; ++m) {
+                std::size_t const k = i + m * bases;
+                std::size_t const slot = start + step * group + m;
+                v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                for (std::size_t q = 0; q < R; ++q) {
+                    acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(Wt, slot, r0 + q * lanes,
+                                                                           count, negative_zero),
+                                       xk, acc[q][m]);
+                }
+            }
+        }
+        if constexpr (rest != 0) {
+            std::size_t const i = full_steps * p + j;
+#pragma GCC unroll 8
+            for (std::size_t m = 0; m < group; ++m) {
+                if (j + m * bases < rest) {
+                    std::size_t const k = i + m * bases;
+                    v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                    for (std::size_t q = 0; q < R; ++q) {
+                        acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(
+                                               Wt, start + full_steps * group + m, r0 + q * lanes,
+                                               count, negative_zero),
+                                           xk, acc[q][m]);
+                    }
+                }
+            }
+        }
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
+            if (j == rest % bases) {
+                // fma(b, 1, s) == s + b, after the chain's last term.
+                constexpr std::size_t m = rest / bases;
+                acc[q][m] = V::add(acc[q][m],
+                                   dense_biases<T, Full>(b, r0 + q * lanes, count, negative_zero));
+            }
+            // Levels h = P/2, P/4, P/8: member m + 4, m + 2, m + 1 is chain c + h.
+#pragma GCC unroll 4
+            for (std::size_t m = 0; m < 4; ++m) acc[q][m] = V::add(acc[q][m], acc[q][m + 4]);
+            acc[q][0] = V::add(acc[q][0], acc[q][2]);
+            acc[q][1] = V::add(acc[q][1], acc[q][3]);
+            t[q][j] = V::add(acc[q][0], acc[q][1]);
+        }
+        start += full_steps * group + (rest > j ? (rest - j + bases - 1) / bases : 0);
+    }
+#pragma GCC unroll 2
+    for (std::size_t q = 0; q < R; ++q) {
+        dense_tree<V, bases, bases / 2>(t[q]);
+        z[q] = t[q][0];
+    }
+}
+
+template <ieee_binary T, bool Sigmoid>
+[[gnu::always_inline]] inline void dense_finish(typename vec<T>::v z, T* out,
+                                                std::size_t count) noexcept {
+    if constexpr (Sigmoid) {
+        dense_sigmoid_store<T>(z, out, count);
+    } else {
+        store_lanes<T>(z, out, count);
+    }
+}
+
+// out_r = a(z_r) for every row r < Out, z_r = Σ_i W[r, i] x_i + b_r in the canonical order,
+// a = σ when Sigmoid (applied to each register while it is in registers), else the
+// identity (the caller applies its activation). out must not overlap Wt, x or b.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+[[gnu::always_inline]] inline void dense_fixed_inline(T const* Wt, T const* x, T const* b,
+                                                      T* out) noexcept {
+    using V = vec<T>;
+    using finish = std::conditional_t<Sigmoid, store_sigmoid, store_weighted_inputs>;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr bool long_rows = In + 1 > partial_sums<T>;
+    if constexpr (Out == 1 && (lanes > 1 || long_rows)) {
+        // One row: its terms along a register (the kernels' short form, R registers known
+        // at compile time, or the general inner product for long rows), or, for at most
+        // four terms, one value at a time.
+        T z;
+        if constexpr (long_rows) {
+            z = inner_product<T>(Wt, x, In, true, b[0]);
+        } else if constexpr (In + 1 <= 4) {
+            z = small_sum(Wt, x, In, true, b[0]);
+        } else {
+            constexpr std::size_t regs = (In + 1 + lanes - 1) / lanes;
+            z = V::reduce(
+                short_lanes<T, regs>(Wt, x, In, true, b[0], V::opaque(V::splat(T(-0.0)))));
+        }
+        finish::template one<T>(z, out);
+    } else {
+        // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x
+        // and fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
+        typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
+        constexpr std::size_t full_blocks = Out / lanes;
+        constexpr std::size_t tail = Out % lanes;
+        // σ of one register is one long dependency chain (about 100 cycles); with several
+        // blocks, σ over the stored z two registers at a time (sigmoid_array) overlaps them
+        // (measured, AVX-512, GCC 12, 64 x 64 layer: 434 ns with σ per block, 300 ns).
+        constexpr bool sigmoid_per_block = Sigmoid && Out <= lanes;
+        if constexpr (long_rows) {
+            std::size_t k = 0;
+            for (; k + 2 <= full_blocks; k += 2) {
+                typename V::v z[2];
+                dense_long_rows<T, In, Out, true, 2>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
+                dense_finish<T, sigmoid_per_block>(z[1], out + (k + 1) * lanes, lanes);
+            }
+            if (k < full_blocks) {
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, true, 1>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
+            }
+            if constexpr (tail != 0) {
+                constexpr std::size_t r0 = full_blocks * lanes;
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, false, 1>(Wt, x, b, r0, tail, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + r0, tail);
+            }
+        } else {
+#pragma GCC unroll 16
+            for (std::size_t k = 0; k < full_blocks; ++k) {
+                dense_finish<T, sigmoid_per_block>(
+                    dense_rows<T, In, Out, true>(Wt, x, b, k * lanes, lanes, negative_zero),
+                    out + k * lanes, lanes);
+            }
+            if constexpr (tail != 0) {
+                constexpr std::size_t r0 = full_blocks * lanes;
+                dense_finish<T, sigmoid_per_block>(
+                    dense_rows<T, In, Out, false>(Wt, x, b, r0, tail, negative_zero), out + r0,
+                    tail);
+            }
+        }
+        if constexpr (Sigmoid && !sigmoid_per_block) sigmoid_array<T>(out, out, Out);
+    }
+}
+
+// The same, out of line: the entry of the per-shape dispatch (dense_layer.hpp), and the
+// direct call for layers too large to inline.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
+    dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
+}
+// ---- end soma/detail/dense_kernels-inl.hpp ----
+#undef SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::neon
+#endif
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::portable {
+#define SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE 1
+// ---- begin soma/detail/dense_kernels-inl.hpp ----
+// soma/detail/dense_kernels-inl.hpp - a dense layer of a shape fixed at compile time, written
+// once over an ISA's vocabulary.
+//
+// No include guard, on purpose: soma/dense_layer.hpp includes this file (with
+// SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE defined) inside each ISA's namespace
+// (soma::detail::avx512, ::avx2, ::neon, ::portable) and, on x86-64, inside that ISA's
+// target region, after the ISA's vocabulary header has defined vec<T> and the kernels of
+// kernels-inl.hpp there. So every function below is compiled for that ISA, with its fused
+// multiply-add, whatever the command line says.
+//
+// The layer: Out rows of In + 1 terms each (In weights and the bias), weights interleaved
+// across rows in blocks of 64 bytes of rows (dense_offset in dense_layer.hpp), so that one
+// load brings weight i of L consecutive rows. P = 256 / sizeof(T) is the canonical order's
+// number of partial sums (soma/detail/inner_product.hpp). With In + 1 <= P, that is
+// fewer than P terms, every term has a partial sum of its own, so the canonical order is
+//     s_i = fma(W[r, i], x_i, -0) = round(W[r, i] x_i)  (i < In),   s_In = b_r,
+// then the fixed pairwise tree of inner_product_scalar over the In + 1 partial sums. Here
+// each s_i is a register holding that partial sum for L rows at once, and the tree adds
+// whole registers: every lane of the result is bitwise the single-neuron z_r, with no
+// in-register reduction at all (the reason for the interleaved layout). Shapes are
+// template arguments, so the loops are straight-line code: no size tests, no dispatch.
+//
+// Longer rows: see dense_long_rows below.
+//
+// Registers past the last row hold products of -0 padding (masked loads read nothing
+// outside the arrays); they are computed but never stored.
+
+#if !defined(SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE)
+#error "soma/detail/dense_kernels-inl.hpp is included by soma/dense_layer.hpp only"
+#endif
+
+// Levels h = H, H/2, ..., 1 of the canonical tree over M <= P partial sums, each a register
+// of L rows (the same levels as fixed_tree in inner_product.hpp).
+template <class V, std::size_t M, std::size_t H>
+[[gnu::always_inline]] inline void dense_tree(typename V::v (&s)[M]) noexcept {
+    constexpr std::size_t live = M < 2 * H ? M : 2 * H;
+    if constexpr (live > H) {
+#pragma GCC unroll 64
+        for (std::size_t j = 0; j + H < live; ++j) s[j] = V::add(s[j], s[j + H]);
+    }
+    if constexpr (H > 1) dense_tree<V, M, H / 2>(s);
+}
+
+// Weight i of rows r0 .. r0 + count - 1 (count <= L, r0 a multiple of L, so the rows are
+// in one block of the layout, dense_layer.hpp's dense_offset; the lanes above are -0).
+// Full: count == L, known at compile time so that no load tests it.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_column(
+    T const* Wt, std::size_t i, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    T const* const c = Wt + dense_offset<T, In, Out>(r0, i);
+    if constexpr (Full) {
+        return vec<T>::load(c);
+    } else {
+        return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// Slot `slot` of the block of row r0 (the layout of long rows, dense_slot).
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_slot_column(
+    T const* Wt, std::size_t slot, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    constexpr std::size_t block = dense_block<T>;
+    std::size_t const first = r0 / block * block;
+    std::size_t const width = Out - first < block ? Out - first : block;
+    T const* const c = Wt + first * In + slot * width + (r0 - first);
+    if constexpr (Full) {
+        return vec<T>::load(c);
+    } else {
+        return vec<T>::load_first(c, count, negative_zero);
+    }
+}
+
+// The biases b_r0 .. b_(r0+count-1).
+template <ieee_binary T, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_biases(
+    T const* b, std::size_t r0, std::size_t count, typename vec<T>::v negative_zero) noexcept {
+    if constexpr (Full) {
+        return vec<T>::load(b + r0);
+    } else {
+        return vec<T>::load_first(b + r0, count, negative_zero);
+    }
+}
+
+// z_r for rows r0 .. r0 + count - 1 (count <= L) in one register, lane g for row r0 + g.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v dense_rows(
+    T const* Wt, T const* x, T const* b, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    v s[In + 1];
+#pragma GCC unroll 64
+    for (std::size_t i = 0; i < In; ++i) {
+        s[i] = V::fma(dense_column<T, In, Out, Full>(Wt, i, r0, count, negative_zero),
+                      V::splat(x[i]), negative_zero);
+    }
+    s[In] = dense_biases<T, Full>(b, r0, count, negative_zero);
+    dense_tree<V, In + 1, partial_sums<T> / 2>(s);
+    return s[0];
+}
+
+// σ on the rows of one register of which only the first `count` are stored. float is
+// evaluated in double, half a register at a time; with at most half the lanes in use the
+// upper half is not computed (measured, AVX-512, GCC 12, 4 x 4 layer: 25.6 ns with both
+// halves, 11.0 ns with one). The lanes stored have the bits of sigmoid_lanes.
+template <ieee_binary T>
+[[gnu::always_inline]] inline void dense_sigmoid_store(typename vec<T>::v z, T* out,
+                                                       std::size_t count) noexcept {
+    using V = vec<T>;
+    if constexpr (V::lanes == 1) {
+        *out = sigmoid_one(V::reduce(z));
+    } else if constexpr (std::same_as<T, float>) {
+        if (count * 2 <= V::lanes) {
+            using D = vec<double>;
+            auto const lo = sigmoid_f32_in_double<D>(V::widen_lo(z));
+            auto const y = V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit),
+                                     V::narrow(lo, lo));
+            store_lanes<T>(y, out, count);
+        } else {
+            store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+        }
+    } else {
+        store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+    }
+}
+
+// Rows of more than P terms (In + 1 > P): the P partial sums are P registers of L rows,
+// s_c = fma(W[r, i], x_i, s_c) for i = c, c + P, c + 2P, ... in increasing i, the bias
+// added to s_(In mod P), then the tree over all P. The chains are taken eight at a time,
+// c = j + (P/8) m for m = 0..7: exactly the eight partial sums the first three levels of
+// the tree (h = P/2, P/4, P/8) combine into its value t_j. So each group's eight
+// accumulators stay in registers (eight independent FMA chains also hide the 4-cycle
+// latency at two FMAs per cycle), its three levels are applied at once, and only the P/8
+// values t_j wait for the last levels: nothing is stored, no register is reduced across
+// its lanes.
+//
+// R row registers (R L rows) are evaluated together, sharing each x_i: a broadcast is one
+// load, as a weight register is, and the loads are the limit (two per cycle); with R = 2
+// a term costs 1.5 loads instead of 2.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full, std::size_t R>
+inline void dense_long_rows(T const* Wt, T const* x, T const* b, std::size_t r0, std::size_t count,
+                            typename vec<T>::v negative_zero, typename vec<T>::v (&z)[R]) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t group = 8;
+    constexpr std::size_t bases = p / group;    // groups, and the t_j after three levels
+    constexpr std::size_t full_steps = In / p;  // every chain gets a term in these
+    constexpr std::size_t rest = In % p;        // chains c < rest get one more
+    constexpr std::size_t lanes = V::lanes;
+    static_assert(In >= p && p % group == 0 && bases >= 2 && (Full || R == 1));
+    v t[R][bases];
+    std::size_t start = 0;  // group j's first slot (dense_slot)
+    // Not unrolled: unrolled, the compiler hoisted the broadcasts of x and every group's
+    // FMAs to the front and spilled them to the stack (measured, AVX-512, GCC 12, 64 x 64
+    // without σ: 356 ns unrolled, 146 ns not).
+#pragma GCC unroll 1
+    for (std::size_t j = 0; j < bases; ++j) {
+        v acc[R][group];
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
+#pragma GCC unroll 8
+            for (std::size_t m = 0; m < group; ++m) acc[q][m] = negative_zero;
+        }
+        for (std::size_t step = 0; step < full_steps; ++step) {
+            std::size_t const i = step * p + j;
+#pragma GCC unroll 8
+            for (std::size_t m = 0; m < group; ++m) {
+                std::size_t const k = i + m * bases;
+                std::size_t const slot = start + step * group + m;
+                v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                for (std::size_t q = 0; q < R; ++q) {
+                    acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(Wt, slot, r0 + q * lanes,
+                                                                           count, negative_zero),
+                                       xk, acc[q][m]);
+                }
+            }
+        }
+        if constexpr (rest != 0) {
+            std::size_t const i = full_steps * p + j;
+#pragma GCC unroll 8
+            for (std::size_t m = 0; m < group; ++m) {
+                if (j + m * bases < rest) {
+                    std::size_t const k = i + m * bases;
+                    v const xk = V::splat(x[k]);
+#pragma GCC unroll 2
+                    for (std::size_t q = 0; q < R; ++q) {
+                        acc[q][m] = V::fma(dense_slot_column<T, In, Out, Full>(
+                                               Wt, start + full_steps * group + m, r0 + q * lanes,
+                                               count, negative_zero),
+                                           xk, acc[q][m]);
+                    }
+                }
+            }
+        }
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
+            if (j == rest % bases) {
+                // fma(b, 1, s) == s + b, after the chain's last term.
+                constexpr std::size_t m = rest / bases;
+                acc[q][m] = V::add(acc[q][m],
+                                   dense_biases<T, Full>(b, r0 + q * lanes, count, negative_zero));
+            }
+            // Levels h = P/2, P/4, P/8: member m + 4, m + 2, m + 1 is chain c + h.
+#pragma GCC unroll 4
+            for (std::size_t m = 0; m < 4; ++m) acc[q][m] = V::add(acc[q][m], acc[q][m + 4]);
+            acc[q][0] = V::add(acc[q][0], acc[q][2]);
+            acc[q][1] = V::add(acc[q][1], acc[q][3]);
+            t[q][j] = V::add(acc[q][0], acc[q][1]);
+        }
+        start += full_steps * group + (rest > j ? (rest - j + bases - 1) / bases : 0);
+    }
+#pragma GCC unroll 2
+    for (std::size_t q = 0; q < R; ++q) {
+        dense_tree<V, bases, bases / 2>(t[q]);
+        z[q] = t[q][0];
+    }
+}
+
+template <ieee_binary T, bool Sigmoid>
+[[gnu::always_inline]] inline void dense_finish(typename vec<T>::v z, T* out,
+                                                std::size_t count) noexcept {
+    if constexpr (Sigmoid) {
+        dense_sigmoid_store<T>(z, out, count);
+    } else {
+        store_lanes<T>(z, out, count);
+    }
+}
+
+// out_r = a(z_r) for every row r < Out, z_r = Σ_i W[r, i] x_i + b_r in the canonical order,
+// a = σ when Sigmoid (applied to each register while it is in registers), else the
+// identity (the caller applies its activation). out must not overlap Wt, x or b.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+[[gnu::always_inline]] inline void dense_fixed_inline(T const* Wt, T const* x, T const* b,
+                                                      T* out) noexcept {
+    using V = vec<T>;
+    using finish = std::conditional_t<Sigmoid, store_sigmoid, store_weighted_inputs>;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr bool long_rows = In + 1 > partial_sums<T>;
+    if constexpr (Out == 1 && (lanes > 1 || long_rows)) {
+        // One row: its terms along a register (the kernels' short form, R registers known
+        // at compile time, or the general inner product for long rows), or, for at most
+        // four terms, one value at a time.
+        T z;
+        if constexpr (long_rows) {
+            z = inner_product<T>(Wt, x, In, true, b[0]);
+        } else if constexpr (In + 1 <= 4) {
+            z = small_sum(Wt, x, In, true, b[0]);
+        } else {
+            constexpr std::size_t regs = (In + 1 + lanes - 1) / lanes;
+            z = V::reduce(
+                short_lanes<T, regs>(Wt, x, In, true, b[0], V::opaque(V::splat(T(-0.0)))));
+        }
+        finish::template one<T>(z, out);
+    } else {
+        // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x
+        // and fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
+        typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
+        constexpr std::size_t full_blocks = Out / lanes;
+        constexpr std::size_t tail = Out % lanes;
+        // σ of one register is one long dependency chain (about 100 cycles); with several
+        // blocks, σ over the stored z two registers at a time (sigmoid_array) overlaps them
+        // (measured, AVX-512, GCC 12, 64 x 64 layer: 434 ns with σ per block, 300 ns).
+        constexpr bool sigmoid_per_block = Sigmoid && Out <= lanes;
+        if constexpr (long_rows) {
+            std::size_t k = 0;
+            for (; k + 2 <= full_blocks; k += 2) {
+                typename V::v z[2];
+                dense_long_rows<T, In, Out, true, 2>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
+                dense_finish<T, sigmoid_per_block>(z[1], out + (k + 1) * lanes, lanes);
+            }
+            if (k < full_blocks) {
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, true, 1>(Wt, x, b, k * lanes, lanes, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + k * lanes, lanes);
+            }
+            if constexpr (tail != 0) {
+                constexpr std::size_t r0 = full_blocks * lanes;
+                typename V::v z[1];
+                dense_long_rows<T, In, Out, false, 1>(Wt, x, b, r0, tail, negative_zero, z);
+                dense_finish<T, sigmoid_per_block>(z[0], out + r0, tail);
+            }
+        } else {
+#pragma GCC unroll 16
+            for (std::size_t k = 0; k < full_blocks; ++k) {
+                dense_finish<T, sigmoid_per_block>(
+                    dense_rows<T, In, Out, true>(Wt, x, b, k * lanes, lanes, negative_zero),
+                    out + k * lanes, lanes);
+            }
+            if constexpr (tail != 0) {
+                constexpr std::size_t r0 = full_blocks * lanes;
+                dense_finish<T, sigmoid_per_block>(
+                    dense_rows<T, In, Out, false>(Wt, x, b, r0, tail, negative_zero), out + r0,
+                    tail);
+            }
+        }
+        if constexpr (Sigmoid && !sigmoid_per_block) sigmoid_array<T>(out, out, Out);
+    }
+}
+
+// The same, out of line: the entry of the per-shape dispatch (dense_layer.hpp), and the
+// direct call for layers too large to inline.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
+    dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
+}
+// ---- end soma/detail/dense_kernels-inl.hpp ----
+#undef SOMA_DETAIL_DENSE_KERNELS_INL_INSIDE
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::portable
+
+namespace soma {
+
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// Whether a static layer of In inputs keeps its weights interleaved across rows and runs
+// the shape-specialised kernel: float and double.
+template <class T, std::size_t In>
+[[nodiscard]] consteval bool dense_interleaved() noexcept {
+    return ieee_binary<T> && In != std::dynamic_extent;
+}
+
+template <ieee_binary T>
+using dense_kernel = void (*)(T const* Wt, T const* x, T const* b, T* out) noexcept;
+
+// ISA i's kernel for the shape In x Out (Sigmoid: y = σ(z), else z); the portable one when
+// this build has none for i.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+[[nodiscard]] constexpr dense_kernel<T> dense_kernel_for(isa i) noexcept {
+#if defined(SOMA_X86_KERNELS)
+    if (i == isa::avx512) return &avx512::dense_fixed<T, In, Out, Sigmoid>;
+    if (i == isa::avx2_fma) return &avx2::dense_fixed<T, In, Out, Sigmoid>;
+#endif
+#if defined(SOMA_NEON_KERNELS)
+    if (i == isa::neon) return &neon::dense_fixed<T, In, Out, Sigmoid>;
+#endif
+    (void)i;
+    return &portable::dense_fixed<T, In, Out, Sigmoid>;
+}
+
+// Layers up to this many weights are inlined into the caller when the flags enable the
+// ISA (16 x 16: the layer is then a few dozen instructions, as a fixed-size matrix
+// product is); larger ones are a direct call.
+inline constexpr std::size_t dense_inline_weights = 256;
+
+// The shape's kernel for this machine. When the flags enable an ISA the call is direct
+// (inlined for small layers); otherwise the kernel of the table kernels() chose is picked
+// on the first call for this shape and kept, one pointer per shape.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+[[gnu::always_inline]] inline void dense_fixed_run(T const* Wt, T const* x, T const* b,
+                                                   T* out) noexcept {
+    if constexpr (runtime_dispatch) {
+        static dense_kernel<T> const chosen = dense_kernel_for<T, In, Out, Sigmoid>(kernels().id);
+        chosen(Wt, x, b, out);
+    } else {
+        constexpr bool small = In * Out <= dense_inline_weights && In + 1 <= partial_sums<T>;
+#if defined(SOMA_X86_KERNELS)
+        if constexpr (compiled_isa == isa::avx512) {
+            if constexpr (small) {
+                avx512::dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
+            } else {
+                avx512::dense_fixed<T, In, Out, Sigmoid>(Wt, x, b, out);
+            }
+            return;
+        } else if constexpr (compiled_isa == isa::avx2_fma) {
+            if constexpr (small) {
+                avx2::dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
+            } else {
+                avx2::dense_fixed<T, In, Out, Sigmoid>(Wt, x, b, out);
+            }
+            return;
+        }
+#endif
+#if defined(SOMA_NEON_KERNELS)
+        if constexpr (compiled_isa == isa::neon) {
+            if constexpr (small) {
+                neon::dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
+            } else {
+                neon::dense_fixed<T, In, Out, Sigmoid>(Wt, x, b, out);
+            }
+            return;
+        }
+#endif
+        if constexpr (compiled_isa == isa::portable) {
+            if constexpr (small) {
+                portable::dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
+            } else {
+                portable::dense_fixed<T, In, Out, Sigmoid>(Wt, x, b, out);
+            }
+        }
+    }
+}
+
+// A vector y a layer can write Out outputs of type T into: contiguous, sized, mutable,
+// element type T, of static extent Out or dynamic (checked at run time).
+template <class Y, class T, std::size_t N>
+concept output_for = std::ranges::contiguous_range<Y> && std::ranges::sized_range<Y> &&
+                     std::same_as<std::ranges::range_value_t<Y>, T> &&
+                     !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Y>>> &&
+                     (N == std::dynamic_extent || static_extent_v<Y> == std::dynamic_extent ||
+                      static_extent_v<Y> == N);
+
+// A parameter vector of exactly N values of T (N static) or of any size (checked).
+template <class R, class T, std::size_t N>
+concept parameters_for = input_vector<R> && std::same_as<element_t<R>, T> &&
+    (N == std::dynamic_extent || static_extent_v<R> == std::dynamic_extent ||
+     static_extent_v<R> == N);
+
+template <std::size_t A, std::size_t B>
+inline constexpr std::size_t extent_product =
+    A == std::dynamic_extent || B == std::dynamic_extent ? std::dynamic_extent : A* B;
+
+template <class R>
+[[nodiscard]] constexpr std::size_t size_of(R const& r) noexcept {
+    return static_cast<std::size_t>(std::ranges::size(r));
+}
+
+// a(z) in place over outputs already holding z (an activation other than σ).
+template <class T, class A>
+constexpr void activate_each(A const& a, T* y, std::size_t n) {
+    for (std::size_t r = 0; r < n; ++r) y[r] = static_cast<T>(std::invoke(a, y[r]));
+}
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+// A dense layer: Out neurons with In inputs each, weights W (row-major, Out x In), biases b,
+// one activation a. In = Out = std::dynamic_extent is the run-time-shaped form below.
+template <scalar T, std::size_t In = std::dynamic_extent, std::size_t Out = std::dynamic_extent,
+          class Activation = sigmoid_activation>
+requires activation_for<Activation, T> &&
+    ((In == std::dynamic_extent) == (Out == std::dynamic_extent)) class dense_layer {
+    static constexpr bool interleaved = detail::dense_interleaved<T, In>();
+
+public:
+    using value_type = T;
+    using activation_type = Activation;
+    using input_type = std::array<T, In>;
+    using output_type = std::array<T, Out>;
+    using weights_type = std::array<T, In * Out>;
+    using biases_type = std::array<T, Out>;
+    using neuron_type = soma::neuron<T, In, Activation>;
+    static constexpr std::size_t in_extent = In;
+    static constexpr std::size_t out_extent = Out;
+
+    constexpr dense_layer() = default;
+
+    // From row-major W (Out x In: W[r * In + i] is weight i of neuron r) and b (Out values).
+    // Vectors of static extent must have exactly In * Out and Out elements (else this does
+    // not compile); vectors of run-time size are checked (std::invalid_argument naming
+    // both sizes). Braced lists must have exactly that many values too.
+    template <detail::parameters_for<T, In * Out> WR, detail::parameters_for<T, Out> BR>
+    constexpr dense_layer(WR const& W, BR const& b, Activation a = Activation{})
+        : a_(std::move(a)) {
+        set(std::ranges::data(W), detail::size_of(W), std::ranges::data(b), detail::size_of(b));
+    }
+    template <std::size_t NW, std::size_t NB>
+    requires(NW == In * Out &&
+             NB == Out) constexpr dense_layer(std::type_identity_t<T> const (&W)[NW],
+                                              std::type_identity_t<T> const (&b)[NB],
+                                              Activation a = Activation{})
+        : a_(std::move(a)) {
+        set(W, NW, b, NB);
+    }
+    // Neuron r of the layer is neurons[r]; the activation is that of neurons[0] (every
+    // neuron of a layer shares one).
+    constexpr explicit dense_layer(std::array<neuron_type, Out> const& neurons) requires(Out > 0)
+        : a_(neurons[0].activation()) {
+        for (std::size_t r = 0; r < Out; ++r) {
+            auto const w = neurons[r].weights();
+            for (std::size_t i = 0; i < In; ++i) w_[index(r, i)] = w[i];
+            b_[r] = neurons[r].bias();
+        }
+    }
+
+    [[nodiscard]] static constexpr std::size_t inputs() noexcept { return In; }
+    [[nodiscard]] static constexpr std::size_t outputs() noexcept { return Out; }
+
+    // W[r, i], the weight of input i in neuron r (r < Out, i < In).
+    SOMA_ABI [[nodiscard]] constexpr T weight(std::size_t r, std::size_t i) const {
+        check_row(r);
+        if (i >= In) detail::throw_size_mismatch("soma::dense_layer::weight", "i", i, "In", In);
+        return w_[index(r, i)];
+    }
+    SOMA_ABI [[nodiscard]] constexpr T bias(std::size_t r) const {
+        check_row(r);
+        return b_[r];
+    }
+    // W row-major (Out x In), whatever the layout the layer keeps.
+    SOMA_ABI [[nodiscard]] constexpr weights_type weights() const noexcept {
+        weights_type W{};
+        for (std::size_t r = 0; r < Out; ++r) {
+            for (std::size_t i = 0; i < In; ++i) W[r * In + i] = w_[index(r, i)];
+        }
+        return W;
+    }
+    [[nodiscard]] constexpr std::span<T const, Out> biases() const noexcept { return b_; }
+    // Row r of W: the weights of neuron r.
+    SOMA_ABI [[nodiscard]] constexpr input_type row(std::size_t r) const {
+        check_row(r);
+        input_type w{};
+        for (std::size_t i = 0; i < In; ++i) w[i] = w_[index(r, i)];
+        return w;
+    }
+    // Neuron r (weights row r, bias b_r, the layer's activation): layer(x)[r] is bitwise
+    // neuron(r)(x).
+    SOMA_ABI [[nodiscard]] constexpr neuron_type neuron(std::size_t r) const {
+        return neuron_type(row(r), bias(r), a_);
+    }
+    [[nodiscard]] constexpr Activation const& activation() const noexcept { return a_; }
+
+    // z = W x + b into z (Out values). x has In values; z must not overlap x.
+    template <detail::input_for<T, In> X, detail::output_for<T, Out> Z>
+    SOMA_ABI constexpr void weighted_inputs(X const& x, Z&& z) const {
+        run(checked_x(x, "soma::dense_layer::weighted_inputs"),
+            checked_y(z, x, "soma::dense_layer::weighted_inputs", "z"), false);
+    }
+
+    // y = a(W x + b) into y (Out values), without allocating. y must not overlap x.
+    template <detail::input_for<T, In> X, detail::output_for<T, Out> Y>
+    SOMA_ABI constexpr void forward(X const& x, Y&& y) const {
+        run(checked_x(x, "soma::dense_layer::forward"),
+            checked_y(y, x, "soma::dense_layer::forward", "y"), true);
+    }
+    template <detail::output_for<T, Out> Y>
+    SOMA_ABI constexpr void forward(input_type const& x, Y&& y) const {
+        run(x.data(), checked_y(y, x, "soma::dense_layer::forward", "y"), true);
+    }
+
+    // y = a(W x + b).
+    SOMA_ABI [[nodiscard]] constexpr output_type operator()(input_type const& x) const {
+        output_type y{};
+        run(x.data(), y.data(), true);
+        return y;
+    }
+    template <detail::input_for<T, In> X>
+    SOMA_ABI [[nodiscard]] constexpr output_type operator()(X const& x) const {
+        output_type y{};
+        run(checked_x(x, "soma::dense_layer"), y.data(), true);
+        return y;
+    }
+
+    // Y_k = a(W X_k + b) for every input k: X row-major (inputs x In), Y row-major
+    // (inputs x Out), inputs = X.size() / In. Each Y_k is bitwise forward(X_k). Throws
+    // std::invalid_argument when the sizes do not fit or Y overlaps X.
+    SOMA_ABI constexpr void batch_forward(in_span<T> X, std::span<T> Y) const {
+        constexpr char const* f = "soma::dense_layer::batch_forward";
+        std::size_t const inputs = In != 0 ? X.size() / In : (Out != 0 ? Y.size() / Out : 0);
+        if (In != 0 && X.size() % In != 0) {
+            detail::throw_size_mismatch(f, "X", X.size(), "a multiple of In, In", In);
+        }
+        if (Y.size() != inputs * Out) {
+            detail::throw_size_mismatch(f, "Y", Y.size(), "(X.size() / In) * Out", inputs * Out);
+        }
+        if (!std::is_constant_evaluated() && detail::overlap<T>(std::span<T const>(Y), X)) {
+            detail::overlap_error(f, "Y", "X");
+        }
+        for (std::size_t k = 0; k < inputs; ++k) run(X.data() + k * In, Y.data() + k * Out, true);
+    }
+    template <detail::layer_output Y>
+    requires std::same_as<detail::layer_value_t<Y>, T> SOMA_ABI constexpr void batch_forward(
+        in_span<T> X, Y&& Y_out) const {
+        batch_forward(X, std::span<T>(std::ranges::data(Y_out), std::ranges::size(Y_out)));
+    }
+
+    SOMA_ABI friend constexpr bool operator==(dense_layer const& p, dense_layer const& q) {
+        return p.w_ == q.w_ && p.b_ == q.b_;
+    }
+
+private:
+    // Where W[r, i] is kept.
+    SOMA_ABI [[nodiscard]] static constexpr std::size_t index(std::size_t r,
+                                                              std::size_t i) noexcept {
+        if constexpr (interleaved) {
+            return detail::dense_offset<T, In, Out>(r, i);
+        } else {
+            return r * In + i;
+        }
+    }
+
+    SOMA_ABI static constexpr void check_row(std::size_t r) {
+        if (r >= Out) detail::throw_size_mismatch("soma::dense_layer", "r", r, "Out", Out);
+    }
+
+    SOMA_ABI constexpr void set(T const* W, std::size_t nw, T const* b, std::size_t nb) {
+        if (nw != In * Out)
+            detail::throw_size_mismatch("soma::dense_layer", "W", nw, "In * Out", In * Out);
+        if (nb != Out) detail::throw_size_mismatch("soma::dense_layer", "b", nb, "Out", Out);
+        for (std::size_t r = 0; r < Out; ++r) {
+            for (std::size_t i = 0; i < In; ++i) w_[index(r, i)] = W[r * In + i];
+            b_[r] = b[r];
+        }
+    }
+
+    template <class X>
+    SOMA_ABI [[nodiscard]] static constexpr T const* checked_x(X const& x, char const* where) {
+        if constexpr (static_extent_v<X> == std::dynamic_extent) {
+            if (detail::size_of(x) != In) {
+                detail::throw_size_mismatch(where, "x", detail::size_of(x), "In", In);
+            }
+        }
+        return std::ranges::data(x);
+    }
+
+    template <class Y, class X>
+    SOMA_ABI [[nodiscard]] static constexpr T* checked_y(Y& y, X const& x, char const* where,
+                                                         char const* name) {
+        if constexpr (static_extent_v<Y> == std::dynamic_extent) {
+            if (detail::size_of(y) != Out) {
+                detail::throw_size_mismatch(where, name, detail::size_of(y), "Out", Out);
+            }
+        }
+        if (!std::is_constant_evaluated()) {
+            if constexpr (detail::ieee_binary<T>) {
+                if (detail::overlap<T>(std::span<T const>(std::ranges::data(y), Out),
+                                       std::span<T const>(std::ranges::data(x), In))) {
+                    detail::overlap_error(where, name, "x");
+                }
+            }
+        }
+        return std::ranges::data(y);
+    }
+
+    // The definition: neuron r's own code, row by row (constant evaluation, and run time
+    // for types without kernels).
+    SOMA_ABI constexpr void run_scalar(T const* x, T* y, bool activate) const {
+        for (std::size_t r = 0; r < Out; ++r) {
+            input_type const w = row(r);
+            T const z = detail::weighted_sum<T, In>(w.data(), x, In, true, b_[r]);
+            y[r] = activate ? static_cast<T>(std::invoke(a_, z)) : z;
+        }
+    }
+
+    SOMA_ABI constexpr void run(T const* x, T* y, bool activate) const {
+        if constexpr (detail::ieee_binary<T>) {
+            if (!std::is_constant_evaluated()) {
+                if constexpr (interleaved) {
+                    if constexpr (std::same_as<Activation, sigmoid_activation>) {
+                        if (activate) {
+                            detail::dense_fixed_run<T, In, Out, true>(w_.data(), x, b_.data(), y);
+                            return;
+                        }
+                    }
+                    detail::dense_fixed_run<T, In, Out, false>(w_.data(), x, b_.data(), y);
+                    if (activate) detail::activate_each(a_, y, Out);
+                } else if (activate) {
+                    detail::forward_unchecked(w_.data(), Out, In, x, b_.data(), y, a_);
+                } else {
+                    detail::inner_products(w_.data(), Out, In, x, b_.data(), 1, y);
+                }
+                return;
+            }
+        }
+        run_scalar(x, y, activate);
+    }
+
+    weights_type w_{};
+    biases_type b_{};
+    [[no_unique_address]] Activation a_{};
+};
+
+// The run-time-shaped layer: In and Out set by the constructor, parameters in std::vector,
+// weights row-major. Evaluation goes through the multi-row kernels of soma/layer.hpp.
+template <scalar T, class Activation>
+requires activation_for<Activation, T>
+class dense_layer<T, std::dynamic_extent, std::dynamic_extent, Activation> {
+public:
+    using value_type = T;
+    using activation_type = Activation;
+    using input_type = std::vector<T>;
+    using output_type = std::vector<T>;
+    using weights_type = std::vector<T>;
+    using biases_type = std::vector<T>;
+    using neuron_type = soma::neuron<T, std::dynamic_extent, Activation>;
+    static constexpr std::size_t in_extent = std::dynamic_extent;
+    static constexpr std::size_t out_extent = std::dynamic_extent;
+
+    dense_layer() = default;
+
+    // A layer of `outputs` neurons with `inputs` inputs each: W row-major, outputs x inputs
+    // values; b, outputs values. Throws std::invalid_argument naming both sizes otherwise.
+    template <detail::parameters_for<T, std::dynamic_extent> WR,
+              detail::parameters_for<T, std::dynamic_extent> BR>
+    dense_layer(std::size_t inputs, std::size_t outputs, WR const& W, BR const& b,
+                Activation a = Activation{})
+        : in_(inputs), out_(outputs), a_(std::move(a)) {
+        constexpr char const* f = "soma::dense_layer";
+        std::size_t const nw = detail::checked_product(f, outputs, inputs);
+        if (detail::size_of(W) != nw) {
+            detail::throw_size_mismatch(f, "W", detail::size_of(W), "inputs * outputs", nw);
+        }
+        if (detail::size_of(b) != outputs) {
+            detail::throw_size_mismatch(f, "b", detail::size_of(b), "outputs", outputs);
+        }
+        w_.assign(std::ranges::data(W), std::ranges::data(W) + nw);
+        b_.assign(std::ranges::data(b), std::ranges::data(b) + outputs);
+    }
+    // The same, with the number of inputs W.size() / b.size() (b must not be empty).
+    template <detail::parameters_for<T, std::dynamic_extent> WR,
+              detail::parameters_for<T, std::dynamic_extent> BR>
+    dense_layer(WR const& W, BR const& b, Activation a = Activation{})
+        : dense_layer(inputs_of(W, b), detail::size_of(b), W, b, std::move(a)) {}
+    // A run-time copy of a layer of static shape.
+    template <std::size_t In, std::size_t Out>
+    requires(In !=
+             std::dynamic_extent) explicit dense_layer(dense_layer<T, In, Out, Activation> const& l)
+        : dense_layer(In, Out, l.weights(), l.biases(), l.activation()) {}
+
+    [[nodiscard]] std::size_t inputs() const noexcept { return in_; }
+    [[nodiscard]] std::size_t outputs() const noexcept { return out_; }
+    SOMA_ABI [[nodiscard]] T weight(std::size_t r, std::size_t i) const {
+        check_row(r);
+        if (i >= in_) detail::throw_size_mismatch("soma::dense_layer::weight", "i", i, "In", in_);
+        return w_[r * in_ + i];
+    }
+    SOMA_ABI [[nodiscard]] T bias(std::size_t r) const {
+        check_row(r);
+        return b_[r];
+    }
+    [[nodiscard]] std::span<T const> weights() const noexcept { return w_; }
+    [[nodiscard]] std::span<T const> biases() const noexcept { return b_; }
+    SOMA_ABI [[nodiscard]] std::span<T const> row(std::size_t r) const {
+        check_row(r);
+        return std::span<T const>(w_).subspan(r * in_, in_);
+    }
+    SOMA_ABI [[nodiscard]] neuron_type neuron(std::size_t r) const {
+        auto const w = row(r);
+        return neuron_type(std::vector<T>(w.begin(), w.end()), b_[r], a_);
+    }
+    [[nodiscard]] Activation const& activation() const noexcept { return a_; }
+
+    template <detail::input_for<T, std::dynamic_extent> X,
+              detail::output_for<T, std::dynamic_extent> Z>
+    SOMA_ABI void weighted_inputs(X const& x, Z&& z) const {
+        constexpr char const* f = "soma::dense_layer::weighted_inputs";
+        run(checked_x(x, f), checked_y(z, x, f, "z"), false);
+    }
+    template <detail::input_for<T, std::dynamic_extent> X,
+              detail::output_for<T, std::dynamic_extent> Y>
+    SOMA_ABI void forward(X const& x, Y&& y) const {
+        constexpr char const* f = "soma::dense_layer::forward";
+        run(checked_x(x, f), checked_y(y, x, f, "y"), true);
+    }
+    template <detail::output_for<T, std::dynamic_extent> Y>
+    SOMA_ABI void forward(std::initializer_list<T> x, Y&& y) const {
+        forward(std::span<T const>(x.begin(), x.size()), std::forward<Y>(y));
+    }
+    template <detail::input_for<T, std::dynamic_extent> X>
+    SOMA_ABI [[nodiscard]] output_type operator()(X const& x) const {
+        output_type y(out_);
+        run(checked_x(x, "soma::dense_layer"), y.data(), true);
+        return y;
+    }
+    SOMA_ABI [[nodiscard]] output_type operator()(std::initializer_list<T> x) const {
+        return (*this)(std::span<T const>(x.begin(), x.size()));
+    }
+
+    // As the static form's batch_forward: X inputs x In, Y inputs x Out, each Y_k bitwise
+    // forward(X_k).
+    SOMA_ABI void batch_forward(in_span<T> X, std::span<T> Y) const {
+        constexpr char const* f = "soma::dense_layer::batch_forward";
+        std::size_t const inputs = in_ != 0 ? X.size() / in_ : (out_ != 0 ? Y.size() / out_ : 0);
+        if (in_ != 0 && X.size() % in_ != 0) {
+            detail::throw_size_mismatch(f, "X", X.size(), "a multiple of In, In", in_);
+        }
+        if (Y.size() != inputs * out_) {
+            detail::throw_size_mismatch(f, "Y", Y.size(), "(X.size() / In) * Out", inputs * out_);
+        }
+        if constexpr (detail::ieee_binary<T>) {
+            if (detail::overlap<T>(std::span<T const>(Y), X)) detail::overlap_error(f, "Y", "X");
+        }
+        for (std::size_t k = 0; k < inputs; ++k) {
+            run(X.data() + k * in_, Y.data() + k * out_, true);
+        }
+    }
+    template <detail::layer_output Y>
+    requires std::same_as<detail::layer_value_t<Y>, T> SOMA_ABI void batch_forward(
+        in_span<T> X, Y&& Y_out) const {
+        batch_forward(X, std::span<T>(std::ranges::data(Y_out), std::ranges::size(Y_out)));
+    }
+
+    SOMA_ABI friend bool operator==(dense_layer const& p, dense_layer const& q) {
+        return p.in_ == q.in_ && p.w_ == q.w_ && p.b_ == q.b_;
+    }
+
+private:
+    template <class WR, class BR>
+    SOMA_ABI static std::size_t inputs_of(WR const& W, BR const& b) {
+        std::size_t const nw = detail::size_of(W);
+        std::size_t const nb = detail::size_of(b);
+        if (nb == 0) detail::throw_size_mismatch("soma::dense_layer", "b", 0, "at least", 1);
+        if (nw % nb != 0) {
+            detail::throw_size_mismatch("soma::dense_layer", "W", nw, "a multiple of b, b", nb);
+        }
+        return nw / nb;
+    }
+
+    SOMA_ABI void check_row(std::size_t r) const {
+        if (r >= out_) detail::throw_size_mismatch("soma::dense_layer", "r", r, "Out", out_);
+    }
+
+    template <class X>
+    SOMA_ABI T const* checked_x(X const& x, char const* where) const {
+        if (detail::size_of(x) != in_) {
+            detail::throw_size_mismatch(where, "x", detail::size_of(x), "In", in_);
+        }
+        return std::ranges::data(x);
+    }
+
+    template <class Y, class X>
+    SOMA_ABI T* checked_y(Y& y, X const& x, char const* where, char const* name) const {
+        if (detail::size_of(y) != out_) {
+            detail::throw_size_mismatch(where, name, detail::size_of(y), "Out", out_);
+        }
+        if constexpr (detail::ieee_binary<T>) {
+            if (detail::overlap<T>(std::span<T const>(std::ranges::data(y), out_),
+                                   std::span<T const>(std::ranges::data(x), in_))) {
+                detail::overlap_error(where, name, "x");
+            }
+        }
+        return std::ranges::data(y);
+    }
+
+    SOMA_ABI void run(T const* x, T* y, bool activate) const {
+        if constexpr (detail::ieee_binary<T>) {
+            if (activate) {
+                detail::forward_unchecked(w_.data(), out_, in_, x, b_.data(), y, a_);
+            } else {
+                detail::inner_products(w_.data(), out_, in_, x, b_.data(), 1, y);
+            }
+        } else {
+            for (std::size_t r = 0; r < out_; ++r) {
+                T const z = detail::weighted_sum<T>(w_.data() + r * in_, x, in_, true, b_[r]);
+                y[r] = activate ? static_cast<T>(std::invoke(a_, z)) : z;
+            }
+        }
+    }
+
+    std::size_t in_ = 0;
+    std::size_t out_ = 0;
+    std::vector<T> w_;
+    std::vector<T> b_;
+    [[no_unique_address]] Activation a_{};
+};
+
+// The run-time-shaped layer of T with activation A.
+template <scalar T, class Activation = sigmoid_activation>
+using dynamic_dense_layer = dense_layer<T, std::dynamic_extent, std::dynamic_extent, Activation>;
+
+}  // namespace soma
+
+#endif  // SOMA_DENSE_LAYER_HPP
+// ---- end soma/dense_layer.hpp ----
+// ---- begin soma/network.hpp ----
+// soma/network.hpp - neurons form a network: layers in a chain, each one's outputs the next
+// one's inputs.
+//
+// For layers 1..L with y_0 = x:   y_k = a_k(W_k y_{k-1} + b_k),   net(x) = y_L.
+// Every output is bitwise the layer-by-layer evaluation (each layer bitwise its neurons,
+// soma/dense_layer.hpp); nothing is reordered across layers.
+//
+// soma::network<Layer1, ..., LayerL>: layers of static shape are checked at compile time
+// (the outputs of layer k must be the inputs of layer k + 1, else a static_assert names
+// the layer and both sizes); the intermediate outputs live on the stack, so a network of
+// static layers never allocates and is usable in constexpr. Run-time-shaped layers are
+// checked when the network is made (std::invalid_argument naming the layer and both
+// sizes). soma::dynamic_network<T, A> is a chain whose length, too, is known only at run
+// time (a network read from a file, say).
+#ifndef SOMA_NETWORK_HPP
+#define SOMA_NETWORK_HPP
+
+#include <concepts>
+#include <cstddef>
+#include <initializer_list>
+#include <ranges>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace soma {
+
+// A layer a network can chain: its scalar type, its extents (std::dynamic_extent when known
+// only at run time), its sizes and its output vector type; soma::dense_layer is one.
+template <class L>
+concept network_layer = requires(L const& l) {
+    typename L::value_type;
+    typename L::output_type;
+    { L::in_extent } -> std::convertible_to<std::size_t>;
+    { L::out_extent } -> std::convertible_to<std::size_t>;
+    { l.inputs() } -> std::convertible_to<std::size_t>;
+    { l.outputs() } -> std::convertible_to<std::size_t>;
+};
+
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// Whether outputs Out can feed inputs In: equal, or either known only at run time.
+template <std::size_t Out, std::size_t In>
+inline constexpr bool extents_chain =
+    Out == std::dynamic_extent || In == std::dynamic_extent || Out == In;
+
+template <std::size_t K, class... Layers>
+using layer_at = std::tuple_element_t<K, std::tuple<Layers...>>;
+
+template <class... Layers, std::size_t... K>
+consteval bool layers_chain(std::index_sequence<K...>) {
+    return (
+        extents_chain<layer_at<K, Layers...>::out_extent, layer_at<K + 1, Layers...>::in_extent> &&
+        ...);
+}
+
+// The compile-time check, one instantiation per pair of layers, so that the error names
+// the layer and both sizes: layer_sizes_agree<k, outputs of layer k, inputs of layer k + 1>.
+template <std::size_t Layer, std::size_t Outputs, std::size_t NextInputs>
+struct layer_sizes_agree {
+    static_assert(extents_chain<Outputs, NextInputs>,
+                  "soma::network: the outputs of a layer must be the inputs of the next; "
+                  "layer_sizes_agree<k, outputs of layer k, inputs of layer k + 1> above names "
+                  "the layer and both sizes");
+    static constexpr bool value = true;
+};
+
+template <class... Layers, std::size_t... K>
+consteval bool assert_layers_chain(std::index_sequence<K...>) {
+    return (layer_sizes_agree<K, layer_at<K, Layers...>::out_extent,
+                              layer_at<K + 1, Layers...>::in_extent>::value &&
+            ...);
+}
+
+[[noreturn]] inline void throw_layer_mismatch(std::size_t k, std::size_t outputs,
+                                              std::size_t next_inputs) {
+    throw std::invalid_argument("soma::network: layer " + std::to_string(k) + " has " +
+                                std::to_string(outputs) + " outputs but layer " +
+                                std::to_string(k + 1) + " has " + std::to_string(next_inputs) +
+                                " inputs");
+}
+
+// A buffer for a layer's outputs: std::array for a static extent (on the stack), else a
+// std::vector of the layer's size.
+template <class L>
+[[nodiscard]] constexpr typename L::output_type output_buffer(L const& l) {
+    if constexpr (L::out_extent == std::dynamic_extent) {
+        return typename L::output_type(l.outputs());
+    } else {
+        (void)l;
+        return typename L::output_type{};
+    }
+}
+
+template <class T, std::size_t N>
+[[nodiscard]] constexpr std::span<T, N> fixed_or_dynamic_span(T* p, std::size_t n) {
+    if constexpr (N == std::dynamic_extent) {
+        return std::span<T>(p, n);
+    } else {
+        (void)n;
+        return std::span<T, N>(p, N);
+    }
+}
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+// Whether Layers form a chain: at least one layer, one scalar type, and the outputs of each
+// layer, where known at compile time, the inputs of the next.
+template <class... Layers>
+concept chainable =
+    (sizeof...(Layers) >= 1) && (network_layer<Layers> && ...) &&
+    (std::same_as<typename detail::layer_at<0, Layers...>::value_type,
+                  typename Layers::value_type> &&
+     ...) &&
+    detail::layers_chain<Layers...>(std::make_index_sequence<sizeof...(Layers) - 1>{});
+
+// A chain of layers y_k = a_k(W_k y_{k-1} + b_k), y_0 = x, net(x) = y_L.
+template <network_layer... Layers>
+requires(sizeof...(Layers) >= 1) class network {
+    using first = detail::layer_at<0, Layers...>;
+    using last = detail::layer_at<sizeof...(Layers) - 1, Layers...>;
+    static_assert(
+        detail::assert_layers_chain<Layers...>(std::make_index_sequence<sizeof...(Layers) - 1>{}));
+    static_assert((std::same_as<typename first::value_type, typename Layers::value_type> && ...),
+                  "soma::network: every layer must have the same scalar type");
+
+public:
+    using value_type = typename first::value_type;
+    using input_type = typename first::input_type;
+    using output_type = typename last::output_type;
+    using layer_tuple = std::tuple<Layers...>;
+    static constexpr std::size_t depth = sizeof...(Layers);
+    static constexpr std::size_t in_extent = first::in_extent;
+    static constexpr std::size_t out_extent = last::out_extent;
+
+    constexpr network() = default;
+
+    // The chain l_0 -> l_1 -> ... Run-time-shaped layers whose sizes do not chain throw
+    // std::invalid_argument naming the layer and both sizes.
+    constexpr explicit network(Layers... layers) : layers_(std::move(layers)...) {
+        check_sizes(std::make_index_sequence<depth - 1>{});
+    }
+
+    // Layer K (0-based).
+    template <std::size_t K>
+    requires(K < depth) [[nodiscard]] constexpr auto const& layer() const noexcept {
+        return std::get<K>(layers_);
+    }
+
+    [[nodiscard]] constexpr std::size_t inputs() const noexcept { return layer<0>().inputs(); }
+    [[nodiscard]] constexpr std::size_t outputs() const noexcept {
+        return layer<depth - 1>().outputs();
+    }
+
+    // y = net(x) into y, without allocating when every layer has a static shape (the
+    // intermediate outputs are on the stack). Sizes are those of the first layer's inputs
+    // and the last layer's outputs (checked as the layers check them).
+    template <detail::input_for<value_type, in_extent> X,
+              detail::output_for<value_type, out_extent> Y>
+    SOMA_ABI constexpr void forward(X const& x, Y&& y) const {
+        forward_from<0>(x, y);
+    }
+    template <detail::output_for<value_type, out_extent> Y>
+    SOMA_ABI constexpr void forward(input_type const& x, Y&& y) const {
+        forward_from<0>(x, y);
+    }
+
+    // net(x) = y_L.
+    template <detail::input_for<value_type, in_extent> X>
+    SOMA_ABI [[nodiscard]] constexpr output_type operator()(X const& x) const {
+        output_type y = detail::output_buffer(layer<depth - 1>());
+        forward_from<0>(x, y);
+        return y;
+    }
+    SOMA_ABI [[nodiscard]] constexpr output_type operator()(input_type const& x) const {
+        output_type y = detail::output_buffer(layer<depth - 1>());
+        forward_from<0>(x, y);
+        return y;
+    }
+
+    // Y_k = net(X_k) for every input k: X row-major (inputs x in), Y row-major
+    // (inputs x out), inputs = X.size() / in. Each Y_k is bitwise net(X_k). Throws
+    // std::invalid_argument when the sizes do not fit or Y overlaps X.
+    SOMA_ABI constexpr void batch_forward(in_span<value_type> X, std::span<value_type> Y) const {
+        constexpr char const* f = "soma::network::batch_forward";
+        std::size_t const in = inputs();
+        std::size_t const out = outputs();
+        std::size_t const count = in != 0 ? X.size() / in : (out != 0 ? Y.size() / out : 0);
+        if (in != 0 && X.size() % in != 0) {
+            detail::throw_size_mismatch(f, "X", X.size(), "a multiple of the inputs,", in);
+        }
+        if (Y.size() != count * out) {
+            detail::throw_size_mismatch(f, "Y", Y.size(), "(X.size() / inputs) * outputs",
+                                        count * out);
+        }
+        if constexpr (detail::ieee_binary<value_type>) {
+            if (!std::is_constant_evaluated() &&
+                detail::overlap<value_type>(std::span<value_type const>(Y), X)) {
+                detail::overlap_error(f, "Y", "X");
+            }
+        }
+        for (std::size_t k = 0; k < count; ++k) {
+            auto const x_k =
+                detail::fixed_or_dynamic_span<value_type const, in_extent>(X.data() + k * in, in);
+            auto const y_k =
+                detail::fixed_or_dynamic_span<value_type, out_extent>(Y.data() + k * out, out);
+            forward_from<0>(x_k, y_k);
+        }
+    }
+    template <detail::layer_output Y>
+    requires std::same_as<detail::layer_value_t<Y>, value_type> SOMA_ABI constexpr void
+    batch_forward(in_span<value_type> X, Y&& Y_out) const {
+        batch_forward(X, std::span<value_type>(std::ranges::data(Y_out), std::ranges::size(Y_out)));
+    }
+
+    SOMA_ABI friend constexpr bool operator==(network const& p, network const& q) {
+        return p.layers_ == q.layers_;
+    }
+
+private:
+    template <std::size_t... K>
+    SOMA_ABI constexpr void check_sizes(std::index_sequence<K...>) const {
+        (check_pair<K>(), ...);
+    }
+    template <std::size_t K>
+    SOMA_ABI constexpr void check_pair() const {
+        auto const& l = std::get<K>(layers_);
+        auto const& next = std::get<K + 1>(layers_);
+        if (l.outputs() != next.inputs()) {
+            detail::throw_layer_mismatch(K, l.outputs(), next.inputs());
+        }
+    }
+
+    template <std::size_t K, class X, class Y>
+    SOMA_ABI constexpr void forward_from(X const& x, Y& y) const {
+        auto const& l = std::get<K>(layers_);
+        if constexpr (K + 1 == depth) {
+            l.forward(x, y);
+        } else {
+            auto h = detail::output_buffer(l);
+            l.forward(x, h);
+            forward_from<K + 1>(h, y);
+        }
+    }
+
+    std::tuple<Layers...> layers_{};
+};
+
+template <class... Layers>
+network(Layers...) -> network<Layers...>;
+
+// A chain of run-time-shaped dense layers whose number, too, is known only at run time:
+// y_0 = x, y_k = a(W_k y_{k-1} + b_k), net(x) = y_L; one activation type for all layers.
+// Evaluation allocates its two intermediate buffers per call (a network of static layers
+// does not allocate at all).
+template <scalar T, class Activation = sigmoid_activation>
+requires activation_for<Activation, T>
+class dynamic_network {
+public:
+    using value_type = T;
+    using layer_type = dynamic_dense_layer<T, Activation>;
+    using output_type = std::vector<T>;
+
+    dynamic_network() = default;
+
+    // At least one layer; throws std::invalid_argument when the outputs of layer k are not
+    // the inputs of layer k + 1 (naming the layer and both sizes) or there is no layer.
+    explicit dynamic_network(std::vector<layer_type> layers) : layers_(std::move(layers)) {
+        if (layers_.empty()) {
+            throw std::invalid_argument("soma::dynamic_network: a network has at least one layer");
+        }
+        for (std::size_t k = 0; k + 1 < layers_.size(); ++k) {
+            if (layers_[k].outputs() != layers_[k + 1].inputs()) {
+                detail::throw_layer_mismatch(k, layers_[k].outputs(), layers_[k + 1].inputs());
+            }
+        }
+    }
+
+    [[nodiscard]] std::size_t depth() const noexcept { return layers_.size(); }
+    SOMA_ABI [[nodiscard]] layer_type const& layer(std::size_t k) const {
+        if (k >= layers_.size()) {
+            detail::throw_size_mismatch("soma::dynamic_network::layer", "k", k, "depth",
+                                        layers_.size());
+        }
+        return layers_[k];
+    }
+    [[nodiscard]] std::span<layer_type const> layers() const noexcept { return layers_; }
+    [[nodiscard]] std::size_t inputs() const noexcept {
+        return layers_.empty() ? 0 : layers_.front().inputs();
+    }
+    [[nodiscard]] std::size_t outputs() const noexcept {
+        return layers_.empty() ? 0 : layers_.back().outputs();
+    }
+
+    template <detail::input_for<T, std::dynamic_extent> X,
+              detail::output_for<T, std::dynamic_extent> Y>
+    SOMA_ABI void forward(X const& x, Y&& y) const {
+        if (layers_.empty()) throw std::invalid_argument("soma::dynamic_network: no layers");
+        if (layers_.size() == 1) {
+            layers_.front().forward(x, y);
+            return;
+        }
+        std::vector<T> h = layers_.front()(x);
+        std::vector<T> next;
+        for (std::size_t k = 1; k + 1 < layers_.size(); ++k) {
+            next.resize(layers_[k].outputs());
+            layers_[k].forward(h, next);
+            h.swap(next);
+        }
+        layers_.back().forward(h, y);
+    }
+    template <detail::output_for<T, std::dynamic_extent> Y>
+    SOMA_ABI void forward(std::initializer_list<T> x, Y&& y) const {
+        forward(std::span<T const>(x.begin(), x.size()), std::forward<Y>(y));
+    }
+    template <detail::input_for<T, std::dynamic_extent> X>
+    SOMA_ABI [[nodiscard]] output_type operator()(X const& x) const {
+        output_type y(outputs());
+        forward(x, y);
+        return y;
+    }
+    SOMA_ABI [[nodiscard]] output_type operator()(std::initializer_list<T> x) const {
+        return (*this)(std::span<T const>(x.begin(), x.size()));
+    }
+
+    SOMA_ABI friend bool operator==(dynamic_network const& p, dynamic_network const& q) {
+        return p.layers_ == q.layers_;
+    }
+
+private:
+    std::vector<layer_type> layers_;
+};
+
+}  // namespace soma
+
+#endif  // SOMA_NETWORK_HPP
+// ---- end soma/network.hpp ----
+// ---- begin soma/network_io.hpp ----
+// soma/network_io.hpp - a network's parameters as text, to ship a trained network.
+//
+// The format (whitespace-separated tokens; line breaks are only for the reader):
+//
+//     soma-network 1 <type>             type: float, double, or the integer type's name
+//     layers <L>
+//     layer <inputs> <outputs> <activation>
+//     <W row 0: inputs values>          row r = the weights of neuron r
+//     ...
+//     <W row outputs-1>
+//     <b: outputs values>
+//     (L layer blocks in order, from the input side)
+//     end
+//
+// Floating-point values are hexadecimal floats (0x1.8p+1 for 3; inf, -inf, nan): exact,
+// so load(save(net)) has the same bits (a NaN stays a NaN, its payload is not kept).
+// Integral values are decimal. Activation names: sigmoid, step, identity, or the
+// `name` static member of a user activation type (which then can be saved and loaded).
+//
+// load<Net>() checks the text against Net: the scalar type, the number of layers, every
+// static size and every activation name must match, else std::invalid_argument says which
+// and gives both values; run-time-shaped layers take the sizes in the text.
+#ifndef SOMA_NETWORK_IO_HPP
+#define SOMA_NETWORK_IO_HPP
+
+#include <charconv>
+#include <concepts>
+#include <cstddef>
+#include <istream>
+#include <limits>
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace soma {
+
+// The name of an activation in the text format.
+template <class A>
+inline constexpr char const* activation_name = A::name;
+template <>
+inline constexpr char const* activation_name<sigmoid_activation> = "sigmoid";
+template <>
+inline constexpr char const* activation_name<step_activation> = "step";
+template <>
+inline constexpr char const* activation_name<identity_activation> = "identity";
+
+template <class A>
+concept named_activation = requires {
+    { activation_name<A> } -> std::convertible_to<char const*>;
+};
+
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+template <class T>
+[[nodiscard]] constexpr char const* scalar_name() noexcept {
+    if constexpr (std::same_as<T, float>)
+        return "float";
+    else if constexpr (std::same_as<T, double>)
+        return "double";
+    else if constexpr (std::same_as<T, long double>)
+        return "long_double";
+    else if constexpr (std::same_as<T, signed char>)
+        return "signed_char";
+    else if constexpr (std::same_as<T, short>)
+        return "short";
+    else if constexpr (std::same_as<T, int>)
+        return "int";
+    else if constexpr (std::same_as<T, long>)
+        return "long";
+    else if constexpr (std::same_as<T, long long>)
+        return "long_long";
+    else if constexpr (std::same_as<T, unsigned char>)
+        return "unsigned_char";
+    else if constexpr (std::same_as<T, unsigned short>)
+        return "unsigned_short";
+    else if constexpr (std::same_as<T, unsigned>)
+        return "unsigned";
+    else if constexpr (std::same_as<T, unsigned long>)
+        return "unsigned_long";
+    else if constexpr (std::same_as<T, unsigned long long>)
+        return "unsigned_long_long";
+    else
+        return "char";
+}
+
+template <class T>
+void write_value(std::ostream& out, T v) {
+    char buffer[64];
+    std::to_chars_result r{};
+    if constexpr (std::floating_point<T>) {
+        if (v != v) {
+            out << "nan";
+            return;
+        }
+        char* p = buffer;
+        if (v < T(0) || (v == T(0) && (T(1) / v) < T(0))) {
+            *p++ = '-';
+            v = -v;
+        }
+        if (v == v && v - v != T(0)) {  // infinity
+            out << std::string_view(buffer, static_cast<std::size_t>(p - buffer)) << "inf";
+            return;
+        }
+        *p++ = '0';
+        *p++ = 'x';
+        r = std::to_chars(p, buffer + sizeof buffer, v, std::chars_format::hex);
+    } else {
+        r = std::to_chars(buffer, buffer + sizeof buffer, v);
+    }
+    out << std::string_view(buffer, static_cast<std::size_t>(r.ptr - buffer));
+}
+
+[[noreturn]] inline void format_error(std::string const& what) {
+    throw std::invalid_argument("soma::load: " + what);
+}
+
+// The tokens of the text, read one at a time.
+class token_reader {
+public:
+    explicit token_reader(std::istream& in) : in_(in) {}
+
+    std::string next(char const* expected) {
+        std::string t;
+        if (!(in_ >> t))
+            format_error(std::string("the text ends where ") + expected + " was expected");
+        return t;
+    }
+    void expect(char const* word) {
+        std::string const t = next(word);
+        if (t != word) format_error(std::string("expected '") + word + "', found '" + t + "'");
+    }
+    std::size_t size(char const* what) {
+        std::string const t = next(what);
+        std::size_t v = 0;
+        auto const r = std::from_chars(t.data(), t.data() + t.size(), v);
+        if (r.ec != std::errc{} || r.ptr != t.data() + t.size()) {
+            format_error(std::string("expected ") + what + " (a size), found '" + t + "'");
+        }
+        return v;
+    }
+    template <class T>
+    T value(char const* what) {
+        std::string const t = next(what);
+        char const* first = t.data();
+        char const* const last = t.data() + t.size();
+        T v{};
+        if constexpr (std::floating_point<T>) {
+            bool const negative = first != last && *first == '-';
+            if (negative) ++first;
+            std::string_view const rest(first, static_cast<std::size_t>(last - first));
+            if (rest == "inf")
+                return negative ? -std::numeric_limits<T>::infinity()
+                                : std::numeric_limits<T>::infinity();
+            if (rest == "nan") return std::numeric_limits<T>::quiet_NaN();
+            if (rest.size() < 3 || rest[0] != '0' || (rest[1] != 'x' && rest[1] != 'X')) {
+                format_error(std::string("expected ") + what + " (a hexadecimal float), found '" +
+                             t + "'");
+            }
+            first += 2;
+            auto const r = std::from_chars(first, last, v, std::chars_format::hex);
+            if (r.ec != std::errc{} || r.ptr != last) {
+                format_error(std::string("expected ") + what + " (a hexadecimal float), found '" +
+                             t + "'");
+            }
+            return negative ? -v : v;
+        } else {
+            auto const r = std::from_chars(first, last, v);
+            if (r.ec != std::errc{} || r.ptr != last) {
+                format_error(std::string("expected ") + what + " (an integer), found '" + t + "'");
+            }
+            return v;
+        }
+    }
+
+private:
+    std::istream& in_;
+};
+
+template <class L>
+void save_layer(std::ostream& out, L const& l) {
+    using T = typename L::value_type;
+    out << "layer " << l.inputs() << ' ' << l.outputs() << ' '
+        << activation_name<typename L::activation_type> << '\n';
+    for (std::size_t r = 0; r < l.outputs(); ++r) {
+        for (std::size_t i = 0; i < l.inputs(); ++i) {
+            if (i != 0) out << ' ';
+            detail::write_value<T>(out, l.weight(r, i));
+        }
+        out << '\n';
+    }
+    for (std::size_t r = 0; r < l.outputs(); ++r) {
+        if (r != 0) out << ' ';
+        detail::write_value<T>(out, l.bias(r));
+    }
+    out << '\n';
+}
+
+template <class L>
+L load_layer(token_reader& in, std::size_t k) {
+    using T = typename L::value_type;
+    using A = typename L::activation_type;
+    in.expect("layer");
+    std::size_t const inputs = in.size("the layer's inputs");
+    std::size_t const outputs = in.size("the layer's outputs");
+    std::string const name = in.next("the layer's activation");
+    std::string const where = "layer " + std::to_string(k);
+    if constexpr (L::in_extent != std::dynamic_extent) {
+        if (inputs != L::in_extent || outputs != L::out_extent) {
+            format_error(where + " is " + std::to_string(inputs) + " x " + std::to_string(outputs) +
+                         " (inputs x outputs) in the text, but " + std::to_string(L::in_extent) +
+                         " x " + std::to_string(L::out_extent) + " in the network's type");
+        }
+    }
+    if (name != activation_name<A>) {
+        format_error(where + " has activation '" + name + "' in the text, but '" +
+                     activation_name<A> + "' in the network's type");
+    }
+    std::vector<T> W(checked_product("soma::load", inputs, outputs));
+    std::vector<T> b(outputs);
+    for (T& w : W) w = in.value<T>("a weight");
+    for (T& v : b) v = in.value<T>("a bias");
+    if constexpr (L::in_extent != std::dynamic_extent) {
+        return L(W, b);
+    } else {
+        return L(inputs, outputs, W, b);
+    }
+}
+
+// Reads the header; returns the number of layers (checked against depth unless 0).
+template <class T>
+std::size_t load_header(token_reader& in, std::size_t depth) {
+    in.expect("soma-network");
+    std::size_t const version = in.size("the format version");
+    if (version != 1) format_error("format version " + std::to_string(version) + ", expected 1");
+    std::string const type = in.next("the scalar type");
+    if (type != scalar_name<T>()) {
+        format_error("the scalar type is '" + type + "' in the text, but '" + scalar_name<T>() +
+                     "' in the network's type");
+    }
+    in.expect("layers");
+    std::size_t const layers = in.size("the number of layers");
+    if (depth != 0 && layers != depth) {
+        format_error(std::to_string(layers) + " layers in the text, but " + std::to_string(depth) +
+                     " in the network's type");
+    }
+    return layers;
+}
+
+template <class Net, std::size_t... K>
+Net load_layers(token_reader& in, std::index_sequence<K...>) {
+    // Braced initialisation: the layers are read in order.
+    std::tuple<std::tuple_element_t<K, typename Net::layer_tuple>...> layers{
+        load_layer<std::tuple_element_t<K, typename Net::layer_tuple>>(in, K)...};
+    return std::make_from_tuple<Net>(std::move(layers));
+}
+
+template <class Net>
+inline constexpr bool is_dynamic_network = false;
+template <class T, class A>
+inline constexpr bool is_dynamic_network<dynamic_network<T, A>> = true;
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+// Writes net's parameters in the text format above. Every activation must be named.
+template <network_layer... Layers>
+requires((named_activation<typename Layers::activation_type> && ...)) SOMA_ABI
+    void save(network<Layers...> const& net, std::ostream& out) {
+    out << "soma-network 1 " << detail::scalar_name<typename network<Layers...>::value_type>()
+        << "\nlayers " << sizeof...(Layers) << '\n';
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+        (detail::save_layer(out, net.template layer<K>()), ...);
+    }
+    (std::make_index_sequence<sizeof...(Layers)>{});
+    out << "end\n";
+}
+
+template <scalar T, named_activation A>
+SOMA_ABI void save(dynamic_network<T, A> const& net, std::ostream& out) {
+    out << "soma-network 1 " << detail::scalar_name<T>() << "\nlayers " << net.depth() << '\n';
+    for (auto const& l : net.layers()) detail::save_layer(out, l);
+    out << "end\n";
+}
+
+// The text of save(net, out).
+template <class Net>
+SOMA_ABI [[nodiscard]] std::string to_text(Net const& net) {
+    std::ostringstream out;
+    save(net, out);
+    return out.str();
+}
+
+// Reads a network of type Net (a soma::network of dense layers, or a dynamic_network)
+// written by save. Throws std::invalid_argument when the text is malformed or does not fit
+// Net (the message names the layer and both values).
+template <class Net>
+SOMA_ABI [[nodiscard]] Net load(std::istream& in) {
+    detail::token_reader tokens(in);
+    if constexpr (detail::is_dynamic_network<Net>) {
+        using T = typename Net::value_type;
+        std::size_t const depth = detail::load_header<T>(tokens, 0);
+        std::vector<typename Net::layer_type> layers;
+        for (std::size_t k = 0; k < depth; ++k) {
+            layers.push_back(detail::load_layer<typename Net::layer_type>(tokens, k));
+        }
+        tokens.expect("end");
+        return Net(std::move(layers));
+    } else {
+        using T = typename Net::value_type;
+        detail::load_header<T>(tokens, Net::depth);
+        Net net = detail::load_layers<Net>(tokens, std::make_index_sequence<Net::depth>{});
+        tokens.expect("end");
+        return net;
+    }
+}
+
+template <class Net>
+SOMA_ABI [[nodiscard]] Net from_text(std::string_view text) {
+    std::istringstream in{std::string(text)};
+    return load<Net>(in);
+}
+
+}  // namespace soma
+
+#endif  // SOMA_NETWORK_IO_HPP
+// ---- end soma/network_io.hpp ----
 // ---- begin soma/version.hpp ----
 // soma/version.hpp - the library version (matches the CMake project version).
 #ifndef SOMA_VERSION_HPP

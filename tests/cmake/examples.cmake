@@ -12,3 +12,20 @@ if(TARGET quick_start)
   set_tests_properties(example_quick_start PROPERTIES
     LABELS "examples" PASS_REGULAR_EXPRESSION "= 0\\.731059")
 endif()
+# logic_gates prints the truth tables of AND, OR, NAND and of XOR = AND(OR, NAND).
+if(TARGET logic_gates)
+  add_test(NAME example_logic_gates COMMAND logic_gates)
+  set_tests_properties(example_logic_gates PROPERTIES
+    LABELS "examples"
+    PASS_REGULAR_EXPRESSION
+    "AND.*\n 0  0  0\n 0  1  0\n 1  0  0\n 1  1  1\nOR.*\n 0  0  0\n 0  1  1\n 1  0  1\n 1  1  1\nNAND.*\n 0  0  1\n 0  1  1\n 1  0  1\n 1  1  0\nXOR.*\n 0  0   0    1  0\n 0  1   1    1  1\n 1  0   1    1  1\n 1  1   1    0  0\n")
+endif()
+# network: y = σ(W2 σ(W1 x + b1) + b2) at the four corners, as evaluated in double by
+# hand: 0.153304, 0.755161, 0.795335, 0.205832; compile time and run time agree.
+if(TARGET network)
+  add_test(NAME example_network COMMAND network)
+  set_tests_properties(example_network PROPERTIES
+    LABELS "examples"
+    PASS_REGULAR_EXPRESSION
+    " 0  0  0\\.153304\n 0  1  0\\.755161\n 1  0  0\\.795335\n 1  1  0\\.205832\ncompile time and run time agree for \\(0, 1\\): yes, bit for bit")
+endif()

@@ -1,0 +1,50 @@
+// Logic gates from the tutorial's step neuron: AND, OR and NAND are single neurons (each
+// fires when w·x >= θ), and XOR, which no single neuron computes (its 1s and 0s are not
+// separated by one line), is a network of two layers: hidden OR and NAND, output AND.
+#include <array>
+#include <cstdio>
+#include <soma/soma.hpp>
+
+namespace {
+
+using gate = soma::step_neuron<int, 2>;
+
+// AND fires when both inputs are 1: x1 + x2 >= 2.
+constexpr gate and_gate = gate::from_threshold({1, 1}, 2);
+// OR fires when at least one is: x1 + x2 >= 1.
+constexpr gate or_gate = gate::from_threshold({1, 1}, 1);
+// NAND fires unless both are: -x1 - x2 >= -1.
+constexpr gate nand_gate = gate::from_threshold({-1, -1}, -1);
+
+// XOR(x1, x2) = AND(OR(x1, x2), NAND(x1, x2)): the hidden layer is the OR and NAND
+// neurons, the output layer the AND neuron.
+constexpr soma::network xor_net(
+    soma::dense_layer<int, 2, 2, soma::step_activation>(std::array<gate, 2>{or_gate, nand_gate}),
+    soma::dense_layer<int, 2, 1, soma::step_activation>(std::array<gate, 1>{and_gate}));
+
+constexpr std::array<std::array<int, 2>, 4> inputs{{{0, 0}, {0, 1}, {1, 0}, {1, 1}}};
+
+static_assert(xor_net({0, 0})[0] == 0 && xor_net({0, 1})[0] == 1);
+static_assert(xor_net({1, 0})[0] == 1 && xor_net({1, 1})[0] == 0);
+
+void print_gate(char const* name, gate const& g) {
+    auto const w = g.weights();
+    std::printf("%s: w = (%d, %d), threshold = %d\n", name, w[0], w[1], g.threshold());
+    std::printf("x1 x2  y\n");
+    for (auto const& x : inputs) std::printf(" %d  %d  %d\n", x[0], x[1], g(x));
+}
+
+}  // namespace
+
+int main() {
+    print_gate("AND", and_gate);
+    print_gate("OR", or_gate);
+    print_gate("NAND", nand_gate);
+
+    std::printf("XOR = AND(OR, NAND), a two-layer network\n");
+    std::printf("x1 x2  OR NAND  y\n");
+    for (auto const& x : inputs) {
+        auto const hidden = xor_net.layer<0>()(x);
+        std::printf(" %d  %d   %d    %d  %d\n", x[0], x[1], hidden[0], hidden[1], xor_net(x)[0]);
+    }
+}
