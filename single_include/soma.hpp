@@ -1002,8 +1002,8 @@ template <ieee_binary T, std::size_t... R>
 }
 
 // The register the in-register tree starts from: the canonical order up to its last
-// L lanes.
-template <ieee_binary T>
+// L lanes. Short = false: the caller knows that n + bias > P (no short forms compiled in).
+template <ieee_binary T, bool Short = true>
 [[nodiscard, gnu::always_inline]] inline typename vec<T>::v inner_product_lanes(
     T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
     using V = vec<T>;
@@ -1016,7 +1016,7 @@ template <ieee_binary T>
     // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x and
     // then fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
     v const negative_zero = V::opaque(V::splat(T(-0.0)));
-    if constexpr (lanes > 1) {
+    if constexpr (lanes > 1 && Short) {
         if (m <= p) {
             return short_lanes_of<T>((m + lanes - 1) / lanes, w, x, n, has_bias, b, negative_zero,
                                      std::make_index_sequence<k_regs>{});
@@ -1034,7 +1034,9 @@ template <ieee_binary T>
     }
     std::size_t const r = n - i;
     std::size_t const tail_regs = (r + (has_bias ? 1 : 0) + lanes - 1) / lanes;
-#pragma GCC unroll 64
+    // Unrolled for the vector ISAs (at most 16 registers); the portable one-lane form keeps
+    // its 64 partial sums in memory here (one copy of the tail instead of 64).
+#pragma GCC unroll 16
     for (std::size_t k = 0; k < k_regs; ++k) {
         if (k < tail_regs) {
             std::size_t const base = k * lanes;
@@ -1072,6 +1074,29 @@ template <ieee_binary T>
     return m > 1 ? s[0] + s[1] : s[0];
 }
 
+// small_sum for a length N known at compile time: straight-line code (the run-time
+// length's loop over a stack array is what the compiler vectorizes, with stores and
+// reloads around it: measured 107 instructions for a 1 x 2 sigmoid layer, 72 with this).
+template <ieee_binary T, std::size_t N, bool HasBias>
+[[nodiscard, gnu::always_inline]] inline T small_sum_fixed(T const* w, T const* x, T b,
+                                                           T negative_zero) noexcept {
+    using one = portable::vec<T>;
+    constexpr std::size_t m = N + (HasBias ? 1 : 0);
+    static_assert(m <= 4);
+    if constexpr (m == 0) {
+        return T(0);  // the empty sum is +0
+    } else {
+        T s[m];
+#pragma GCC unroll 4
+        for (std::size_t i = 0; i < N; ++i) s[i] = one::fma(w[i], x[i], negative_zero);
+        if constexpr (HasBias) s[N] = b;
+        if constexpr (m > 2) s[0] = s[0] + s[2];
+        if constexpr (m > 3) s[1] = s[1] + s[3];
+        if constexpr (m > 1) return s[0] + s[1];
+        return s[0];
+    }
+}
+
 template <ieee_binary T>
 [[nodiscard]] T inner_product(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
     if (n + (has_bias ? 1 : 0) <= 4) return small_sum(w, x, n, has_bias, b);
@@ -1100,9 +1125,119 @@ template <ieee_binary T, std::size_t R>
                                                                       std::size_t n, bool has_bias,
                                                                       T b) noexcept {
     if constexpr (R == 0) {
-        return inner_product_lanes(w, x, n, has_bias, b);
+        return inner_product_lanes<T, false>(w, x, n, has_bias, b);
     } else {
         return short_lanes<T, R>(w, x, n, has_bias, b, vec<T>::opaque(vec<T>::splat(T(-0.0))));
+    }
+}
+
+// Rows longer than P terms (n + bias > P, vector ISAs): what is the same for every row of
+// a layer, computed once per layer rather than once per row (measured: a third of the
+// instructions of a 64 x 64 layer's rows went to it): where the tail starts, how many of
+// its terms each register holds, and x's tail registers with the bias term's 1 in place.
+template <ieee_binary T>
+struct long_rows {
+    using V = vec<T>;
+    using v = typename V::v;
+    static constexpr std::size_t lanes = V::lanes;
+    static constexpr std::size_t k_regs = partial_sums<T> / lanes;
+    std::size_t tail = 0;       // the first term past the last full block of P
+    std::size_t tail_regs = 0;  // registers that the tail and the bias reach
+    std::size_t bias_reg = 0;   // the bias term's register and lane (when there is one)
+    std::size_t bias_lane = 0;
+    std::size_t count[k_regs] = {};  // of the tail's terms in register k
+    v x_tail[k_regs];
+
+    long_rows(T const* x, std::size_t n, bool has_bias) noexcept {
+        constexpr std::size_t p = partial_sums<T>;
+        tail = n - n % p;
+        std::size_t const r = n - tail;
+        tail_regs = (r + (has_bias ? 1 : 0) + lanes - 1) / lanes;
+        bias_reg = r / lanes;
+        bias_lane = r % lanes;
+        for (std::size_t k = 0; k < k_regs; ++k) {
+            std::size_t const base = k * lanes;
+            count[k] = r > base ? (r - base < lanes ? r - base : lanes) : 0;
+            x_tail[k] =
+                count[k] != 0 ? V::load_first(x + tail + base, count[k], V::zero()) : V::zero();
+            if (has_bias && k == bias_reg) x_tail[k] = V::with_lane(x_tail[k], bias_lane, T(1));
+        }
+    }
+};
+
+// inner_product_lanes for one row of such a layer (the same operations in the same order:
+// the first block's partial sums start as fma(w, x, -0), the tail and the bias as there).
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v long_row_lanes(
+    T const* w, T const* x, std::size_t n, long_rows<T> const& layout, bool has_bias, T b,
+    typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t k_regs = p / lanes;
+    v s[k_regs];
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k < k_regs; ++k) {
+        s[k] = V::fma(V::load(w + k * lanes), V::load(x + k * lanes), negative_zero);
+    }
+    for (std::size_t i = p; i + p <= n; i += p) {
+#pragma GCC unroll 16
+        for (std::size_t k = 0; k < k_regs; ++k) {
+            s[k] = V::fma(V::load(w + i + k * lanes), V::load(x + i + k * lanes), s[k]);
+        }
+    }
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k < k_regs; ++k) {
+        if (k < layout.tail_regs) {
+            std::size_t const c = layout.count[k];
+            T const* const wk = w + layout.tail + k * lanes;
+            v wv = c == lanes ? V::load(wk)
+                   : c != 0   ? V::load_first(wk, c, negative_zero)
+                              : negative_zero;
+            if (has_bias && k == layout.bias_reg) wv = V::with_lane(wv, layout.bias_lane, b);
+            s[k] = V::fma(wv, layout.x_tail[k], s[k]);
+        }
+    }
+    tree_levels<V, k_regs, k_regs / 2>(s, k_regs);
+    return s[0];
+}
+
+template <ieee_binary T, class Finish>
+void long_rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                    std::size_t b_stride, T* out) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    bool const has_bias = b != nullptr;
+    long_rows<T> const layout(x, n, has_bias);
+    v const negative_zero = V::opaque(V::splat(T(-0.0)));
+    for (std::size_t r = 0; r < rows; r += lanes) {
+        std::size_t const count = rows - r < lanes ? rows - r : lanes;
+        v acc[lanes];
+        // The loop stays rolled: one copy of the row's code instead of L (the row's own
+        // work dominates, and acc lives in memory either way).
+#pragma GCC unroll 1
+        for (std::size_t g = 0; g < lanes; ++g) {
+            T const bias = g < count && has_bias ? b[(r + g) * b_stride] : T(0);
+            acc[g] = g < count ? long_row_lanes(W + (r + g) * n, x, n, layout, has_bias, bias,
+                                                negative_zero)
+                               : V::zero();
+        }
+        if (count * 2 <= lanes) {
+            // Few rows left: each reduced on its own (reduce_rows would mostly add padding).
+            if (Finish::per_register && count * 4 >= lanes) {
+                v z = V::zero();
+                for (std::size_t g = 0; g < count; ++g) z = V::with_lane(z, g, V::reduce(acc[g]));
+                Finish::template apply<T>(z, out + r, count);
+            } else {
+                for (std::size_t g = 0; g < count; ++g) {
+                    Finish::template one<T>(V::reduce(acc[g]), out + r + g);
+                }
+            }
+        } else {
+            Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
+        }
     }
 }
 
@@ -1135,13 +1270,24 @@ void rows_pass_with(T const* W, std::size_t rows, std::size_t n, T const* x, T c
             if (vector_finish) Finish::template apply<T>(z, out + r, count);
         } else {
             v acc[lanes];
+            if constexpr (R == 0) {
+                // Long rows: the loop stays rolled (one copy of the row's code instead of
+                // L; the row's own loop dominates, and acc lives in memory either way).
+#pragma GCC unroll 1
+                for (std::size_t g = 0; g < lanes; ++g) {
+                    T const bias = g < count && has_bias ? b[(r + g) * b_stride] : T(0);
+                    acc[g] = g < count ? row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias)
+                                       : V::zero();
+                }
+            } else {
 #pragma GCC unroll 16
-            for (std::size_t g = 0; g < lanes; ++g) {
-                if (g < count) {
-                    T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
-                    acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
-                } else {
-                    acc[g] = V::zero();
+                for (std::size_t g = 0; g < lanes; ++g) {
+                    if (g < count) {
+                        T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                        acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
+                    } else {
+                        acc[g] = V::zero();
+                    }
                 }
             }
             Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
@@ -1175,7 +1321,15 @@ template <ieee_binary T, class Finish>
             return;
         }
     }
-    rows_pass_with<T, Finish, 0>(W, rows, n, x, b, b_stride, out);
+    if constexpr (lanes > 1) {
+        if (m > p) {
+            long_rows_pass<T, Finish>(W, rows, n, x, b, b_stride, out);
+        } else {
+            for (std::size_t r = 0; r < rows; ++r) Finish::template one<T>(T(0), out + r);  // m = 0
+        }
+    } else {
+        rows_pass_with<T, Finish, 0>(W, rows, n, x, b, b_stride, out);
+    }
 }
 
 // What a pass does with a register of weighted inputs (named types rather than lambdas:
@@ -1220,17 +1374,58 @@ template <ieee_binary T>
 
 // Layers this small (rows of at most four terms, at most four rows) take a plain loop of
 // one value at a time: no registers of rows to set up, no large stack frame (measured:
-// about a third of the instructions of the general pass for 1 x 2).
+// about a third of the instructions of the general pass for 1 x 2), with the row length
+// chosen once per layer.
 inline constexpr std::size_t tiny_rows = 4;
+
+template <ieee_binary T, class Finish, std::size_t N, bool HasBias>
+[[gnu::always_inline]] inline void tiny_layer_with(T const* W, std::size_t rows, T const* x,
+                                                   T const* b, std::size_t b_stride,
+                                                   T* out) noexcept {
+    T const negative_zero = portable::vec<T>::opaque(T(-0.0));
+    for (std::size_t r = 0; r < rows; ++r) {
+        T const bias = HasBias ? b[r * b_stride] : T(0);
+        Finish::template one<T>(small_sum_fixed<T, N, HasBias>(W + r * N, x, bias, negative_zero),
+                                out + r);
+    }
+}
+
+// n + (b != nullptr) <= 4.
+template <ieee_binary T, class Finish>
+[[gnu::always_inline]] inline void tiny_layer(T const* W, std::size_t rows, std::size_t n,
+                                              T const* x, T const* b, std::size_t b_stride,
+                                              T* out) noexcept {
+    if (b != nullptr) {
+        switch (n) {
+            case 0:
+                return tiny_layer_with<T, Finish, 0, true>(W, rows, x, b, b_stride, out);
+            case 1:
+                return tiny_layer_with<T, Finish, 1, true>(W, rows, x, b, b_stride, out);
+            case 2:
+                return tiny_layer_with<T, Finish, 2, true>(W, rows, x, b, b_stride, out);
+            default:
+                return tiny_layer_with<T, Finish, 3, true>(W, rows, x, b, b_stride, out);
+        }
+    }
+    switch (n) {
+        case 0:
+            return tiny_layer_with<T, Finish, 0, false>(W, rows, x, b, b_stride, out);
+        case 1:
+            return tiny_layer_with<T, Finish, 1, false>(W, rows, x, b, b_stride, out);
+        case 2:
+            return tiny_layer_with<T, Finish, 2, false>(W, rows, x, b, b_stride, out);
+        case 3:
+            return tiny_layer_with<T, Finish, 3, false>(W, rows, x, b, b_stride, out);
+        default:
+            return tiny_layer_with<T, Finish, 4, false>(W, rows, x, b, b_stride, out);
+    }
+}
 
 template <ieee_binary T>
 void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                     std::size_t b_stride, T* z) noexcept {
-    bool const has_bias = b != nullptr;
-    if (n + (has_bias ? 1 : 0) <= 4 && rows <= tiny_rows) {
-        for (std::size_t r = 0; r < rows; ++r) {
-            z[r] = small_sum(W + r * n, x, n, has_bias, has_bias ? b[r * b_stride] : T(0));
-        }
+    if (n + (b != nullptr ? 1 : 0) <= 4 && rows <= tiny_rows) {
+        tiny_layer<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
         return;
     }
     inner_products_rows(W, rows, n, x, b, b_stride, z);
@@ -1249,9 +1444,7 @@ template <ieee_binary T>
 void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                      T* y) noexcept {
     if (n + 1 <= 4 && rows <= tiny_rows) {
-        for (std::size_t r = 0; r < rows; ++r) {
-            y[r] = sigmoid_one(small_sum(W + r * n, x, n, true, b[r]));
-        }
+        tiny_layer<T, store_sigmoid>(W, rows, n, x, b, 1, y);
         return;
     }
     forward_sigmoid_rows(W, rows, n, x, b, y);
@@ -1733,8 +1926,8 @@ template <ieee_binary T, std::size_t... R>
 }
 
 // The register the in-register tree starts from: the canonical order up to its last
-// L lanes.
-template <ieee_binary T>
+// L lanes. Short = false: the caller knows that n + bias > P (no short forms compiled in).
+template <ieee_binary T, bool Short = true>
 [[nodiscard, gnu::always_inline]] inline typename vec<T>::v inner_product_lanes(
     T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
     using V = vec<T>;
@@ -1747,7 +1940,7 @@ template <ieee_binary T>
     // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x and
     // then fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
     v const negative_zero = V::opaque(V::splat(T(-0.0)));
-    if constexpr (lanes > 1) {
+    if constexpr (lanes > 1 && Short) {
         if (m <= p) {
             return short_lanes_of<T>((m + lanes - 1) / lanes, w, x, n, has_bias, b, negative_zero,
                                      std::make_index_sequence<k_regs>{});
@@ -1765,7 +1958,9 @@ template <ieee_binary T>
     }
     std::size_t const r = n - i;
     std::size_t const tail_regs = (r + (has_bias ? 1 : 0) + lanes - 1) / lanes;
-#pragma GCC unroll 64
+    // Unrolled for the vector ISAs (at most 16 registers); the portable one-lane form keeps
+    // its 64 partial sums in memory here (one copy of the tail instead of 64).
+#pragma GCC unroll 16
     for (std::size_t k = 0; k < k_regs; ++k) {
         if (k < tail_regs) {
             std::size_t const base = k * lanes;
@@ -1803,6 +1998,29 @@ template <ieee_binary T>
     return m > 1 ? s[0] + s[1] : s[0];
 }
 
+// small_sum for a length N known at compile time: straight-line code (the run-time
+// length's loop over a stack array is what the compiler vectorizes, with stores and
+// reloads around it: measured 107 instructions for a 1 x 2 sigmoid layer, 72 with this).
+template <ieee_binary T, std::size_t N, bool HasBias>
+[[nodiscard, gnu::always_inline]] inline T small_sum_fixed(T const* w, T const* x, T b,
+                                                           T negative_zero) noexcept {
+    using one = portable::vec<T>;
+    constexpr std::size_t m = N + (HasBias ? 1 : 0);
+    static_assert(m <= 4);
+    if constexpr (m == 0) {
+        return T(0);  // the empty sum is +0
+    } else {
+        T s[m];
+#pragma GCC unroll 4
+        for (std::size_t i = 0; i < N; ++i) s[i] = one::fma(w[i], x[i], negative_zero);
+        if constexpr (HasBias) s[N] = b;
+        if constexpr (m > 2) s[0] = s[0] + s[2];
+        if constexpr (m > 3) s[1] = s[1] + s[3];
+        if constexpr (m > 1) return s[0] + s[1];
+        return s[0];
+    }
+}
+
 template <ieee_binary T>
 [[nodiscard]] T inner_product(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
     if (n + (has_bias ? 1 : 0) <= 4) return small_sum(w, x, n, has_bias, b);
@@ -1831,9 +2049,119 @@ template <ieee_binary T, std::size_t R>
                                                                       std::size_t n, bool has_bias,
                                                                       T b) noexcept {
     if constexpr (R == 0) {
-        return inner_product_lanes(w, x, n, has_bias, b);
+        return inner_product_lanes<T, false>(w, x, n, has_bias, b);
     } else {
         return short_lanes<T, R>(w, x, n, has_bias, b, vec<T>::opaque(vec<T>::splat(T(-0.0))));
+    }
+}
+
+// Rows longer than P terms (n + bias > P, vector ISAs): what is the same for every row of
+// a layer, computed once per layer rather than once per row (measured: a third of the
+// instructions of a 64 x 64 layer's rows went to it): where the tail starts, how many of
+// its terms each register holds, and x's tail registers with the bias term's 1 in place.
+template <ieee_binary T>
+struct long_rows {
+    using V = vec<T>;
+    using v = typename V::v;
+    static constexpr std::size_t lanes = V::lanes;
+    static constexpr std::size_t k_regs = partial_sums<T> / lanes;
+    std::size_t tail = 0;       // the first term past the last full block of P
+    std::size_t tail_regs = 0;  // registers that the tail and the bias reach
+    std::size_t bias_reg = 0;   // the bias term's register and lane (when there is one)
+    std::size_t bias_lane = 0;
+    std::size_t count[k_regs] = {};  // of the tail's terms in register k
+    v x_tail[k_regs];
+
+    long_rows(T const* x, std::size_t n, bool has_bias) noexcept {
+        constexpr std::size_t p = partial_sums<T>;
+        tail = n - n % p;
+        std::size_t const r = n - tail;
+        tail_regs = (r + (has_bias ? 1 : 0) + lanes - 1) / lanes;
+        bias_reg = r / lanes;
+        bias_lane = r % lanes;
+        for (std::size_t k = 0; k < k_regs; ++k) {
+            std::size_t const base = k * lanes;
+            count[k] = r > base ? (r - base < lanes ? r - base : lanes) : 0;
+            x_tail[k] =
+                count[k] != 0 ? V::load_first(x + tail + base, count[k], V::zero()) : V::zero();
+            if (has_bias && k == bias_reg) x_tail[k] = V::with_lane(x_tail[k], bias_lane, T(1));
+        }
+    }
+};
+
+// inner_product_lanes for one row of such a layer (the same operations in the same order:
+// the first block's partial sums start as fma(w, x, -0), the tail and the bias as there).
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v long_row_lanes(
+    T const* w, T const* x, std::size_t n, long_rows<T> const& layout, bool has_bias, T b,
+    typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t k_regs = p / lanes;
+    v s[k_regs];
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k < k_regs; ++k) {
+        s[k] = V::fma(V::load(w + k * lanes), V::load(x + k * lanes), negative_zero);
+    }
+    for (std::size_t i = p; i + p <= n; i += p) {
+#pragma GCC unroll 16
+        for (std::size_t k = 0; k < k_regs; ++k) {
+            s[k] = V::fma(V::load(w + i + k * lanes), V::load(x + i + k * lanes), s[k]);
+        }
+    }
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k < k_regs; ++k) {
+        if (k < layout.tail_regs) {
+            std::size_t const c = layout.count[k];
+            T const* const wk = w + layout.tail + k * lanes;
+            v wv = c == lanes ? V::load(wk)
+                   : c != 0   ? V::load_first(wk, c, negative_zero)
+                              : negative_zero;
+            if (has_bias && k == layout.bias_reg) wv = V::with_lane(wv, layout.bias_lane, b);
+            s[k] = V::fma(wv, layout.x_tail[k], s[k]);
+        }
+    }
+    tree_levels<V, k_regs, k_regs / 2>(s, k_regs);
+    return s[0];
+}
+
+template <ieee_binary T, class Finish>
+void long_rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                    std::size_t b_stride, T* out) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    bool const has_bias = b != nullptr;
+    long_rows<T> const layout(x, n, has_bias);
+    v const negative_zero = V::opaque(V::splat(T(-0.0)));
+    for (std::size_t r = 0; r < rows; r += lanes) {
+        std::size_t const count = rows - r < lanes ? rows - r : lanes;
+        v acc[lanes];
+        // The loop stays rolled: one copy of the row's code instead of L (the row's own
+        // work dominates, and acc lives in memory either way).
+#pragma GCC unroll 1
+        for (std::size_t g = 0; g < lanes; ++g) {
+            T const bias = g < count && has_bias ? b[(r + g) * b_stride] : T(0);
+            acc[g] = g < count ? long_row_lanes(W + (r + g) * n, x, n, layout, has_bias, bias,
+                                                negative_zero)
+                               : V::zero();
+        }
+        if (count * 2 <= lanes) {
+            // Few rows left: each reduced on its own (reduce_rows would mostly add padding).
+            if (Finish::per_register && count * 4 >= lanes) {
+                v z = V::zero();
+                for (std::size_t g = 0; g < count; ++g) z = V::with_lane(z, g, V::reduce(acc[g]));
+                Finish::template apply<T>(z, out + r, count);
+            } else {
+                for (std::size_t g = 0; g < count; ++g) {
+                    Finish::template one<T>(V::reduce(acc[g]), out + r + g);
+                }
+            }
+        } else {
+            Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
+        }
     }
 }
 
@@ -1866,13 +2194,24 @@ void rows_pass_with(T const* W, std::size_t rows, std::size_t n, T const* x, T c
             if (vector_finish) Finish::template apply<T>(z, out + r, count);
         } else {
             v acc[lanes];
+            if constexpr (R == 0) {
+                // Long rows: the loop stays rolled (one copy of the row's code instead of
+                // L; the row's own loop dominates, and acc lives in memory either way).
+#pragma GCC unroll 1
+                for (std::size_t g = 0; g < lanes; ++g) {
+                    T const bias = g < count && has_bias ? b[(r + g) * b_stride] : T(0);
+                    acc[g] = g < count ? row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias)
+                                       : V::zero();
+                }
+            } else {
 #pragma GCC unroll 16
-            for (std::size_t g = 0; g < lanes; ++g) {
-                if (g < count) {
-                    T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
-                    acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
-                } else {
-                    acc[g] = V::zero();
+                for (std::size_t g = 0; g < lanes; ++g) {
+                    if (g < count) {
+                        T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                        acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
+                    } else {
+                        acc[g] = V::zero();
+                    }
                 }
             }
             Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
@@ -1906,7 +2245,15 @@ template <ieee_binary T, class Finish>
             return;
         }
     }
-    rows_pass_with<T, Finish, 0>(W, rows, n, x, b, b_stride, out);
+    if constexpr (lanes > 1) {
+        if (m > p) {
+            long_rows_pass<T, Finish>(W, rows, n, x, b, b_stride, out);
+        } else {
+            for (std::size_t r = 0; r < rows; ++r) Finish::template one<T>(T(0), out + r);  // m = 0
+        }
+    } else {
+        rows_pass_with<T, Finish, 0>(W, rows, n, x, b, b_stride, out);
+    }
 }
 
 // What a pass does with a register of weighted inputs (named types rather than lambdas:
@@ -1951,17 +2298,58 @@ template <ieee_binary T>
 
 // Layers this small (rows of at most four terms, at most four rows) take a plain loop of
 // one value at a time: no registers of rows to set up, no large stack frame (measured:
-// about a third of the instructions of the general pass for 1 x 2).
+// about a third of the instructions of the general pass for 1 x 2), with the row length
+// chosen once per layer.
 inline constexpr std::size_t tiny_rows = 4;
+
+template <ieee_binary T, class Finish, std::size_t N, bool HasBias>
+[[gnu::always_inline]] inline void tiny_layer_with(T const* W, std::size_t rows, T const* x,
+                                                   T const* b, std::size_t b_stride,
+                                                   T* out) noexcept {
+    T const negative_zero = portable::vec<T>::opaque(T(-0.0));
+    for (std::size_t r = 0; r < rows; ++r) {
+        T const bias = HasBias ? b[r * b_stride] : T(0);
+        Finish::template one<T>(small_sum_fixed<T, N, HasBias>(W + r * N, x, bias, negative_zero),
+                                out + r);
+    }
+}
+
+// n + (b != nullptr) <= 4.
+template <ieee_binary T, class Finish>
+[[gnu::always_inline]] inline void tiny_layer(T const* W, std::size_t rows, std::size_t n,
+                                              T const* x, T const* b, std::size_t b_stride,
+                                              T* out) noexcept {
+    if (b != nullptr) {
+        switch (n) {
+            case 0:
+                return tiny_layer_with<T, Finish, 0, true>(W, rows, x, b, b_stride, out);
+            case 1:
+                return tiny_layer_with<T, Finish, 1, true>(W, rows, x, b, b_stride, out);
+            case 2:
+                return tiny_layer_with<T, Finish, 2, true>(W, rows, x, b, b_stride, out);
+            default:
+                return tiny_layer_with<T, Finish, 3, true>(W, rows, x, b, b_stride, out);
+        }
+    }
+    switch (n) {
+        case 0:
+            return tiny_layer_with<T, Finish, 0, false>(W, rows, x, b, b_stride, out);
+        case 1:
+            return tiny_layer_with<T, Finish, 1, false>(W, rows, x, b, b_stride, out);
+        case 2:
+            return tiny_layer_with<T, Finish, 2, false>(W, rows, x, b, b_stride, out);
+        case 3:
+            return tiny_layer_with<T, Finish, 3, false>(W, rows, x, b, b_stride, out);
+        default:
+            return tiny_layer_with<T, Finish, 4, false>(W, rows, x, b, b_stride, out);
+    }
+}
 
 template <ieee_binary T>
 void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                     std::size_t b_stride, T* z) noexcept {
-    bool const has_bias = b != nullptr;
-    if (n + (has_bias ? 1 : 0) <= 4 && rows <= tiny_rows) {
-        for (std::size_t r = 0; r < rows; ++r) {
-            z[r] = small_sum(W + r * n, x, n, has_bias, has_bias ? b[r * b_stride] : T(0));
-        }
+    if (n + (b != nullptr ? 1 : 0) <= 4 && rows <= tiny_rows) {
+        tiny_layer<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
         return;
     }
     inner_products_rows(W, rows, n, x, b, b_stride, z);
@@ -1980,9 +2368,7 @@ template <ieee_binary T>
 void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                      T* y) noexcept {
     if (n + 1 <= 4 && rows <= tiny_rows) {
-        for (std::size_t r = 0; r < rows; ++r) {
-            y[r] = sigmoid_one(small_sum(W + r * n, x, n, true, b[r]));
-        }
+        tiny_layer<T, store_sigmoid>(W, rows, n, x, b, 1, y);
         return;
     }
     forward_sigmoid_rows(W, rows, n, x, b, y);
@@ -2512,8 +2898,8 @@ template <ieee_binary T, std::size_t... R>
 }
 
 // The register the in-register tree starts from: the canonical order up to its last
-// L lanes.
-template <ieee_binary T>
+// L lanes. Short = false: the caller knows that n + bias > P (no short forms compiled in).
+template <ieee_binary T, bool Short = true>
 [[nodiscard, gnu::always_inline]] inline typename vec<T>::v inner_product_lanes(
     T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
     using V = vec<T>;
@@ -2526,7 +2912,7 @@ template <ieee_binary T>
     // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x and
     // then fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
     v const negative_zero = V::opaque(V::splat(T(-0.0)));
-    if constexpr (lanes > 1) {
+    if constexpr (lanes > 1 && Short) {
         if (m <= p) {
             return short_lanes_of<T>((m + lanes - 1) / lanes, w, x, n, has_bias, b, negative_zero,
                                      std::make_index_sequence<k_regs>{});
@@ -2544,7 +2930,9 @@ template <ieee_binary T>
     }
     std::size_t const r = n - i;
     std::size_t const tail_regs = (r + (has_bias ? 1 : 0) + lanes - 1) / lanes;
-#pragma GCC unroll 64
+    // Unrolled for the vector ISAs (at most 16 registers); the portable one-lane form keeps
+    // its 64 partial sums in memory here (one copy of the tail instead of 64).
+#pragma GCC unroll 16
     for (std::size_t k = 0; k < k_regs; ++k) {
         if (k < tail_regs) {
             std::size_t const base = k * lanes;
@@ -2582,6 +2970,29 @@ template <ieee_binary T>
     return m > 1 ? s[0] + s[1] : s[0];
 }
 
+// small_sum for a length N known at compile time: straight-line code (the run-time
+// length's loop over a stack array is what the compiler vectorizes, with stores and
+// reloads around it: measured 107 instructions for a 1 x 2 sigmoid layer, 72 with this).
+template <ieee_binary T, std::size_t N, bool HasBias>
+[[nodiscard, gnu::always_inline]] inline T small_sum_fixed(T const* w, T const* x, T b,
+                                                           T negative_zero) noexcept {
+    using one = portable::vec<T>;
+    constexpr std::size_t m = N + (HasBias ? 1 : 0);
+    static_assert(m <= 4);
+    if constexpr (m == 0) {
+        return T(0);  // the empty sum is +0
+    } else {
+        T s[m];
+#pragma GCC unroll 4
+        for (std::size_t i = 0; i < N; ++i) s[i] = one::fma(w[i], x[i], negative_zero);
+        if constexpr (HasBias) s[N] = b;
+        if constexpr (m > 2) s[0] = s[0] + s[2];
+        if constexpr (m > 3) s[1] = s[1] + s[3];
+        if constexpr (m > 1) return s[0] + s[1];
+        return s[0];
+    }
+}
+
 template <ieee_binary T>
 [[nodiscard]] T inner_product(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
     if (n + (has_bias ? 1 : 0) <= 4) return small_sum(w, x, n, has_bias, b);
@@ -2610,9 +3021,119 @@ template <ieee_binary T, std::size_t R>
                                                                       std::size_t n, bool has_bias,
                                                                       T b) noexcept {
     if constexpr (R == 0) {
-        return inner_product_lanes(w, x, n, has_bias, b);
+        return inner_product_lanes<T, false>(w, x, n, has_bias, b);
     } else {
         return short_lanes<T, R>(w, x, n, has_bias, b, vec<T>::opaque(vec<T>::splat(T(-0.0))));
+    }
+}
+
+// Rows longer than P terms (n + bias > P, vector ISAs): what is the same for every row of
+// a layer, computed once per layer rather than once per row (measured: a third of the
+// instructions of a 64 x 64 layer's rows went to it): where the tail starts, how many of
+// its terms each register holds, and x's tail registers with the bias term's 1 in place.
+template <ieee_binary T>
+struct long_rows {
+    using V = vec<T>;
+    using v = typename V::v;
+    static constexpr std::size_t lanes = V::lanes;
+    static constexpr std::size_t k_regs = partial_sums<T> / lanes;
+    std::size_t tail = 0;       // the first term past the last full block of P
+    std::size_t tail_regs = 0;  // registers that the tail and the bias reach
+    std::size_t bias_reg = 0;   // the bias term's register and lane (when there is one)
+    std::size_t bias_lane = 0;
+    std::size_t count[k_regs] = {};  // of the tail's terms in register k
+    v x_tail[k_regs];
+
+    long_rows(T const* x, std::size_t n, bool has_bias) noexcept {
+        constexpr std::size_t p = partial_sums<T>;
+        tail = n - n % p;
+        std::size_t const r = n - tail;
+        tail_regs = (r + (has_bias ? 1 : 0) + lanes - 1) / lanes;
+        bias_reg = r / lanes;
+        bias_lane = r % lanes;
+        for (std::size_t k = 0; k < k_regs; ++k) {
+            std::size_t const base = k * lanes;
+            count[k] = r > base ? (r - base < lanes ? r - base : lanes) : 0;
+            x_tail[k] =
+                count[k] != 0 ? V::load_first(x + tail + base, count[k], V::zero()) : V::zero();
+            if (has_bias && k == bias_reg) x_tail[k] = V::with_lane(x_tail[k], bias_lane, T(1));
+        }
+    }
+};
+
+// inner_product_lanes for one row of such a layer (the same operations in the same order:
+// the first block's partial sums start as fma(w, x, -0), the tail and the bias as there).
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v long_row_lanes(
+    T const* w, T const* x, std::size_t n, long_rows<T> const& layout, bool has_bias, T b,
+    typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t k_regs = p / lanes;
+    v s[k_regs];
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k < k_regs; ++k) {
+        s[k] = V::fma(V::load(w + k * lanes), V::load(x + k * lanes), negative_zero);
+    }
+    for (std::size_t i = p; i + p <= n; i += p) {
+#pragma GCC unroll 16
+        for (std::size_t k = 0; k < k_regs; ++k) {
+            s[k] = V::fma(V::load(w + i + k * lanes), V::load(x + i + k * lanes), s[k]);
+        }
+    }
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k < k_regs; ++k) {
+        if (k < layout.tail_regs) {
+            std::size_t const c = layout.count[k];
+            T const* const wk = w + layout.tail + k * lanes;
+            v wv = c == lanes ? V::load(wk)
+                   : c != 0   ? V::load_first(wk, c, negative_zero)
+                              : negative_zero;
+            if (has_bias && k == layout.bias_reg) wv = V::with_lane(wv, layout.bias_lane, b);
+            s[k] = V::fma(wv, layout.x_tail[k], s[k]);
+        }
+    }
+    tree_levels<V, k_regs, k_regs / 2>(s, k_regs);
+    return s[0];
+}
+
+template <ieee_binary T, class Finish>
+void long_rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                    std::size_t b_stride, T* out) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    bool const has_bias = b != nullptr;
+    long_rows<T> const layout(x, n, has_bias);
+    v const negative_zero = V::opaque(V::splat(T(-0.0)));
+    for (std::size_t r = 0; r < rows; r += lanes) {
+        std::size_t const count = rows - r < lanes ? rows - r : lanes;
+        v acc[lanes];
+        // The loop stays rolled: one copy of the row's code instead of L (the row's own
+        // work dominates, and acc lives in memory either way).
+#pragma GCC unroll 1
+        for (std::size_t g = 0; g < lanes; ++g) {
+            T const bias = g < count && has_bias ? b[(r + g) * b_stride] : T(0);
+            acc[g] = g < count ? long_row_lanes(W + (r + g) * n, x, n, layout, has_bias, bias,
+                                                negative_zero)
+                               : V::zero();
+        }
+        if (count * 2 <= lanes) {
+            // Few rows left: each reduced on its own (reduce_rows would mostly add padding).
+            if (Finish::per_register && count * 4 >= lanes) {
+                v z = V::zero();
+                for (std::size_t g = 0; g < count; ++g) z = V::with_lane(z, g, V::reduce(acc[g]));
+                Finish::template apply<T>(z, out + r, count);
+            } else {
+                for (std::size_t g = 0; g < count; ++g) {
+                    Finish::template one<T>(V::reduce(acc[g]), out + r + g);
+                }
+            }
+        } else {
+            Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
+        }
     }
 }
 
@@ -2645,13 +3166,24 @@ void rows_pass_with(T const* W, std::size_t rows, std::size_t n, T const* x, T c
             if (vector_finish) Finish::template apply<T>(z, out + r, count);
         } else {
             v acc[lanes];
+            if constexpr (R == 0) {
+                // Long rows: the loop stays rolled (one copy of the row's code instead of
+                // L; the row's own loop dominates, and acc lives in memory either way).
+#pragma GCC unroll 1
+                for (std::size_t g = 0; g < lanes; ++g) {
+                    T const bias = g < count && has_bias ? b[(r + g) * b_stride] : T(0);
+                    acc[g] = g < count ? row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias)
+                                       : V::zero();
+                }
+            } else {
 #pragma GCC unroll 16
-            for (std::size_t g = 0; g < lanes; ++g) {
-                if (g < count) {
-                    T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
-                    acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
-                } else {
-                    acc[g] = V::zero();
+                for (std::size_t g = 0; g < lanes; ++g) {
+                    if (g < count) {
+                        T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                        acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
+                    } else {
+                        acc[g] = V::zero();
+                    }
                 }
             }
             Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
@@ -2685,7 +3217,15 @@ template <ieee_binary T, class Finish>
             return;
         }
     }
-    rows_pass_with<T, Finish, 0>(W, rows, n, x, b, b_stride, out);
+    if constexpr (lanes > 1) {
+        if (m > p) {
+            long_rows_pass<T, Finish>(W, rows, n, x, b, b_stride, out);
+        } else {
+            for (std::size_t r = 0; r < rows; ++r) Finish::template one<T>(T(0), out + r);  // m = 0
+        }
+    } else {
+        rows_pass_with<T, Finish, 0>(W, rows, n, x, b, b_stride, out);
+    }
 }
 
 // What a pass does with a register of weighted inputs (named types rather than lambdas:
@@ -2730,17 +3270,58 @@ template <ieee_binary T>
 
 // Layers this small (rows of at most four terms, at most four rows) take a plain loop of
 // one value at a time: no registers of rows to set up, no large stack frame (measured:
-// about a third of the instructions of the general pass for 1 x 2).
+// about a third of the instructions of the general pass for 1 x 2), with the row length
+// chosen once per layer.
 inline constexpr std::size_t tiny_rows = 4;
+
+template <ieee_binary T, class Finish, std::size_t N, bool HasBias>
+[[gnu::always_inline]] inline void tiny_layer_with(T const* W, std::size_t rows, T const* x,
+                                                   T const* b, std::size_t b_stride,
+                                                   T* out) noexcept {
+    T const negative_zero = portable::vec<T>::opaque(T(-0.0));
+    for (std::size_t r = 0; r < rows; ++r) {
+        T const bias = HasBias ? b[r * b_stride] : T(0);
+        Finish::template one<T>(small_sum_fixed<T, N, HasBias>(W + r * N, x, bias, negative_zero),
+                                out + r);
+    }
+}
+
+// n + (b != nullptr) <= 4.
+template <ieee_binary T, class Finish>
+[[gnu::always_inline]] inline void tiny_layer(T const* W, std::size_t rows, std::size_t n,
+                                              T const* x, T const* b, std::size_t b_stride,
+                                              T* out) noexcept {
+    if (b != nullptr) {
+        switch (n) {
+            case 0:
+                return tiny_layer_with<T, Finish, 0, true>(W, rows, x, b, b_stride, out);
+            case 1:
+                return tiny_layer_with<T, Finish, 1, true>(W, rows, x, b, b_stride, out);
+            case 2:
+                return tiny_layer_with<T, Finish, 2, true>(W, rows, x, b, b_stride, out);
+            default:
+                return tiny_layer_with<T, Finish, 3, true>(W, rows, x, b, b_stride, out);
+        }
+    }
+    switch (n) {
+        case 0:
+            return tiny_layer_with<T, Finish, 0, false>(W, rows, x, b, b_stride, out);
+        case 1:
+            return tiny_layer_with<T, Finish, 1, false>(W, rows, x, b, b_stride, out);
+        case 2:
+            return tiny_layer_with<T, Finish, 2, false>(W, rows, x, b, b_stride, out);
+        case 3:
+            return tiny_layer_with<T, Finish, 3, false>(W, rows, x, b, b_stride, out);
+        default:
+            return tiny_layer_with<T, Finish, 4, false>(W, rows, x, b, b_stride, out);
+    }
+}
 
 template <ieee_binary T>
 void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                     std::size_t b_stride, T* z) noexcept {
-    bool const has_bias = b != nullptr;
-    if (n + (has_bias ? 1 : 0) <= 4 && rows <= tiny_rows) {
-        for (std::size_t r = 0; r < rows; ++r) {
-            z[r] = small_sum(W + r * n, x, n, has_bias, has_bias ? b[r * b_stride] : T(0));
-        }
+    if (n + (b != nullptr ? 1 : 0) <= 4 && rows <= tiny_rows) {
+        tiny_layer<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
         return;
     }
     inner_products_rows(W, rows, n, x, b, b_stride, z);
@@ -2759,9 +3340,7 @@ template <ieee_binary T>
 void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                      T* y) noexcept {
     if (n + 1 <= 4 && rows <= tiny_rows) {
-        for (std::size_t r = 0; r < rows; ++r) {
-            y[r] = sigmoid_one(small_sum(W + r * n, x, n, true, b[r]));
-        }
+        tiny_layer<T, store_sigmoid>(W, rows, n, x, b, 1, y);
         return;
     }
     forward_sigmoid_rows(W, rows, n, x, b, y);
@@ -3232,8 +3811,8 @@ template <ieee_binary T, std::size_t... R>
 }
 
 // The register the in-register tree starts from: the canonical order up to its last
-// L lanes.
-template <ieee_binary T>
+// L lanes. Short = false: the caller knows that n + bias > P (no short forms compiled in).
+template <ieee_binary T, bool Short = true>
 [[nodiscard, gnu::always_inline]] inline typename vec<T>::v inner_product_lanes(
     T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
     using V = vec<T>;
@@ -3246,7 +3825,7 @@ template <ieee_binary T>
     // -0 opaque: a known -0 addend would let the compiler turn fma(w, x, -0) into w*x and
     // then fuse that product into the tree (see SOMA_DETAIL_OPAQUE).
     v const negative_zero = V::opaque(V::splat(T(-0.0)));
-    if constexpr (lanes > 1) {
+    if constexpr (lanes > 1 && Short) {
         if (m <= p) {
             return short_lanes_of<T>((m + lanes - 1) / lanes, w, x, n, has_bias, b, negative_zero,
                                      std::make_index_sequence<k_regs>{});
@@ -3264,7 +3843,9 @@ template <ieee_binary T>
     }
     std::size_t const r = n - i;
     std::size_t const tail_regs = (r + (has_bias ? 1 : 0) + lanes - 1) / lanes;
-#pragma GCC unroll 64
+    // Unrolled for the vector ISAs (at most 16 registers); the portable one-lane form keeps
+    // its 64 partial sums in memory here (one copy of the tail instead of 64).
+#pragma GCC unroll 16
     for (std::size_t k = 0; k < k_regs; ++k) {
         if (k < tail_regs) {
             std::size_t const base = k * lanes;
@@ -3302,6 +3883,29 @@ template <ieee_binary T>
     return m > 1 ? s[0] + s[1] : s[0];
 }
 
+// small_sum for a length N known at compile time: straight-line code (the run-time
+// length's loop over a stack array is what the compiler vectorizes, with stores and
+// reloads around it: measured 107 instructions for a 1 x 2 sigmoid layer, 72 with this).
+template <ieee_binary T, std::size_t N, bool HasBias>
+[[nodiscard, gnu::always_inline]] inline T small_sum_fixed(T const* w, T const* x, T b,
+                                                           T negative_zero) noexcept {
+    using one = portable::vec<T>;
+    constexpr std::size_t m = N + (HasBias ? 1 : 0);
+    static_assert(m <= 4);
+    if constexpr (m == 0) {
+        return T(0);  // the empty sum is +0
+    } else {
+        T s[m];
+#pragma GCC unroll 4
+        for (std::size_t i = 0; i < N; ++i) s[i] = one::fma(w[i], x[i], negative_zero);
+        if constexpr (HasBias) s[N] = b;
+        if constexpr (m > 2) s[0] = s[0] + s[2];
+        if constexpr (m > 3) s[1] = s[1] + s[3];
+        if constexpr (m > 1) return s[0] + s[1];
+        return s[0];
+    }
+}
+
 template <ieee_binary T>
 [[nodiscard]] T inner_product(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
     if (n + (has_bias ? 1 : 0) <= 4) return small_sum(w, x, n, has_bias, b);
@@ -3330,9 +3934,119 @@ template <ieee_binary T, std::size_t R>
                                                                       std::size_t n, bool has_bias,
                                                                       T b) noexcept {
     if constexpr (R == 0) {
-        return inner_product_lanes(w, x, n, has_bias, b);
+        return inner_product_lanes<T, false>(w, x, n, has_bias, b);
     } else {
         return short_lanes<T, R>(w, x, n, has_bias, b, vec<T>::opaque(vec<T>::splat(T(-0.0))));
+    }
+}
+
+// Rows longer than P terms (n + bias > P, vector ISAs): what is the same for every row of
+// a layer, computed once per layer rather than once per row (measured: a third of the
+// instructions of a 64 x 64 layer's rows went to it): where the tail starts, how many of
+// its terms each register holds, and x's tail registers with the bias term's 1 in place.
+template <ieee_binary T>
+struct long_rows {
+    using V = vec<T>;
+    using v = typename V::v;
+    static constexpr std::size_t lanes = V::lanes;
+    static constexpr std::size_t k_regs = partial_sums<T> / lanes;
+    std::size_t tail = 0;       // the first term past the last full block of P
+    std::size_t tail_regs = 0;  // registers that the tail and the bias reach
+    std::size_t bias_reg = 0;   // the bias term's register and lane (when there is one)
+    std::size_t bias_lane = 0;
+    std::size_t count[k_regs] = {};  // of the tail's terms in register k
+    v x_tail[k_regs];
+
+    long_rows(T const* x, std::size_t n, bool has_bias) noexcept {
+        constexpr std::size_t p = partial_sums<T>;
+        tail = n - n % p;
+        std::size_t const r = n - tail;
+        tail_regs = (r + (has_bias ? 1 : 0) + lanes - 1) / lanes;
+        bias_reg = r / lanes;
+        bias_lane = r % lanes;
+        for (std::size_t k = 0; k < k_regs; ++k) {
+            std::size_t const base = k * lanes;
+            count[k] = r > base ? (r - base < lanes ? r - base : lanes) : 0;
+            x_tail[k] =
+                count[k] != 0 ? V::load_first(x + tail + base, count[k], V::zero()) : V::zero();
+            if (has_bias && k == bias_reg) x_tail[k] = V::with_lane(x_tail[k], bias_lane, T(1));
+        }
+    }
+};
+
+// inner_product_lanes for one row of such a layer (the same operations in the same order:
+// the first block's partial sums start as fma(w, x, -0), the tail and the bias as there).
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v long_row_lanes(
+    T const* w, T const* x, std::size_t n, long_rows<T> const& layout, bool has_bias, T b,
+    typename vec<T>::v negative_zero) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t k_regs = p / lanes;
+    v s[k_regs];
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k < k_regs; ++k) {
+        s[k] = V::fma(V::load(w + k * lanes), V::load(x + k * lanes), negative_zero);
+    }
+    for (std::size_t i = p; i + p <= n; i += p) {
+#pragma GCC unroll 16
+        for (std::size_t k = 0; k < k_regs; ++k) {
+            s[k] = V::fma(V::load(w + i + k * lanes), V::load(x + i + k * lanes), s[k]);
+        }
+    }
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k < k_regs; ++k) {
+        if (k < layout.tail_regs) {
+            std::size_t const c = layout.count[k];
+            T const* const wk = w + layout.tail + k * lanes;
+            v wv = c == lanes ? V::load(wk)
+                   : c != 0   ? V::load_first(wk, c, negative_zero)
+                              : negative_zero;
+            if (has_bias && k == layout.bias_reg) wv = V::with_lane(wv, layout.bias_lane, b);
+            s[k] = V::fma(wv, layout.x_tail[k], s[k]);
+        }
+    }
+    tree_levels<V, k_regs, k_regs / 2>(s, k_regs);
+    return s[0];
+}
+
+template <ieee_binary T, class Finish>
+void long_rows_pass(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
+                    std::size_t b_stride, T* out) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t lanes = V::lanes;
+    bool const has_bias = b != nullptr;
+    long_rows<T> const layout(x, n, has_bias);
+    v const negative_zero = V::opaque(V::splat(T(-0.0)));
+    for (std::size_t r = 0; r < rows; r += lanes) {
+        std::size_t const count = rows - r < lanes ? rows - r : lanes;
+        v acc[lanes];
+        // The loop stays rolled: one copy of the row's code instead of L (the row's own
+        // work dominates, and acc lives in memory either way).
+#pragma GCC unroll 1
+        for (std::size_t g = 0; g < lanes; ++g) {
+            T const bias = g < count && has_bias ? b[(r + g) * b_stride] : T(0);
+            acc[g] = g < count ? long_row_lanes(W + (r + g) * n, x, n, layout, has_bias, bias,
+                                                negative_zero)
+                               : V::zero();
+        }
+        if (count * 2 <= lanes) {
+            // Few rows left: each reduced on its own (reduce_rows would mostly add padding).
+            if (Finish::per_register && count * 4 >= lanes) {
+                v z = V::zero();
+                for (std::size_t g = 0; g < count; ++g) z = V::with_lane(z, g, V::reduce(acc[g]));
+                Finish::template apply<T>(z, out + r, count);
+            } else {
+                for (std::size_t g = 0; g < count; ++g) {
+                    Finish::template one<T>(V::reduce(acc[g]), out + r + g);
+                }
+            }
+        } else {
+            Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
+        }
     }
 }
 
@@ -3365,13 +4079,24 @@ void rows_pass_with(T const* W, std::size_t rows, std::size_t n, T const* x, T c
             if (vector_finish) Finish::template apply<T>(z, out + r, count);
         } else {
             v acc[lanes];
+            if constexpr (R == 0) {
+                // Long rows: the loop stays rolled (one copy of the row's code instead of
+                // L; the row's own loop dominates, and acc lives in memory either way).
+#pragma GCC unroll 1
+                for (std::size_t g = 0; g < lanes; ++g) {
+                    T const bias = g < count && has_bias ? b[(r + g) * b_stride] : T(0);
+                    acc[g] = g < count ? row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias)
+                                       : V::zero();
+                }
+            } else {
 #pragma GCC unroll 16
-            for (std::size_t g = 0; g < lanes; ++g) {
-                if (g < count) {
-                    T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
-                    acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
-                } else {
-                    acc[g] = V::zero();
+                for (std::size_t g = 0; g < lanes; ++g) {
+                    if (g < count) {
+                        T const bias = has_bias ? b[(r + g) * b_stride] : T(0);
+                        acc[g] = row_lanes<T, R>(W + (r + g) * n, x, n, has_bias, bias);
+                    } else {
+                        acc[g] = V::zero();
+                    }
                 }
             }
             Finish::template apply<T>(V::reduce_rows(acc), out + r, count);
@@ -3405,7 +4130,15 @@ template <ieee_binary T, class Finish>
             return;
         }
     }
-    rows_pass_with<T, Finish, 0>(W, rows, n, x, b, b_stride, out);
+    if constexpr (lanes > 1) {
+        if (m > p) {
+            long_rows_pass<T, Finish>(W, rows, n, x, b, b_stride, out);
+        } else {
+            for (std::size_t r = 0; r < rows; ++r) Finish::template one<T>(T(0), out + r);  // m = 0
+        }
+    } else {
+        rows_pass_with<T, Finish, 0>(W, rows, n, x, b, b_stride, out);
+    }
 }
 
 // What a pass does with a register of weighted inputs (named types rather than lambdas:
@@ -3450,17 +4183,58 @@ template <ieee_binary T>
 
 // Layers this small (rows of at most four terms, at most four rows) take a plain loop of
 // one value at a time: no registers of rows to set up, no large stack frame (measured:
-// about a third of the instructions of the general pass for 1 x 2).
+// about a third of the instructions of the general pass for 1 x 2), with the row length
+// chosen once per layer.
 inline constexpr std::size_t tiny_rows = 4;
+
+template <ieee_binary T, class Finish, std::size_t N, bool HasBias>
+[[gnu::always_inline]] inline void tiny_layer_with(T const* W, std::size_t rows, T const* x,
+                                                   T const* b, std::size_t b_stride,
+                                                   T* out) noexcept {
+    T const negative_zero = portable::vec<T>::opaque(T(-0.0));
+    for (std::size_t r = 0; r < rows; ++r) {
+        T const bias = HasBias ? b[r * b_stride] : T(0);
+        Finish::template one<T>(small_sum_fixed<T, N, HasBias>(W + r * N, x, bias, negative_zero),
+                                out + r);
+    }
+}
+
+// n + (b != nullptr) <= 4.
+template <ieee_binary T, class Finish>
+[[gnu::always_inline]] inline void tiny_layer(T const* W, std::size_t rows, std::size_t n,
+                                              T const* x, T const* b, std::size_t b_stride,
+                                              T* out) noexcept {
+    if (b != nullptr) {
+        switch (n) {
+            case 0:
+                return tiny_layer_with<T, Finish, 0, true>(W, rows, x, b, b_stride, out);
+            case 1:
+                return tiny_layer_with<T, Finish, 1, true>(W, rows, x, b, b_stride, out);
+            case 2:
+                return tiny_layer_with<T, Finish, 2, true>(W, rows, x, b, b_stride, out);
+            default:
+                return tiny_layer_with<T, Finish, 3, true>(W, rows, x, b, b_stride, out);
+        }
+    }
+    switch (n) {
+        case 0:
+            return tiny_layer_with<T, Finish, 0, false>(W, rows, x, b, b_stride, out);
+        case 1:
+            return tiny_layer_with<T, Finish, 1, false>(W, rows, x, b, b_stride, out);
+        case 2:
+            return tiny_layer_with<T, Finish, 2, false>(W, rows, x, b, b_stride, out);
+        case 3:
+            return tiny_layer_with<T, Finish, 3, false>(W, rows, x, b, b_stride, out);
+        default:
+            return tiny_layer_with<T, Finish, 4, false>(W, rows, x, b, b_stride, out);
+    }
+}
 
 template <ieee_binary T>
 void inner_products(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                     std::size_t b_stride, T* z) noexcept {
-    bool const has_bias = b != nullptr;
-    if (n + (has_bias ? 1 : 0) <= 4 && rows <= tiny_rows) {
-        for (std::size_t r = 0; r < rows; ++r) {
-            z[r] = small_sum(W + r * n, x, n, has_bias, has_bias ? b[r * b_stride] : T(0));
-        }
+    if (n + (b != nullptr ? 1 : 0) <= 4 && rows <= tiny_rows) {
+        tiny_layer<T, store_weighted_inputs>(W, rows, n, x, b, b_stride, z);
         return;
     }
     inner_products_rows(W, rows, n, x, b, b_stride, z);
@@ -3479,9 +4253,7 @@ template <ieee_binary T>
 void forward_sigmoid(T const* W, std::size_t rows, std::size_t n, T const* x, T const* b,
                      T* y) noexcept {
     if (n + 1 <= 4 && rows <= tiny_rows) {
-        for (std::size_t r = 0; r < rows; ++r) {
-            y[r] = sigmoid_one(small_sum(W + r * n, x, n, true, b[r]));
-        }
+        tiny_layer<T, store_sigmoid>(W, rows, n, x, b, 1, y);
         return;
     }
     forward_sigmoid_rows(W, rows, n, x, b, y);
@@ -4348,7 +5120,9 @@ template <ieee_binary T>
 inline constexpr std::size_t short_length = 4;
 
 template <ieee_binary T>
-T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept;
+[[nodiscard, gnu::always_inline]] inline T inner_product_short(T const* w, T const* x,
+                                                               std::size_t n, bool has_bias,
+                                                               T b) noexcept;
 
 // The entry point every soma inner product goes through: the scalar definition in
 // constant evaluation, the best kernel for this machine at run time (same bits).
@@ -4451,9 +5225,14 @@ template <ieee_binary T, std::size_t N>
     }
 }
 
-// inner_product for n <= short_length through the fixed-size path (same bits).
+// inner_product for n <= short_length through the fixed-size path (same bits). Inline, with
+// no case for longer n: a fallback to the general definition here gave every call the
+// definition's stack frame of P partial sums and six saved registers (35 instructions for
+// a dot of 2 floats, against 8 now).
 template <ieee_binary T>
-T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b) noexcept {
+[[nodiscard, gnu::always_inline]] inline T inner_product_short(T const* w, T const* x,
+                                                               std::size_t n, bool has_bias,
+                                                               T b) noexcept {
     static_assert(short_length == 4);
 #if defined(__GNUC__) || defined(__clang__)
     // The switch below has cases for lengths the caller's arrays may not have; GCC's
@@ -4470,10 +5249,8 @@ T inner_product_short(T const* w, T const* x, std::size_t n, bool has_bias, T b)
             return inner_product_fixed<T, 2>(w, x, has_bias, b);
         case 3:
             return inner_product_fixed<T, 3>(w, x, has_bias, b);
-        case 4:
+        default:  // 4: the caller passes n <= short_length
             return inner_product_fixed<T, 4>(w, x, has_bias, b);
-        default:
-            return inner_product_scalar(w, x, n, has_bias, b);
     }
 }
 
