@@ -11,8 +11,8 @@
 #   SOMA_CTEST_ARGS="-L unit" scripts/test.sh   # a subset (CTest labels: unit,
 #                                   # exhaustive, kernels, packaging, docs, examples)
 #
-# The whole suite, in build/test-<compiler>: every test label, with benchmarks and
-# examples built, the hash matrix (SOMA_TEST_MATRIX: the hash program built with GCC and
+# The whole suite, in build/test-<compiler>: every test label, with benchmarks (their
+# default variants, SOMA_BENCH_NATIVE=OFF) and examples built, the hash matrix (SOMA_TEST_MATRIX: the hash program built with GCC and
 # Clang for x86-64 and AArch64, see tests/cmake/kernels.cmake), then the AArch64 unit
 # tests at -O1 (the hash matrix covers the NEON bits at -O2 and -O3): preset `aarch64`
 # (cmake/toolchains/aarch64-linux-gnu.cmake) in build/aarch64,
@@ -123,7 +123,8 @@ case "$mode" in
     ;;
   full)
     build="build/test-$name"
-    options=(-DSOMA_BUILD_EXAMPLES=ON -DSOMA_BUILD_BENCHMARKS=ON -DSOMA_TEST_MATRIX=ON)
+    options=(-DSOMA_BUILD_EXAMPLES=ON -DSOMA_BUILD_BENCHMARKS=ON -DSOMA_BENCH_NATIVE=OFF
+      -DSOMA_TEST_MATRIX=ON)
     targets=()
     ;;
 esac
