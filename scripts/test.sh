@@ -12,11 +12,12 @@
 #                                   # exhaustive, kernels, packaging, docs, examples)
 #
 # The whole suite, in build/test-<compiler>: every test label, with benchmarks (their
-# default variants, SOMA_BENCH_NATIVE=OFF) and examples built, the hash matrix (SOMA_TEST_MATRIX: the hash program built with GCC and
-# Clang for x86-64 and AArch64, see tests/cmake/kernels.cmake), then the AArch64 unit
-# tests at -O1 (the hash matrix covers the NEON bits at -O2 and -O3): preset `aarch64`
-# (cmake/toolchains/aarch64-linux-gnu.cmake) in build/aarch64,
-# `ctest -L unit` under qemu-aarch64.
+# default variants, SOMA_BENCH_NATIVE=OFF) and examples built, the hash matrix
+# (SOMA_TEST_MATRIX: the hash program built with GCC and Clang for x86-64 and AArch64,
+# see tests/cmake/kernels.cmake), then the AArch64 unit tests at -O1 (the hash matrix
+# covers the NEON bits at -O2 and -O3): preset `aarch64`
+# (cmake/toolchains/aarch64-linux-gnu.cmake) in build/aarch64, `ctest -L unit` under
+# qemu-aarch64.
 # --second-compiler leaves out what does not need to run again for a second compiler:
 # the hash matrix and the AArch64 run (both build with both compilers already), the
 # exhaustive sweep (label exhaustive; the matrix compares this compiler's sigmoid bits
