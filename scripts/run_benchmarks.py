@@ -27,7 +27,7 @@ import shlex
 import subprocess
 import sys
 
-BENCHES = ["bench_sigmoid", "bench_neuron", "bench_dot", "bench_layer"]
+BENCHES = ["bench_sigmoid", "bench_neuron", "bench_dot", "bench_layer", "bench_dense_layer"]
 VARIANTS = {"default": "", "native": "_native"}
 VARIANT_NAMES = list(VARIANTS)
 
@@ -80,6 +80,21 @@ BATCH_SHAPES = [(16, 16), (64, 64), (256, 256)]
 
 def layer_name(impl, out, n):
     return f"BM_layer_{impl}/out:{out}/in:{n}"
+
+
+# Static dense layers (bench_dense_layer), shapes written "in x out" as the program names
+# them: 2x1 is two inputs, one output.
+DENSE_SHAPES = [(2, 1), (3, 1), (4, 4), (8, 8), (16, 16), (24, 1), (64, 64), (128, 128)]
+NETWORKS = ["784-128-10", "64-64-64"]
+NETWORK_BATCHES = [1, 256]
+
+
+def dense_name(impl, n_in, n_out):
+    return f"BM_dense_{impl}/{n_in}x{n_out}"
+
+
+def network_name(impl, net, batch):
+    return f"BM_network_{impl}/{net}/batch:{batch}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -246,6 +261,19 @@ def dot_worst(baseline, t):
     return measure
 
 
+def worst_ratio(pairs, goal):
+    """pairs: [(label, baseline name, soma name)]; the smallest ratio and where."""
+    def measure(times):
+        rs = [(ratio(times.get(b), times.get(so)), label) for label, b, so in pairs]
+        rs = [(r, label) for r, label in rs if r is not None]
+        if not rs:
+            return None, None
+        worst, label = min(rs)
+        met = sum(1 for r, _ in rs if r >= goal)
+        return worst, f"{worst:.2f} at {label} (goal met at {met} of {len(rs)})"
+    return measure
+
+
 def target_list():
     ts = [
         Target("Scalar sigmoid, float, 4096 inputs: naive loop / `soma::sigmoid(float)`", 1.0,
@@ -276,6 +304,18 @@ def target_list():
     ts.append(Target("Layer 1024 x 1024: (sgemv + activation loop) / soma", 1.0, ">= 1.00",
                      simple_ratio(layer_name("openblas", 1024, 1024),
                                   layer_name("soma", 1024, 1024))))
+    dense = [(f"{i}x{o}", dense_name("eigen_fixed", i, o), dense_name("soma", i, o))
+             for i, o in DENSE_SHAPES]
+    ts.append(Target("Static `dense_layer`, every shape (in x out): Eigen fixed-size / soma, "
+                     "worst", 1.0, ">= 1.00", worst_ratio(dense, 1.0)))
+    ts.append(Target("Static `dense_layer`, 16x16 and above: Eigen fixed-size / soma, worst",
+                     1.2, ">= 1.20",
+                     worst_ratio([d for d, (i, o) in zip(dense, DENSE_SHAPES)
+                                  if i * o >= 256], 1.2)))
+    nets = [(f"{net} batch {b}", network_name("eigen", net, b), network_name("soma", net, b))
+            for net in NETWORKS for b in NETWORK_BATCHES]
+    ts.append(Target("Sigmoid networks 784-128-10 and 64-64-64, batch 1 and 256: Eigen "
+                     "dynamic / soma, worst", 1.0, ">= 1.00", worst_ratio(nets, 1.0)))
     return ts
 
 
@@ -390,6 +430,27 @@ def batch_table(times):
         rows.append([f"{out} x {n}", fmt_time(s), fmt_time(o), fmt_ratio(ratio(o, s))])
     return table(["out x in, 64 inputs", "soma batch_forward", "OpenBLAS sgemm + loop",
                   "OpenBLAS / soma"], rows)
+
+
+def dense_table(times):
+    rows = []
+    for i, o in DENSE_SHAPES:
+        s = times.get(dense_name("soma", i, o))
+        rows.append([f"{i}x{o}", fmt_time(s),
+                     fmt_ratio(ratio(times.get(dense_name("eigen_fixed", i, o)), s)),
+                     fmt_ratio(ratio(times.get(dense_name("loop", i, o)), s))])
+    return table(["in x out", "soma `dense_layer` forward", "Eigen fixed / soma",
+                  "plain loop / soma"], rows)
+
+
+def network_table(times):
+    rows = []
+    for net in NETWORKS:
+        for b in NETWORK_BATCHES:
+            s, e = times.get(network_name("soma", net, b)), times.get(network_name("eigen", net, b))
+            rows.append([net, str(b), fmt_time(s), fmt_time(e), fmt_ratio(ratio(e, s))])
+    return table(["network", "inputs per call", "soma `network`", "Eigen dynamic",
+                  "Eigen / soma"], rows)
 
 
 # ---------------------------------------------------------------------------------------
@@ -587,6 +648,14 @@ def write_document(out_md, compilers, results, counters, info, run_info):
             md.append(batch_table(results[cxx][variant]))
     md.append(NOTES_LAYER)
 
+    md.append("## Static dense layers and networks, float, sigmoid\n")
+    for cxx in compilers:
+        for variant in VARIANT_NAMES:
+            md.append(f"### {info[cxx]['version']}, {variant} build\n")
+            md.append(dense_table(results[cxx][variant]))
+            md.append(network_table(results[cxx][variant]))
+    md.append(NOTES_DENSE)
+
     os.makedirs(os.path.dirname(os.path.abspath(out_md)), exist_ok=True)
     with open(out_md, "w", encoding="utf-8") as f:
         f.write("\n".join(md))
@@ -678,6 +747,18 @@ the same W, x, b (the Eigen versions copy them into their own matrices before ti
 every iteration reads W and x from memory and stores y. The batch rows compare
 `soma::batch_forward` (64 inputs, one layer pass each) with one `cblas_sgemm` plus the
 activation loop.
+"""
+
+NOTES_DENSE = """\
+Notes: *soma* is `soma::dense_layer<float, In, Out>` (static shape, weights interleaved
+across rows, sigmoid) and `forward(x, y)` for one input per call; *Eigen fixed* is
+`Eigen::Matrix<float, Out, In>` times a fixed-size vector plus the bias, then
+`logistic()` (how RTNeural's compile-time dense layers compute); *plain loop* as for the
+run-time layers. Networks: `soma::network` of static sigmoid `dense_layer`s,
+`net.forward` per input (batch 1) or `net.batch_forward` over 256 inputs, against Eigen
+with dynamic matrices, `(W h + b).logistic()` per layer (a matrix-vector product for one
+input, a matrix product for 256). Every layer's outputs are soma's canonical bits
+(bitwise `soma::neuron`), Eigen's are not (its `logistic()` is a fast approximation).
 """
 
 if __name__ == "__main__":
