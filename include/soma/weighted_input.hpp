@@ -7,9 +7,10 @@
 //     z = w_1 x_1 + w_2 x_2 + ... + w_n x_n + b.
 //
 // This header is the one place that formula is written. How it is summed:
-//   - integral T: exactly, left to right, the bias last. A result that does not fit T
-//     throws std::overflow_error (a compile error in constant evaluation) instead of
-//     wrapping or invoking undefined behaviour.
+//   - integral T: exactly (signed types in 128-bit integers), the bias last. A result
+//     that does not fit T throws std::overflow_error (a compile error in constant
+//     evaluation) instead of wrapping or invoking undefined behaviour; partial sums
+//     outside T's range do not, when the result fits.
 //   - float and double: in soma's canonical order (see soma/detail/inner_product.hpp):
 //     64 (float) or 32 (double) fused-multiply-add chains joined by a fixed pairwise
 //     tree. The SIMD kernels (AVX2, AVX-512, NEON) follow the same order, so the result
@@ -26,6 +27,7 @@
 #define SOMA_WEIGHTED_INPUT_HPP
 
 #include <cstddef>
+#include <limits>
 #include <ranges>
 #include <span>
 
@@ -36,19 +38,42 @@
 namespace soma {
 namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
+// The exact integer sum Σ w_i x_i (+ b), checked once at the end: a partial sum may leave
+// T's range as long as the result fits (dot({INT_MAX, 1, -1}, {1, 1, 1}) is INT_MAX).
+// Signed types up to 64 bits are summed in 128 bits with a count of wrap-arounds, which
+// holds the exact sum of any number of terms; unsigned sums only grow, so a partial sum
+// or product that does not fit T means the result does not either.
 template <scalar T>
 [[nodiscard]] constexpr T checked_inner_product(T const* w, T const* x, std::size_t n,
                                                 bool has_bias, T b) {
-    T z = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        T p{};
-        if (__builtin_mul_overflow(w[i], x[i], &p) || __builtin_add_overflow(z, p, &z)) {
+    if constexpr (std::is_signed_v<T> && sizeof(T) <= 8) {
+        __extension__ using wide = __int128;
+        using product_t = std::conditional_t<sizeof(T) <= 4, long long, wide>;
+        wide z = 0;
+        long long wraps = 0;  // the exact sum is z + wraps * 2^128
+        auto add = [&](wide t) {
+            if (__builtin_add_overflow(z, t, &z)) wraps += t < 0 ? -1 : 1;
+        };
+        for (std::size_t i = 0; i < n; ++i) {
+            add(static_cast<product_t>(w[i]) * static_cast<product_t>(x[i]));  // exact
+        }
+        if (has_bias) add(b);
+        if (wraps != 0 || z < std::numeric_limits<T>::min() || z > std::numeric_limits<T>::max()) {
             detail::throw_overflow("soma::weighted_input");
         }
+        return static_cast<T>(z);
+    } else {
+        T z = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            T p{};
+            if (__builtin_mul_overflow(w[i], x[i], &p) || __builtin_add_overflow(z, p, &z)) {
+                detail::throw_overflow("soma::weighted_input");
+            }
+        }
+        if (has_bias && __builtin_add_overflow(z, b, &z))
+            detail::throw_overflow("soma::weighted_input");
+        return z;
     }
-    if (has_bias && __builtin_add_overflow(z, b, &z))
-        detail::throw_overflow("soma::weighted_input");
-    return z;
 }
 
 template <std::floating_point T>
