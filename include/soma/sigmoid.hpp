@@ -13,6 +13,7 @@
 
 #include "soma/detail/config.hpp"
 #include "soma/detail/dispatch.hpp"
+#include "soma/detail/errors.hpp"
 #include "soma/detail/sigmoid_long_double.hpp"
 #include "soma/detail/simd/portable.hpp"
 
@@ -89,8 +90,7 @@ concept sigmoid_input_range = std::ranges::contiguous_range<R> && std::ranges::s
     std::floating_point<std::ranges::range_value_t<R>>;
 
 [[noreturn]] inline void throw_sigmoid_size_mismatch(std::size_t z_size, std::size_t out_size) {
-    throw std::invalid_argument("soma::sigmoid: z has " + std::to_string(z_size) +
-                                " elements but out has " + std::to_string(out_size));
+    throw_size_mismatch("soma::sigmoid", "z", z_size, "out", out_size);
 }
 
 template <class T>
@@ -106,12 +106,17 @@ SOMA_ABI void sigmoid_span(std::span<T const> z, std::span<T> out) noexcept {
 
 // out[i] = σ(z[i]) for every i: the same bits as the scalar σ, vectorized (AVX-512 or
 // AVX2+FMA chosen once per process at run time on x86, NEON on AArch64).
-// Precondition: out.size() == z.size(), else throws std::invalid_argument naming both
-// sizes (nothing is written). out may be the same array as z; partial overlap is not
-// allowed. Elements outside [0, size) are never read or written.
+// Preconditions: out.size() == z.size(), else throws std::invalid_argument naming both
+// sizes; out is z itself (in place) or shares no element with z, else throws
+// std::invalid_argument ("out overlaps z"). Nothing is written when it throws. Elements
+// outside [0, size) are never read or written.
 template <std::floating_point T>
 SOMA_ABI void sigmoid(std::span<std::type_identity_t<T> const> z, std::span<T> out) {
     if (z.size() != out.size()) detail::throw_sigmoid_size_mismatch(z.size(), out.size());
+    if (detail::partial_overlap<T>(out.data(), out.size(), z.data(), z.size())) {
+        detail::throw_overlap("soma::sigmoid", "out", "z",
+                              " (out may be z itself, not part of it)");
+    }
     detail::sigmoid_span<T>(z, out);
 }
 

@@ -47,7 +47,10 @@ SOMA_ABI [[nodiscard]] constexpr bool fires(T z, T theta) noexcept {
 }
 
 // step over a vector: out_i = u(z_i). Sizes must match (a compile error for two static
-// extents, else std::invalid_argument naming both sizes). `out` may alias `z` exactly.
+// extents, else std::invalid_argument naming both sizes). `out` may be `z` itself (in
+// place); an `out` that shares only some elements with `z` throws std::invalid_argument
+// (at run time; constant evaluation cannot compare unrelated pointers). Nothing is
+// written when it throws.
 template <input_vector Z, class Out>
 requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
     std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
@@ -58,8 +61,12 @@ requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
     if (n != m) detail::throw_size_mismatch("soma::step", "z", n, "out", m);
     auto const* in = std::ranges::data(z);
     auto* o = std::ranges::data(out);
-    if constexpr (detail::ieee_binary<element_t<Z>>) {
-        if (!std::is_constant_evaluated()) {
+    if (!std::is_constant_evaluated()) {
+        if (detail::partial_overlap<element_t<Z>>(o, n, in, n)) {
+            detail::throw_overlap("soma::step", "out", "z",
+                                  " (out may be z itself, not part of it)");
+        }
+        if constexpr (detail::ieee_binary<element_t<Z>>) {
             detail::kernels().of<element_t<Z>>().step(in, o, n);
             return;
         }
