@@ -6,8 +6,8 @@
 // Every z_r is computed in soma's canonical inner-product order (soma/detail/
 // inner_product.hpp) and is bitwise equal to the single-neuron weighted input of row r,
 // detail::inner_product(W_r, x, n, true, b_r), on every target; accuracy is therefore the
-// bound documented there: |z_r - exact| <= gamma_k Σ_i |W[r, i] x_i|, k = ceil((n+1)/P) +
-// log2(P), P = 256 / sizeof(T).
+// bound documented there: |z_r - exact| <= gamma_k Σ_i |W[r, i] x_i| + n·eta,
+// k = ceil((n+1)/P) + log2(P), P = 256 / sizeof(T), eta the smallest subnormal.
 //
 // The rows are evaluated several per pass where the ISA has the registers (AVX-512: four
 // rows share each load of x), and the bias and the activation are applied to blocks of

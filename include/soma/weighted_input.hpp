@@ -15,11 +15,14 @@
 //     64 (float) or 32 (double) fused-multiply-add chains joined by a fixed pairwise
 //     tree. The SIMD kernels (AVX2, AVX-512, NEON) follow the same order, so the result
 //     has the same bits on every FMA-capable target, compiler and optimisation level.
-//     Accuracy: |z - exact| <= gamma_k Σ|w_i x_i| (+|b|), k = ceil(m/P) + log2 P,
-//     m the number of terms (n, or n+1 with a bias).
+//     Accuracy: |z - exact| <= gamma_k Σ|w_i x_i| (+|b|) + n·eta, k = ceil(m/P) + log2 P,
+//     m the number of terms (n, or n+1 with a bias), eta the smallest subnormal.
 //   - long double: left to right, the bias last, without fused operations.
-//   NaN in any term gives NaN; +inf and -inf together give NaN; otherwise an infinite
-//   term gives that infinity.
+//   NaN in any term gives NaN; +inf and -inf together give NaN (IEEE), also when the
+//   infinity comes from finite terms whose product or partial sum overflowed; otherwise
+//   an infinite term gives that infinity. The sum may overflow to infinity although the
+//   exact sum is finite (partial sums are rounded). In constant evaluation a NaN result
+//   does not compile.
 //
 // The bias is the (n+1)-th term of the inner product (x_1..x_n, 1)·(w_1..w_n, b), so
 // weighted_input(w, x, b) == dot(augment(w, b), augment(x)) bit for bit (soma/bias.hpp).
