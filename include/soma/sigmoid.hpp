@@ -23,11 +23,13 @@ namespace soma {
 //
 // Domain: every z. Special values: σ(±0) = 0.5 exactly, σ(+inf) = 1, σ(-inf) = +0,
 // σ(NaN) = the same NaN with its quiet bit set (bit for bit on every path). The result
-// always lies in [0, 1] and is non-decreasing in z. No finite or infinite z raises
-// FE_OVERFLOW, FE_INVALID or FE_DIVBYZERO. FE_INEXACT is raised; FE_UNDERFLOW where the
-// result is subnormal or rounds to zero (float: z < -87.34; double: z < -708.4) and, for
-// double, where |z| < 2^-340 (an intermediate power of z underflows; the result, 0.5, is exact).
-// Details and measurements: docs/sigmoid.md.
+// always lies in [0, 1] and is non-decreasing in z.
+// Flags: no non-NaN z raises FE_OVERFLOW, FE_INVALID or FE_DIVBYZERO; a quiet NaN may raise
+// FE_INVALID in the array kernels (never in the scalar call). FE_INEXACT is raised.
+// FE_UNDERFLOW: float exactly where σ(z) is subnormal or +0 (z < -87.336); double never for
+// 2^-340 <= |z| <= 708.39, possibly outside (where σ(z) or e^-|z| is subnormal, and for
+// |z| < 2^-340, where a power of z underflows and σ(z) = 0.5 exactly); long double never
+// for 2^-16300 <= |z| <= 11355. Table and tests: docs/sigmoid.md, tests/fp_flags_test.cpp.
 //
 // Accuracy against the exact value:
 //   float        <= 1 ULP over all 2^32 inputs (exhaustive test; evaluated in double,

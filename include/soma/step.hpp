@@ -19,7 +19,9 @@ namespace soma {
 // Unit step (单位阶跃函数): u(z) = 1 for z >= 0, 0 for z < 0.
 // The value at the threshold itself is 1 (the tutorial's neuron fires when the weighted
 // sum reaches θ), so u(+0) = u(-0) = 1. u(+inf) = 1, u(-inf) = 0, u(NaN) = NaN (the
-// same NaN) for floating T. Exact: no rounding is involved.
+// same NaN) for floating T. Exact: no rounding is involved, and no floating-point flag is
+// raised for a non-NaN z; a NaN may raise FE_INVALID (the comparison z >= 0 signals on
+// NaN, here and in the portable array loop; the AVX2 and AVX-512 kernels compare quietly).
 template <scalar T>
 SOMA_ABI [[nodiscard]] constexpr T step(T z) noexcept {
     if constexpr (std::floating_point<T>) {
