@@ -9,6 +9,7 @@
 #include "soma/activation.hpp"
 #include "soma/bias.hpp"
 #include "soma/concepts.hpp"
+#include "soma/errors.hpp"
 #include "soma/layer.hpp"
 #include "soma/neuron.hpp"
 #include "soma/sigmoid.hpp"

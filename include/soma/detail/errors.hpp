@@ -4,62 +4,25 @@
 // code: reaching one during constant evaluation is a compile error. With exceptions
 // enabled it throws std::invalid_argument (a size mismatch, an overlap of an output with
 // an input) or std::overflow_error (an integer result that does not fit its type). When
-// exceptions are disabled (-fno-exceptions) it calls the error handler instead:
-//
-//     soma::error_handler soma::set_error_handler(soma::error_handler h) noexcept;
-//     using soma::error_handler = void (*)(char const* type, char const* message);
-//
-// type is the name of the exception that would have been thrown ("std::invalid_argument",
-// "std::overflow_error"), message its what(). The default handler prints
-// "soma: <type>: <message>" to stderr and calls std::abort(). A handler must not return
-// (it may abort, exit or longjmp); if it does, soma calls std::abort(). Errors that a
-// static extent can detect stay compile errors.
+// exceptions are disabled (-fno-exceptions) it calls the error handler of soma/errors.hpp
+// instead, and calls std::abort() should the handler return.
 #ifndef SOMA_DETAIL_ERRORS_HPP
 #define SOMA_DETAIL_ERRORS_HPP
 
-#include <atomic>
 #include <cstddef>
-#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <stdexcept>
 #include <string>
 
 #include "soma/detail/config.hpp"
+#include "soma/errors.hpp"
 
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
 #define SOMA_DETAIL_EXCEPTIONS 1
 #else
 #define SOMA_DETAIL_EXCEPTIONS 0
 #endif
-
-namespace soma {
-
-// What soma calls instead of throwing when exceptions are disabled (see above).
-using error_handler = void (*)(char const* type, char const* message);
-
-namespace detail {
-
-// The default handler: the message on stderr, then std::abort().
-inline void print_and_abort(char const* type, char const* message) {
-    std::fprintf(stderr, "soma: %s: %s\n", type, message);
-    std::fflush(stderr);
-    std::abort();
-}
-
-// The installed handler. Deliberately outside the ABI namespace: a program has one
-// handler, whatever flags each of its translation units was compiled with.
-inline std::atomic<error_handler> installed_error_handler{&print_and_abort};
-
-}  // namespace detail
-
-// Installs h (the default handler when h is null) and returns the previous handler.
-// Used only in builds without exceptions; with exceptions soma throws.
-SOMA_ABI inline error_handler set_error_handler(error_handler h) noexcept {
-    return detail::installed_error_handler.exchange(h != nullptr ? h : &detail::print_and_abort);
-}
-
-}  // namespace soma
 
 namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
