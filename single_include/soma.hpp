@@ -5022,6 +5022,7 @@ SOMA_ABI void batch_weighted_input(in_span<detail::layer_value_t<Z>> w,
 #include <limits>
 #include <ranges>
 #include <span>
+#include <type_traits>
 
 
 namespace soma {
@@ -5107,6 +5108,34 @@ constexpr std::size_t checked_size(A const& a, B const& b, char const* where, ch
     return na;
 }
 
+// Why two vector types cannot be paired, as one static_assert that says what to pass (the
+// overloads below that take them exist only to report this, instead of the compiler's notes
+// on every unsatisfied constraint).
+template <class A, class B>
+constexpr bool diagnose_vectors() {
+    using a_t = std::remove_cvref_t<A>;
+    using b_t = std::remove_cvref_t<B>;
+    if constexpr (!std::ranges::contiguous_range<a_t> || !std::ranges::sized_range<a_t> ||
+                  !std::ranges::contiguous_range<b_t> || !std::ranges::sized_range<b_t>) {
+        static_assert(std::ranges::contiguous_range<a_t> && std::ranges::contiguous_range<b_t>,
+                      "soma: w and x must be contiguous, sized vectors (std::array, std::vector, "
+                      "std::span or a C array); copy a std::list, std::deque or a view into a "
+                      "std::vector first");
+    } else if constexpr (!input_vector<a_t> || !input_vector<b_t>) {
+        static_assert(input_vector<a_t> && input_vector<b_t>,
+                      "soma: the elements must be numbers (an arithmetic type other than bool)");
+    } else if constexpr (!std::same_as<element_t<a_t>, element_t<b_t>>) {
+        static_assert(std::same_as<element_t<a_t>, element_t<b_t>>,
+                      "soma: w and x must have the same element type (soma never converts "
+                      "silently); convert one, e.g. std::vector<double>(x.begin(), x.end())");
+    } else {
+        static_assert(compatible_vectors<a_t, b_t>,
+                      "soma: the sizes fixed at compile time differ (std::array<T, N> or "
+                      "std::span<T, N> of different N)");
+    }
+    return false;
+}
+
 template <class A, class B>
 inline constexpr std::size_t common_extent =
     static_extent_v<A> != std::dynamic_extent ? static_extent_v<A> : static_extent_v<B>;
@@ -5122,6 +5151,12 @@ requires compatible_vectors<A, B> SOMA_ABI [[nodiscard]] constexpr element_t<A> 
     std::size_t const n = detail::checked_size(a, b, "soma::dot", "a", "b");
     return detail::weighted_sum<element_t<A>, detail::common_extent<A, B>>(
         std::ranges::data(a), std::ranges::data(b), n, false, element_t<A>{});
+}
+
+// Vectors dot cannot pair: a compile error saying why (detail::diagnose_vectors).
+template <class A, class B>
+requires(!compatible_vectors<A, B>) SOMA_ABI void dot(A const&, B const&) {
+    (void)detail::diagnose_vectors<A, B>();
 }
 
 // weighted_input(w, x) = Σ w_i x_i: the weighted sum of the inputs, before the bias.
@@ -5141,6 +5176,16 @@ requires compatible_vectors<W, X> SOMA_ABI [[nodiscard]] constexpr element_t<W> 
     std::size_t const n = detail::checked_size(w, x, "soma::weighted_input", "w", "x");
     return detail::weighted_sum<element_t<W>, detail::common_extent<W, X>>(
         std::ranges::data(w), std::ranges::data(x), n, true, b);
+}
+
+// Vectors weighted_input cannot pair: a compile error saying why.
+template <class W, class X>
+requires(!compatible_vectors<W, X>) SOMA_ABI void weighted_input(W const&, X const&) {
+    (void)detail::diagnose_vectors<W, X>();
+}
+template <class W, class X, class B>
+requires(!compatible_vectors<W, X>) SOMA_ABI void weighted_input(W const&, X const&, B const&) {
+    (void)detail::diagnose_vectors<W, X>();
 }
 
 }  // namespace soma

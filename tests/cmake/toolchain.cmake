@@ -33,3 +33,11 @@ add_test(NAME fast_math_warning
   COMMAND "${CMAKE_COMMAND}" "-DCXX=${CMAKE_CXX_COMPILER}" "-DSOURCE_DIR=${PROJECT_SOURCE_DIR}"
     -P "${CMAKE_CURRENT_SOURCE_DIR}/toolchain/fast_math.cmake")
 set_tests_properties(fast_math_warning PROPERTIES LABELS "unit" TIMEOUT 120)
+
+# static_diagnostics: mixed element types, non-contiguous ranges, differing static sizes
+# and bool elements fail to compile with a static_assert saying what to pass
+# (tests/toolchain/diagnostics.cmake).
+add_test(NAME static_diagnostics
+  COMMAND "${CMAKE_COMMAND}" "-DCXX=${CMAKE_CXX_COMPILER}" "-DSOURCE_DIR=${PROJECT_SOURCE_DIR}"
+    -P "${CMAKE_CURRENT_SOURCE_DIR}/toolchain/diagnostics.cmake")
+set_tests_properties(static_diagnostics PROPERTIES LABELS "unit" TIMEOUT 120)
