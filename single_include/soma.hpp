@@ -4047,6 +4047,23 @@ requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
                      std::span<T>(std::ranges::data(out), std::ranges::size(out)));
 }
 
+// A pair of ranges sigmoid(z, out) cannot take: a compile error saying what to pass, instead
+// of the notes on every unsatisfied constraint.
+template <class Z, class Out>
+requires std::ranges::range<Z> && std::ranges::range<Out> &&
+    (!std::ranges::contiguous_range<Z> || !std::ranges::contiguous_range<Out> ||
+     !std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>)SOMA_ABI
+    void sigmoid(Z&&, Out&&) {
+    static_assert(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>,
+                  "soma::sigmoid(z, out): z and out must be contiguous (std::vector, std::array, "
+                  "std::span or a C array); copy a std::list, std::deque or a view into a "
+                  "std::vector first");
+    static_assert(!(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>) ||
+                      std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>,
+                  "soma::sigmoid(z, out): z and out must have the same element type (soma never "
+                  "converts silently)");
+}
+
 template <class R>
 requires detail::sigmoid_output_range<R> &&(!detail::is_span_v<std::remove_cvref_t<R>>)SOMA_ABI
     void sigmoid(R&& z_in_out) noexcept {
@@ -4073,6 +4090,16 @@ requires detail::sigmoid_output_range<R> &&(!detail::is_span_v<std::remove_cvref
 
 
 namespace soma {
+
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// The (z, out) pairs step(z, out) takes.
+template <class Z, class Out>
+concept step_arrays = input_vector<Z> && std::ranges::contiguous_range<Out> &&
+    std::ranges::sized_range<Out> && std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
+    !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Out>>>;
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 // Unit step (单位阶跃函数): u(z) = 1 for z >= 0, 0 for z < 0.
 // The value at the threshold itself is 1 (the tutorial's neuron fires when the weighted
@@ -4111,11 +4138,8 @@ SOMA_ABI [[nodiscard]] constexpr bool fires(T z, T theta) noexcept {
 // place); an `out` that shares only some elements with `z` throws std::invalid_argument
 // (at run time; constant evaluation cannot compare unrelated pointers). Nothing is
 // written when it throws.
-template <input_vector Z, class Out>
-requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
-    std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
-    (!std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Out>>>)SOMA_ABI
-    constexpr void step(Z const& z, Out&& out) {
+template <class Z, class Out>
+requires detail::step_arrays<Z, Out> SOMA_ABI constexpr void step(Z const& z, Out&& out) {
     auto const n = static_cast<std::size_t>(std::ranges::size(z));
     auto const m = static_cast<std::size_t>(std::ranges::size(out));
     if (n != m) detail::throw_size_mismatch("soma::step", "z", n, "out", m);
@@ -4132,6 +4156,24 @@ requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
         }
     }
     for (std::size_t i = 0; i < n; ++i) o[i] = soma::step(in[i]);
+}
+
+// A pair step(z, out) cannot take: a compile error saying what to pass.
+template <class Z, class Out>
+requires std::ranges::range<Z> && std::ranges::range<Out> &&(!detail::step_arrays<Z, Out>)SOMA_ABI
+    void step(Z const&, Out&&) {
+    static_assert(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>,
+                  "soma::step(z, out): z and out must be contiguous (std::vector, std::array, "
+                  "std::span or a C array); copy a std::list, std::deque or a view into a "
+                  "std::vector first");
+    static_assert(!(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>) ||
+                      std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>,
+                  "soma::step(z, out): z and out must have the same element type (soma never "
+                  "converts silently)");
+    static_assert(!(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>) ||
+                      !std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>,
+                  "soma::step(z, out): out must be writable and the elements numbers (an "
+                  "arithmetic type other than bool)");
 }
 
 // In place: z_i <- u(z_i).

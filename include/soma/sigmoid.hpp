@@ -140,6 +140,23 @@ requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
                      std::span<T>(std::ranges::data(out), std::ranges::size(out)));
 }
 
+// A pair of ranges sigmoid(z, out) cannot take: a compile error saying what to pass, instead
+// of the notes on every unsatisfied constraint.
+template <class Z, class Out>
+requires std::ranges::range<Z> && std::ranges::range<Out> &&
+    (!std::ranges::contiguous_range<Z> || !std::ranges::contiguous_range<Out> ||
+     !std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>)SOMA_ABI
+    void sigmoid(Z&&, Out&&) {
+    static_assert(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>,
+                  "soma::sigmoid(z, out): z and out must be contiguous (std::vector, std::array, "
+                  "std::span or a C array); copy a std::list, std::deque or a view into a "
+                  "std::vector first");
+    static_assert(!(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>) ||
+                      std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>,
+                  "soma::sigmoid(z, out): z and out must have the same element type (soma never "
+                  "converts silently)");
+}
+
 template <class R>
 requires detail::sigmoid_output_range<R> &&(!detail::is_span_v<std::remove_cvref_t<R>>)SOMA_ABI
     void sigmoid(R&& z_in_out) noexcept {

@@ -16,6 +16,16 @@
 
 namespace soma {
 
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// The (z, out) pairs step(z, out) takes.
+template <class Z, class Out>
+concept step_arrays = input_vector<Z> && std::ranges::contiguous_range<Out> &&
+    std::ranges::sized_range<Out> && std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
+    !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Out>>>;
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
 // Unit step (单位阶跃函数): u(z) = 1 for z >= 0, 0 for z < 0.
 // The value at the threshold itself is 1 (the tutorial's neuron fires when the weighted
 // sum reaches θ), so u(+0) = u(-0) = 1. u(+inf) = 1, u(-inf) = 0, u(NaN) = NaN (the
@@ -53,11 +63,8 @@ SOMA_ABI [[nodiscard]] constexpr bool fires(T z, T theta) noexcept {
 // place); an `out` that shares only some elements with `z` throws std::invalid_argument
 // (at run time; constant evaluation cannot compare unrelated pointers). Nothing is
 // written when it throws.
-template <input_vector Z, class Out>
-requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
-    std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
-    (!std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Out>>>)SOMA_ABI
-    constexpr void step(Z const& z, Out&& out) {
+template <class Z, class Out>
+requires detail::step_arrays<Z, Out> SOMA_ABI constexpr void step(Z const& z, Out&& out) {
     auto const n = static_cast<std::size_t>(std::ranges::size(z));
     auto const m = static_cast<std::size_t>(std::ranges::size(out));
     if (n != m) detail::throw_size_mismatch("soma::step", "z", n, "out", m);
@@ -74,6 +81,24 @@ requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
         }
     }
     for (std::size_t i = 0; i < n; ++i) o[i] = soma::step(in[i]);
+}
+
+// A pair step(z, out) cannot take: a compile error saying what to pass.
+template <class Z, class Out>
+requires std::ranges::range<Z> && std::ranges::range<Out> &&(!detail::step_arrays<Z, Out>)SOMA_ABI
+    void step(Z const&, Out&&) {
+    static_assert(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>,
+                  "soma::step(z, out): z and out must be contiguous (std::vector, std::array, "
+                  "std::span or a C array); copy a std::list, std::deque or a view into a "
+                  "std::vector first");
+    static_assert(!(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>) ||
+                      std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>,
+                  "soma::step(z, out): z and out must have the same element type (soma never "
+                  "converts silently)");
+    static_assert(!(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>) ||
+                      !std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>,
+                  "soma::step(z, out): out must be writable and the elements numbers (an "
+                  "arithmetic type other than bool)");
 }
 
 // In place: z_i <- u(z_i).

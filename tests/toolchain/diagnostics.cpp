@@ -1,5 +1,7 @@
 // Calls that must not compile, one per CASE, each with the static_assert that says what to
 // pass (tests/toolchain/diagnostics.cmake compiles every case and checks the message).
+#include <soma/sigmoid.hpp>
+#include <soma/step.hpp>
 #include <soma/weighted_input.hpp>
 
 #include <array>
@@ -23,5 +25,21 @@ void must_not_compile() {
     std::array<bool, 2> const w{};
     std::array<bool, 2> const x{};
     soma::weighted_input(w, x);
+#elif CASE == 5  // sigmoid over mixed element types
+    std::vector<float> const z(2);
+    std::vector<double> out(2);
+    soma::sigmoid(z, out);
+#elif CASE == 6  // sigmoid over a non-contiguous range
+    std::list<float> const z(2);
+    std::vector<float> out(2);
+    soma::sigmoid(z, out);
+#elif CASE == 7  // step over mixed element types
+    std::vector<double> const z(2);
+    std::vector<float> out(2);
+    soma::step(z, out);
+#elif CASE == 8  // step into a non-contiguous range
+    std::vector<float> const z(2);
+    std::list<float> out(2);
+    soma::step(z, out);
 #endif
 }
