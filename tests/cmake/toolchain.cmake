@@ -21,8 +21,10 @@ if(UNIX)
   target_compile_options(no_exceptions_test PRIVATE -fno-exceptions)
   soma_add_warnings(no_exceptions_test)
   add_test(NAME no_exceptions COMMAND no_exceptions_test)
+  string(REPLACE ";" "," soma_emulator "${CMAKE_CROSSCOMPILING_EMULATOR}")
   add_test(NAME no_exceptions_default_handler_aborts
     COMMAND "${CMAKE_COMMAND}" "-DEXE=$<TARGET_FILE:no_exceptions_test>" -DARG=abort
+      "-DEMULATOR=${soma_emulator}"
       "-DPATTERN=soma: std::invalid_argument: soma::sigmoid: z has 3 elements but out has 2"
       -P "${CMAKE_CURRENT_SOURCE_DIR}/toolchain/expect_abort.cmake")
   set_tests_properties(no_exceptions no_exceptions_default_handler_aborts PROPERTIES
