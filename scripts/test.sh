@@ -5,6 +5,9 @@
 #   scripts/test.sh                  # the whole suite with the default compiler (c++)
 #   CXX=clang++ scripts/test.sh      # ... with another compiler
 #   scripts/test.sh --quick          # unit tests only (label unit), Debug build
+#   scripts/test.sh --sanitize       # unit tests (label unit) under AddressSanitizer and
+#                                   # UndefinedBehaviorSanitizer: preset `sanitize` (Debug),
+#                                   # build/sanitize-<compiler>
 #   scripts/test.sh --second-compiler
 #       # what a whole-suite run with the other compiler has not covered yet; .ci/run
 #       # runs it for its second compiler (see below)
@@ -33,12 +36,13 @@ for arg in "$@"; do
   case "$arg" in
     --quick) mode=quick ;;
     --second-compiler) mode=second ;;
+    --sanitize) mode=sanitize ;;
     -h | --help)
       sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
-      echo "scripts/test.sh: unknown option $arg (--quick, --second-compiler, --help)" >&2
+      echo "scripts/test.sh: unknown option $arg (--quick, --sanitize, --second-compiler, --help)" >&2
       exit 2
       ;;
   esac
@@ -115,6 +119,17 @@ case "$mode" in
     options=(-DSOMA_BUILD_EXAMPLES=OFF -DSOMA_BUILD_BENCHMARKS=OFF -DSOMA_TEST_MATRIX=OFF)
     targets=(--target soma_unit_tests)
     ctest_args=(-L unit)
+    ;;
+  sanitize)
+    build="build/sanitize-$name"
+    options=(--preset sanitize -DSOMA_BUILD_EXAMPLES=OFF -DSOMA_BUILD_BENCHMARKS=OFF
+      -DSOMA_TEST_MATRIX=OFF)
+    build_type=Debug
+    targets=(--target soma_unit_tests)
+    ctest_args=(-L unit)
+    # The preset's test environment, for plain ctest.
+    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
     ;;
   second)
     build="build/test-$name"

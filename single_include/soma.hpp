@@ -70,6 +70,15 @@
 #ifndef SOMA_DETAIL_CONFIG_HPP
 #define SOMA_DETAIL_CONFIG_HPP
 
+// -ffast-math (GCC, Clang: __FAST_MATH__) lets the compiler assume that no NaN or infinity
+// occurs, reassociate sums and flush subnormals: σ(NaN) may then return 0 or 1, u(NaN) 0,
+// subnormal results 0, and results differ from the documented bits. Said once per
+// translation unit; SOMA_NO_FAST_MATH_WARNING (defined by the consumer) silences it.
+#if defined(__FAST_MATH__) && !defined(SOMA_NO_FAST_MATH_WARNING)
+#pragma GCC warning \
+    "soma: compiled with -ffast-math: soma's NaN, infinity, subnormal and bitwise (same bits on every target) contracts no longer hold; define SOMA_NO_FAST_MATH_WARNING to silence this"
+#endif
+
 #define SOMA_DETAIL_CAT_(a, b) a##b
 #define SOMA_DETAIL_CAT(a, b) SOMA_DETAIL_CAT_(a, b)
 #define SOMA_DETAIL_STR_(a) #a
@@ -395,14 +404,17 @@ struct feature_set {
 // that its result never depends on the compiler's contraction choices. At run time this
 // is std::fma (one instruction where the target has FMA; glibc's correctly rounded
 // fallback elsewhere). std::fma is not constexpr in C++20, so constant evaluation uses
-// an emulation that returns the same bits:
-//   float:  a*b is exact in double; the sum is rounded to odd in double and then to
-//           nearest in float, which is a correct single rounding because double carries
-//           more than 24 + 2 bits (Boldo and Melquiond, "Emulation of FMA and correctly
-//           rounded sums: proved algorithms using rounding to odd", IEEE TC 2008).
-//   double: Dekker's exact product, 2Sum, then the same round-to-odd step (ibid.,
-//           Algorithm 5). Valid while a*b and c stay clear of overflow and of the
-//           subnormal range, which is all that soma's constant-evaluated paths need.
+// fma_emulated, which returns the same bits for every finite operand, subnormals, signed
+// zeros, results that overflow and intermediates beyond the format's range included:
+// the operands are unpacked into integer significands and exponents, the product
+// (at most 106 bits) and the addend are added exactly in 128-bit integers, and the sum
+// is rounded once. A floating-point emulation (Dekker's product, 2Sum, rounding to odd)
+// was used before; it is exact only while no intermediate overflows or underflows, and
+// constant-evaluated dot products reach both ends of the range.
+//
+// Infinite and NaN operands are left to the floating-point operations a*b + c, which
+// give the IEEE result (an infinite c with finite a and b returns c). Constant evaluation
+// rejects an operation whose result is NaN, so such a call does not compile.
 #ifndef SOMA_DETAIL_FMA_HPP
 #define SOMA_DETAIL_FMA_HPP
 
@@ -419,57 +431,154 @@ namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 template <class T>
 concept ieee_binary = std::same_as<T, float> || std::same_as<T, double>;
 
-template <class T>
-struct two_term {
-    T hi;
-    T lo;
+__extension__ using uint128 = unsigned __int128;
+
+// The binary32 / binary64 encoding.
+template <ieee_binary T>
+struct binary_format {
+    using bits_t = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    static constexpr int digits = std::numeric_limits<T>::digits;  // 24, 53 (with the hidden bit)
+    static constexpr int width = 8 * static_cast<int>(sizeof(T));
+    static constexpr int exponent_bits = width - digits;                         // 8, 11
+    static constexpr int bias = (1 << (exponent_bits - 1)) - 1;                  // 127, 1023
+    static constexpr int max_biased = (1 << exponent_bits) - 1;                  // inf / NaN
+    static constexpr int min_normal_exponent = 1 - bias;                         // -126, -1022
+    static constexpr int quantum_exponent = min_normal_exponent - (digits - 1);  // -149, -1074
 };
 
-// 2Sum (Knuth): hi + lo == a + b exactly, hi = fl(a + b).
-template <std::floating_point T>
-[[nodiscard]] constexpr two_term<T> two_sum(T a, T b) noexcept {
-    T const s = a + b;
-    T const bb = s - a;
-    T const e = (a - (s - bb)) + (b - bb);
-    return {s, e};
+// A finite nonzero value as (-1)^negative * significand * 2^exponent.
+struct unpacked {
+    bool negative;
+    int exponent;
+    std::uint64_t significand;
+};
+
+template <ieee_binary T>
+[[nodiscard]] constexpr unpacked unpack(T v) noexcept {
+    using f = binary_format<T>;
+    auto const bits = static_cast<std::uint64_t>(std::bit_cast<typename f::bits_t>(v));
+    auto const biased = static_cast<int>((bits >> (f::digits - 1)) & std::uint64_t(f::max_biased));
+    std::uint64_t const fraction = bits & ((std::uint64_t{1} << (f::digits - 1)) - 1U);
+    bool const negative = ((bits >> (f::width - 1)) & 1U) != 0U;
+    if (biased == 0) return {negative, f::quantum_exponent, fraction};
+    return {negative, biased - f::bias - (f::digits - 1),
+            fraction | (std::uint64_t{1} << (f::digits - 1))};
 }
 
-// Dekker's product: hi + lo == a * b exactly, for |a*b| far from overflow and underflow.
-[[nodiscard]] constexpr two_term<double> two_product_dekker(double a, double b) noexcept {
-    constexpr double splitter = 134217729.0;  // 2^27 + 1
-    double const ca = splitter * a;
-    double const a_hi = ca - (ca - a);
-    double const a_lo = a - a_hi;
-    double const cb = splitter * b;
-    double const b_hi = cb - (cb - b);
-    double const b_lo = b - b_hi;
-    double const p = a * b;
-    double const e = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo;
-    return {p, e};
+[[nodiscard]] constexpr int bit_length(uint128 v) noexcept {
+    auto const hi = static_cast<std::uint64_t>(v >> 64);
+    if (hi != 0U) return 64 + static_cast<int>(std::bit_width(hi));
+    return static_cast<int>(std::bit_width(static_cast<std::uint64_t>(v)));
 }
 
-// Rounds hi + lo (an exact 2Sum pair) to odd: if inexact and hi's last bit is even,
-// step hi one unit towards lo.
-[[nodiscard]] constexpr double round_to_odd(two_term<double> s) noexcept {
-    if (s.lo == 0.0) return s.hi;
-    auto bits = std::bit_cast<std::uint64_t>(s.hi);
-    if ((bits & 1U) != 0U) return s.hi;
-    bool const same_sign = (s.hi < 0.0) == (s.lo < 0.0);
-    bits = same_sign ? bits + 1U : bits - 1U;
-    return std::bit_cast<double>(bits);
+// The value (-1)^negative * r * 2^e, r > 0, rounded to T (to nearest, ties to even),
+// overflowing to infinity and underflowing gradually. r must be exact or rounded to odd
+// at least two bits below T's last bit (see fma_emulated).
+template <ieee_binary T>
+[[nodiscard]] constexpr T round_to_format(bool negative, uint128 r, int e) noexcept {
+    using f = binary_format<T>;
+    using bits_t = typename f::bits_t;
+    int const length = bit_length(r);
+    int const leading = e + length - 1;  // exponent of r's leading bit
+    // Bits to drop: down to `digits` significant bits, or to the quantum 2^quantum_exponent
+    // for a subnormal result.
+    int const shift =
+        leading >= f::min_normal_exponent ? length - f::digits : f::quantum_exponent - e;
+    uint128 q = 0;
+    if (shift <= 0) {
+        q = r << -shift;  // exact: fewer than `digits` bits
+    } else if (shift < 128) {
+        q = r >> shift;
+        uint128 const rest = r & ((uint128{1} << shift) - 1U);
+        uint128 const half = uint128{1} << (shift - 1);
+        if (rest > half || (rest == half && (q & 1U) != 0U)) ++q;
+    }  // else r < 2^127 <= half a quantum: rounds to zero
+    std::uint64_t magnitude = 0;
+    constexpr uint128 hidden = uint128{1} << (f::digits - 1);
+    if (q >= hidden) {
+        // A normal number; q == 2^digits (a carry out of rounding) lands in the exponent.
+        int const biased = e + shift + (f::digits - 1) + f::bias;
+        if (biased + static_cast<int>(q >> f::digits) >= f::max_biased) {
+            magnitude = std::uint64_t(f::max_biased) << (f::digits - 1);  // infinity
+        } else {
+            magnitude = (static_cast<std::uint64_t>(biased) << (f::digits - 1)) +
+                        static_cast<std::uint64_t>(q - hidden);
+        }
+    } else {
+        magnitude = static_cast<std::uint64_t>(q);  // subnormal or zero (q == hidden is normal)
+    }
+    std::uint64_t const sign = negative ? std::uint64_t{1} << (f::width - 1) : 0U;
+    return std::bit_cast<T>(static_cast<bits_t>(sign | magnitude));
 }
 
-[[nodiscard]] constexpr float fma_emulated(float a, float b, float c) noexcept {
-    double const p = static_cast<double>(a) * static_cast<double>(b);  // exact: 48 bits
-    return static_cast<float>(round_to_odd(two_sum(p, static_cast<double>(c))));
+// fma(a, b, c) for finite a, b, c, exactly, in integer arithmetic.
+//
+// Both addends are brought to 126-bit integers with the leading bit at bit 125: the product
+// of the significands (at most 2 * digits bits) shifted left by at least 19, the addend's
+// significand by at least 72, so each has at least 19 trailing zero bits. The one with the
+// smaller exponent is shifted right by d bits, its lost bits ORed into its last bit (rounding
+// it to odd). For d <= 19 nothing is lost and the sum is exact, however much cancels. For
+// d > 19 the smaller one is below 2^106, so the sum keeps its leading bit at 124 or above,
+// at least 70 bits above T's last bit; and since the larger one is even, the sum of it and
+// the smaller one rounded to odd is the exact sum rounded to odd. A value rounded to odd
+// with two or more bits below the final precision rounds to nearest as the exact value does
+// (Boldo and Melquiond, "Emulation of FMA and correctly rounded sums: proved algorithms
+// using rounding to odd", IEEE TC 2008).
+template <ieee_binary T>
+[[nodiscard]] constexpr T fma_finite(T a, T b, T c) noexcept {
+    if (a == T(0) || b == T(0)) return a * b + c;  // an exact zero product: IEEE signed zeros
+    unpacked const ua = unpack(a);
+    unpacked const ub = unpack(b);
+    constexpr int top = 125;
+    uint128 const p = uint128{ua.significand} * ub.significand;
+    int const p_shift = top + 1 - bit_length(p);
+    uint128 x = p << p_shift;
+    int ex = ua.exponent + ub.exponent - p_shift;
+    bool nx = ua.negative != ub.negative;
+    if (c == T(0)) return round_to_format<T>(nx, x, ex);  // the product rounded once
+    unpacked const uc = unpack(c);
+    int const c_shift = top + 1 - bit_length(uc.significand);
+    uint128 y = uint128{uc.significand} << c_shift;
+    int ey = uc.exponent - c_shift;
+    bool ny = uc.negative;
+    if (ey > ex || (ey == ex && y > x)) {
+        uint128 const t = x;
+        x = y;
+        y = t;
+        int const te = ex;
+        ex = ey;
+        ey = te;
+        bool const tn = nx;
+        nx = ny;
+        ny = tn;
+    }
+    int const d = ex - ey;
+    if (d >= 128) {
+        y = 1;  // nonzero, far below x: only its stickiness counts
+    } else if (d > 0) {
+        bool const lost = (y & ((uint128{1} << d) - 1U)) != 0U;
+        y = (y >> d) | (lost ? 1U : 0U);
+    }
+    uint128 const r = nx == ny ? x + y : x - y;
+    if (r == 0U) return T(0);  // exact cancellation: +0 when rounding to nearest
+    return round_to_format<T>(nx, r, ex);
 }
 
-[[nodiscard]] constexpr double fma_emulated(double a, double b, double c) noexcept {
-    if (a == 0.0 || b == 0.0) return a * b + c;  // keeps the sign of zero sums exact
-    two_term<double> const u = two_product_dekker(a, b);
-    two_term<double> const t = two_sum(c, u.hi);
-    double const v = round_to_odd(two_sum(t.lo, u.lo));
-    return t.hi + v;
+template <ieee_binary T>
+[[nodiscard]] constexpr bool finite_value(T v) noexcept {
+    using f = binary_format<T>;
+    auto const bits = static_cast<std::uint64_t>(std::bit_cast<typename f::bits_t>(v));
+    return ((bits >> (f::digits - 1)) & std::uint64_t(f::max_biased)) !=
+           std::uint64_t(f::max_biased);
+}
+
+template <ieee_binary T>
+[[nodiscard]] constexpr T fma_emulated(T a, T b, T c) noexcept {
+    if (finite_value(a) && finite_value(b)) {
+        if (finite_value(c)) return fma_finite(a, b, c);
+        return c;  // a*b is finite, however large: the sum is c (inf or NaN)
+    }
+    return a * b + c;  // an infinite or NaN factor: the IEEE product and sum
 }
 
 // fma(a, b, c) = a*b + c with one rounding, identical bits in constant evaluation and
@@ -4373,6 +4482,145 @@ inline constexpr kernel_table const& compiled_kernels = kernels_for(compiled_isa
 
 #endif  // SOMA_DETAIL_DISPATCH_HPP
 // ---- end soma/detail/dispatch.hpp ----
+// ---- begin soma/detail/errors.hpp ----
+// soma/detail/errors.hpp - the run-time errors soma reports, with and without exceptions.
+//
+// Every error soma reports goes through raise() below, kept out of line from the constexpr
+// code: reaching one during constant evaluation is a compile error. With exceptions
+// enabled it throws std::invalid_argument (a size mismatch, an overlap of an output with
+// an input) or std::overflow_error (an integer result that does not fit its type). When
+// exceptions are disabled (-fno-exceptions) it calls the error handler of soma/errors.hpp
+// instead, and calls std::abort() should the handler return.
+#ifndef SOMA_DETAIL_ERRORS_HPP
+#define SOMA_DETAIL_ERRORS_HPP
+
+#include <cstddef>
+#include <cstdlib>
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+// ---- begin soma/errors.hpp ----
+// soma/errors.hpp - what soma does with an error when exceptions are disabled.
+//
+// soma reports a run-time error (a size mismatch, an output overlapping an input, an
+// integer result that does not fit its type) by throwing std::invalid_argument or
+// std::overflow_error. Compiled with exceptions disabled (-fno-exceptions, common in games,
+// audio and embedded code), it calls the error handler instead:
+//
+//     handler(type, message)
+//
+// type is the name of the exception that would have been thrown ("std::invalid_argument",
+// "std::overflow_error"), message its what(), e.g. "soma::sigmoid: z has 3 elements but
+// out has 2". The default handler prints "soma: <type>: <message>" to stderr and calls
+// std::abort(). A replacement must not return (it may abort, exit, or hand over to the
+// program's own crash reporting); if it returns, soma calls std::abort(). Errors that
+// static extents can detect are compile errors either way. With exceptions enabled the
+// handler is never called.
+#ifndef SOMA_ERRORS_HPP
+#define SOMA_ERRORS_HPP
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+
+
+namespace soma {
+
+// What soma calls instead of throwing when exceptions are disabled (see above).
+using error_handler = void (*)(char const* type, char const* message);
+
+namespace detail {
+
+// The default handler: the message on stderr, then std::abort().
+inline void print_and_abort(char const* type, char const* message) {
+    std::fprintf(stderr, "soma: %s: %s\n", type, message);
+    std::fflush(stderr);
+    std::abort();
+}
+
+// The installed handler. Deliberately outside the ABI namespace: a program has one
+// handler, whatever flags each of its translation units was compiled with.
+inline std::atomic<error_handler> installed_error_handler{&print_and_abort};
+
+}  // namespace detail
+
+// Installs h as the handler (the default handler when h is null) and returns the previous
+// one. Thread-safe; the handler is called on the thread that hit the error.
+SOMA_ABI inline error_handler set_error_handler(error_handler h) noexcept {
+    return detail::installed_error_handler.exchange(h != nullptr ? h : &detail::print_and_abort);
+}
+
+}  // namespace soma
+
+#endif  // SOMA_ERRORS_HPP
+// ---- end soma/errors.hpp ----
+
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#define SOMA_DETAIL_EXCEPTIONS 1
+#else
+#define SOMA_DETAIL_EXCEPTIONS 0
+#endif
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+template <class E>
+inline constexpr char const* exception_name = "std::invalid_argument";
+template <>
+inline constexpr char const* exception_name<std::overflow_error> = "std::overflow_error";
+
+// Throws E(message), or, without exceptions, calls the error handler and never returns.
+template <class E>
+[[noreturn]] void raise(std::string const& message) {
+#if SOMA_DETAIL_EXCEPTIONS
+    throw E(message);
+#else
+    installed_error_handler.load()(exception_name<E>, message.c_str());
+    std::abort();  // a handler that returns
+#endif
+}
+
+// std::invalid_argument: "<where>: <what_a> has <a> elements but <what_b> has <b>".
+[[noreturn]] inline void throw_size_mismatch(char const* where, char const* what_a, std::size_t a,
+                                             char const* what_b, std::size_t b) {
+    raise<std::invalid_argument>(std::string(where) + ": " + what_a + " has " + std::to_string(a) +
+                                 " elements but " + what_b + " has " + std::to_string(b));
+}
+
+// std::overflow_error for an integer result that does not fit its type.
+[[noreturn]] inline void throw_overflow(char const* where) {
+    raise<std::overflow_error>(std::string(where) +
+                               ": integer overflow (the result does not fit the element type)");
+}
+
+// Whether [a, a + na) and [b, b + nb) share an element (std::less: a total order even for
+// pointers into different arrays).
+template <class T>
+[[nodiscard]] bool ranges_overlap(T const* a, std::size_t na, T const* b, std::size_t nb) noexcept {
+    if (na == 0 || nb == 0) return false;
+    std::less<T const*> const before;
+    return before(a, b + nb) && before(b, a + na);
+}
+
+// An output that overlaps an input without being that input (the same first element and
+// size): the in-place use that the element-wise array functions allow is not an overlap.
+template <class T>
+[[nodiscard]] bool partial_overlap(T const* out, std::size_t n_out, T const* in,
+                                   std::size_t n_in) noexcept {
+    if (out == in && n_out == n_in) return false;
+    return ranges_overlap(out, n_out, in, n_in);
+}
+
+// std::invalid_argument: "<where>: <out> overlaps <in><detail>".
+[[noreturn]] inline void throw_overlap(char const* where, char const* out, char const* in,
+                                       char const* detail = "") {
+    raise<std::invalid_argument>(std::string(where) + ": " + out + " overlaps " + in + detail);
+}
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+#endif  // SOMA_DETAIL_ERRORS_HPP
+// ---- end soma/detail/errors.hpp ----
 // ---- begin soma/detail/sigmoid_long_double.hpp ----
 // soma/detail/sigmoid_long_double.hpp - σ(z) for long double.
 //
@@ -4454,11 +4702,13 @@ namespace soma {
 //
 // Domain: every z. Special values: σ(±0) = 0.5 exactly, σ(+inf) = 1, σ(-inf) = +0,
 // σ(NaN) = the same NaN with its quiet bit set (bit for bit on every path). The result
-// always lies in [0, 1] and is non-decreasing in z. No finite or infinite z raises
-// FE_OVERFLOW, FE_INVALID or FE_DIVBYZERO. FE_INEXACT is raised; FE_UNDERFLOW where the
-// result is subnormal or rounds to zero (float: z < -87.34; double: z < -708.4) and, for
-// double, where |z| < 2^-340 (an intermediate power of z underflows; the result, 0.5, is exact).
-// Details and measurements: docs/sigmoid.md.
+// always lies in [0, 1] and is non-decreasing in z.
+// Flags: no non-NaN z raises FE_OVERFLOW, FE_INVALID or FE_DIVBYZERO; a quiet NaN may raise
+// FE_INVALID in the array kernels (never in the scalar call). FE_INEXACT is raised.
+// FE_UNDERFLOW: float exactly where σ(z) is subnormal or +0 (z < -87.336); double never for
+// 2^-340 <= |z| <= 708.39, possibly outside (where σ(z) or e^-|z| is subnormal, and for
+// |z| < 2^-340, where a power of z underflows and σ(z) = 0.5 exactly); long double never
+// for 2^-16300 <= |z| <= 11355. Table and tests: docs/sigmoid.md, tests/fp_flags_test.cpp.
 //
 // Accuracy against the exact value:
 //   float        <= 1 ULP over all 2^32 inputs (exhaustive test; evaluated in double,
@@ -4521,8 +4771,7 @@ concept sigmoid_input_range = std::ranges::contiguous_range<R> && std::ranges::s
     std::floating_point<std::ranges::range_value_t<R>>;
 
 [[noreturn]] inline void throw_sigmoid_size_mismatch(std::size_t z_size, std::size_t out_size) {
-    throw std::invalid_argument("soma::sigmoid: z has " + std::to_string(z_size) +
-                                " elements but out has " + std::to_string(out_size));
+    throw_size_mismatch("soma::sigmoid", "z", z_size, "out", out_size);
 }
 
 template <class T>
@@ -4538,12 +4787,17 @@ SOMA_ABI void sigmoid_span(std::span<T const> z, std::span<T> out) noexcept {
 
 // out[i] = σ(z[i]) for every i: the same bits as the scalar σ, vectorized (AVX-512 or
 // AVX2+FMA chosen once per process at run time on x86, NEON on AArch64).
-// Precondition: out.size() == z.size(), else throws std::invalid_argument naming both
-// sizes (nothing is written). out may be the same array as z; partial overlap is not
-// allowed. Elements outside [0, size) are never read or written.
+// Preconditions: out.size() == z.size(), else throws std::invalid_argument naming both
+// sizes; out is z itself (in place) or shares no element with z, else throws
+// std::invalid_argument ("out overlaps z"). Nothing is written when it throws. Elements
+// outside [0, size) are never read or written.
 template <std::floating_point T>
 SOMA_ABI void sigmoid(std::span<std::type_identity_t<T> const> z, std::span<T> out) {
     if (z.size() != out.size()) detail::throw_sigmoid_size_mismatch(z.size(), out.size());
+    if (detail::partial_overlap<T>(out.data(), out.size(), z.data(), z.size())) {
+        detail::throw_overlap("soma::sigmoid", "out", "z",
+                              " (out may be z itself, not part of it)");
+    }
     detail::sigmoid_span<T>(z, out);
 }
 
@@ -4563,6 +4817,23 @@ requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
     using T = std::ranges::range_value_t<Out>;
     soma::sigmoid<T>(std::span<T const>(std::ranges::data(z), std::ranges::size(z)),
                      std::span<T>(std::ranges::data(out), std::ranges::size(out)));
+}
+
+// A pair of ranges sigmoid(z, out) cannot take: a compile error saying what to pass, instead
+// of the notes on every unsatisfied constraint.
+template <class Z, class Out>
+requires std::ranges::range<Z> && std::ranges::range<Out> &&
+    (!std::ranges::contiguous_range<Z> || !std::ranges::contiguous_range<Out> ||
+     !std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>)SOMA_ABI
+    void sigmoid(Z&&, Out&&) {
+    static_assert(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>,
+                  "soma::sigmoid(z, out): z and out must be contiguous (std::vector, std::array, "
+                  "std::span or a C array); copy a std::list, std::deque or a view into a "
+                  "std::vector first");
+    static_assert(!(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>) ||
+                      std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>,
+                  "soma::sigmoid(z, out): z and out must have the same element type (soma never "
+                  "converts silently)");
 }
 
 template <class R>
@@ -4589,43 +4860,25 @@ requires detail::sigmoid_output_range<R> &&(!detail::is_span_v<std::remove_cvref
 #include <span>
 #include <type_traits>
 
-// ---- begin soma/detail/errors.hpp ----
-// soma/detail/errors.hpp - the run-time errors soma throws. Kept out of line from the
-// constexpr code: reaching one during constant evaluation is a compile error.
-#ifndef SOMA_DETAIL_ERRORS_HPP
-#define SOMA_DETAIL_ERRORS_HPP
-
-#include <cstddef>
-#include <stdexcept>
-#include <string>
-
-
-namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
-
-// Throws std::invalid_argument: "<where>: <what_a> has <a> elements but <what_b> has <b>".
-[[noreturn]] inline void throw_size_mismatch(char const* where, char const* what_a, std::size_t a,
-                                             char const* what_b, std::size_t b) {
-    throw std::invalid_argument(std::string(where) + ": " + what_a + " has " + std::to_string(a) +
-                                " elements but " + what_b + " has " + std::to_string(b));
-}
-
-// Throws std::overflow_error for an integer result that does not fit its type.
-[[noreturn]] inline void throw_overflow(char const* where) {
-    throw std::overflow_error(std::string(where) +
-                              ": integer overflow (the result does not fit the element type)");
-}
-
-}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
-
-#endif  // SOMA_DETAIL_ERRORS_HPP
-// ---- end soma/detail/errors.hpp ----
 
 namespace soma {
+
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// The (z, out) pairs step(z, out) takes.
+template <class Z, class Out>
+concept step_arrays = input_vector<Z> && std::ranges::contiguous_range<Out> &&
+    std::ranges::sized_range<Out> && std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
+    !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Out>>>;
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 // Unit step (单位阶跃函数): u(z) = 1 for z >= 0, 0 for z < 0.
 // The value at the threshold itself is 1 (the tutorial's neuron fires when the weighted
 // sum reaches θ), so u(+0) = u(-0) = 1. u(+inf) = 1, u(-inf) = 0, u(NaN) = NaN (the
-// same NaN) for floating T. Exact: no rounding is involved.
+// same NaN) for floating T. Exact: no rounding is involved, and no floating-point flag is
+// raised for a non-NaN z; a NaN may raise FE_INVALID (the comparison z >= 0 signals on
+// NaN, here and in the portable array loop; the AVX2 and AVX-512 kernels compare quietly).
 template <scalar T>
 SOMA_ABI [[nodiscard]] constexpr T step(T z) noexcept {
     if constexpr (std::floating_point<T>) {
@@ -4653,24 +4906,46 @@ SOMA_ABI [[nodiscard]] constexpr bool fires(T z, T theta) noexcept {
 }
 
 // step over a vector: out_i = u(z_i). Sizes must match (a compile error for two static
-// extents, else std::invalid_argument naming both sizes). `out` may alias `z` exactly.
-template <input_vector Z, class Out>
-requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
-    std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
-    (!std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Out>>>)SOMA_ABI
-    constexpr void step(Z const& z, Out&& out) {
+// extents, else std::invalid_argument naming both sizes). `out` may be `z` itself (in
+// place); an `out` that shares only some elements with `z` throws std::invalid_argument
+// (at run time; constant evaluation cannot compare unrelated pointers). Nothing is
+// written when it throws.
+template <class Z, class Out>
+requires detail::step_arrays<Z, Out> SOMA_ABI constexpr void step(Z const& z, Out&& out) {
     auto const n = static_cast<std::size_t>(std::ranges::size(z));
     auto const m = static_cast<std::size_t>(std::ranges::size(out));
     if (n != m) detail::throw_size_mismatch("soma::step", "z", n, "out", m);
     auto const* in = std::ranges::data(z);
     auto* o = std::ranges::data(out);
-    if constexpr (detail::ieee_binary<element_t<Z>>) {
-        if (!std::is_constant_evaluated()) {
+    if (!std::is_constant_evaluated()) {
+        if (detail::partial_overlap<element_t<Z>>(o, n, in, n)) {
+            detail::throw_overlap("soma::step", "out", "z",
+                                  " (out may be z itself, not part of it)");
+        }
+        if constexpr (detail::ieee_binary<element_t<Z>>) {
             detail::kernels().of<element_t<Z>>().step(in, o, n);
             return;
         }
     }
     for (std::size_t i = 0; i < n; ++i) o[i] = soma::step(in[i]);
+}
+
+// A pair step(z, out) cannot take: a compile error saying what to pass.
+template <class Z, class Out>
+requires std::ranges::range<Z> && std::ranges::range<Out> &&(!detail::step_arrays<Z, Out>)SOMA_ABI
+    void step(Z const&, Out&&) {
+    static_assert(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>,
+                  "soma::step(z, out): z and out must be contiguous (std::vector, std::array, "
+                  "std::span or a C array); copy a std::list, std::deque or a view into a "
+                  "std::vector first");
+    static_assert(!(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>) ||
+                      std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>,
+                  "soma::step(z, out): z and out must have the same element type (soma never "
+                  "converts silently)");
+    static_assert(!(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>) ||
+                      !std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>,
+                  "soma::step(z, out): out must be writable and the elements numbers (an "
+                  "arithmetic type other than bool)");
 }
 
 // In place: z_i <- u(z_i).
@@ -4892,9 +5167,14 @@ SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<W> augment(
 // Error bound (Higham, "Accuracy and Stability of Numerical Algorithms", §3.1): with
 // m = n (+1 with a bias) terms, unit roundoff u = epsilon/2, chains of at most
 // ceil(m/P) fused terms and a tree of depth log2(P),
-//   |computed - exact| <= gamma_k * Σ|w_i x_i|,  k = ceil(m/P) + log2(P),
+//   |computed - exact| <= gamma_k * Σ|w_i x_i| + n·eta,  k = ceil(m/P) + log2(P),
 //   gamma_k = k u / (1 - k u),
-// which is far tighter than the textbook bound n·u·Σ|w_i x_i| for long vectors.
+// which is far tighter than the textbook bound n·u·Σ|w_i x_i| for long vectors. The term
+// n·eta (eta the smallest subnormal, n the number of products) is the underflow part:
+// each fused multiply-add whose result is subnormal errs by up to eta/2 absolutely, not
+// relatively (fl(v) = v(1 + d) + e, |e| <= eta/2, Higham §2.1); a sum of two floating-
+// point numbers that is subnormal is exact, and the later roundings scale each e by at most
+// (1 + u)^k < 2. Example: 2^-600 * 2^-475 = 2^-1075 rounds to +0.
 //
 // The same order, with the same bits, is computed by:
 //   inner_product_scalar   the definition below (readable, constexpr, one term at a time);
@@ -5267,8 +5547,8 @@ template <ieee_binary T>
 // Every z_r is computed in soma's canonical inner-product order (soma/detail/
 // inner_product.hpp) and is bitwise equal to the single-neuron weighted input of row r,
 // detail::inner_product(W_r, x, n, true, b_r), on every target; accuracy is therefore the
-// bound documented there: |z_r - exact| <= gamma_k Σ_i |W[r, i] x_i|, k = ceil((n+1)/P) +
-// log2(P), P = 256 / sizeof(T).
+// bound documented there: |z_r - exact| <= gamma_k Σ_i |W[r, i] x_i| + n·eta,
+// k = ceil((n+1)/P) + log2(P), P = 256 / sizeof(T), eta the smallest subnormal.
 //
 // The rows are evaluated several per pass where the ISA has the registers (AVX-512: four
 // rows share each load of x), and the bias and the activation are applied to blocks of
@@ -5319,16 +5599,17 @@ namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 [[noreturn]] inline void size_mismatch(char const* function, char const* what, std::size_t got,
                                        char const* expected_what, std::size_t expected) {
-    throw std::invalid_argument(std::string(function) + ": " + what + " has " +
-                                std::to_string(got) + " elements, but " + expected_what + " is " +
-                                std::to_string(expected));
+    raise<std::invalid_argument>(std::string(function) + ": " + what + " has " +
+                                 std::to_string(got) + " elements, but " + expected_what + " is " +
+                                 std::to_string(expected));
 }
 
 // rows * cols, or a clear error when the product overflows std::size_t.
 [[noreturn]] inline void product_overflow(char const* function, std::size_t rows,
                                           std::size_t cols) {
-    throw std::invalid_argument(std::string(function) + ": rows (" + std::to_string(rows) +
-                                ") * columns (" + std::to_string(cols) + ") overflows std::size_t");
+    raise<std::invalid_argument>(std::string(function) + ": rows (" + std::to_string(rows) +
+                                 ") * columns (" + std::to_string(cols) +
+                                 ") overflows std::size_t");
 }
 
 [[nodiscard]] inline std::size_t checked_product(char const* function, std::size_t rows,
@@ -5338,15 +5619,14 @@ namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
     return product;
 }
 
+// Any shared element, exact aliasing included: a layer's outputs are not its inputs.
 template <class T>
 [[nodiscard]] bool overlap(std::span<T const> a, std::span<T const> b) noexcept {
-    if (a.empty() || b.empty()) return false;
-    std::less<T const*> const before;
-    return before(a.data(), b.data() + b.size()) && before(b.data(), a.data() + a.size());
+    return ranges_overlap(a.data(), a.size(), b.data(), b.size());
 }
 
-inline void overlap_error(char const* function, char const* out, char const* in) {
-    throw std::invalid_argument(std::string(function) + ": " + out + " overlaps " + in);
+[[noreturn]] inline void overlap_error(char const* function, char const* out, char const* in) {
+    throw_overlap(function, out, in);
 }
 
 inline constexpr std::size_t activation_block = 64;
@@ -5576,18 +5856,22 @@ SOMA_ABI void batch_weighted_input(in_span<detail::layer_value_t<Z>> w,
 //     z = w_1 x_1 + w_2 x_2 + ... + w_n x_n + b.
 //
 // This header is the one place that formula is written. How it is summed:
-//   - integral T: exactly, left to right, the bias last. A result that does not fit T
-//     throws std::overflow_error (a compile error in constant evaluation) instead of
-//     wrapping or invoking undefined behaviour.
+//   - integral T: exactly (signed types in 128-bit integers), the bias last. A result
+//     that does not fit T throws std::overflow_error (a compile error in constant
+//     evaluation) instead of wrapping or invoking undefined behaviour; partial sums
+//     outside T's range do not, when the result fits.
 //   - float and double: in soma's canonical order (see soma/detail/inner_product.hpp):
 //     64 (float) or 32 (double) fused-multiply-add chains joined by a fixed pairwise
 //     tree. The SIMD kernels (AVX2, AVX-512, NEON) follow the same order, so the result
 //     has the same bits on every FMA-capable target, compiler and optimisation level.
-//     Accuracy: |z - exact| <= gamma_k Σ|w_i x_i| (+|b|), k = ceil(m/P) + log2 P,
-//     m the number of terms (n, or n+1 with a bias).
+//     Accuracy: |z - exact| <= gamma_k Σ|w_i x_i| (+|b|) + n·eta, k = ceil(m/P) + log2 P,
+//     m the number of terms (n, or n+1 with a bias), eta the smallest subnormal.
 //   - long double: left to right, the bias last, without fused operations.
-//   NaN in any term gives NaN; +inf and -inf together give NaN; otherwise an infinite
-//   term gives that infinity.
+//   NaN in any term gives NaN; +inf and -inf together give NaN (IEEE), also when the
+//   infinity comes from finite terms whose product or partial sum overflowed; otherwise
+//   an infinite term gives that infinity. The sum may overflow to infinity although the
+//   exact sum is finite (partial sums are rounded). In constant evaluation a NaN result
+//   does not compile.
 //
 // The bias is the (n+1)-th term of the inner product (x_1..x_n, 1)·(w_1..w_n, b), so
 // weighted_input(w, x, b) == dot(augment(w, b), augment(x)) bit for bit (soma/bias.hpp).
@@ -5595,26 +5879,51 @@ SOMA_ABI void batch_weighted_input(in_span<detail::layer_value_t<Z>> w,
 #define SOMA_WEIGHTED_INPUT_HPP
 
 #include <cstddef>
+#include <limits>
 #include <ranges>
 #include <span>
+#include <type_traits>
 
 
 namespace soma {
 namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
+// The exact integer sum Σ w_i x_i (+ b), checked once at the end: a partial sum may leave
+// T's range as long as the result fits (dot({INT_MAX, 1, -1}, {1, 1, 1}) is INT_MAX).
+// Signed types up to 64 bits are summed in 128 bits with a count of wrap-arounds, which
+// holds the exact sum of any number of terms; unsigned sums only grow, so a partial sum
+// or product that does not fit T means the result does not either.
 template <scalar T>
 [[nodiscard]] constexpr T checked_inner_product(T const* w, T const* x, std::size_t n,
                                                 bool has_bias, T b) {
-    T z = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        T p{};
-        if (__builtin_mul_overflow(w[i], x[i], &p) || __builtin_add_overflow(z, p, &z)) {
+    if constexpr (std::is_signed_v<T> && sizeof(T) <= 8) {
+        __extension__ using wide = __int128;
+        using product_t = std::conditional_t<sizeof(T) <= 4, long long, wide>;
+        wide z = 0;
+        long long wraps = 0;  // the exact sum is z + wraps * 2^128
+        auto add = [&](wide t) {
+            if (__builtin_add_overflow(z, t, &z)) wraps += t < 0 ? -1 : 1;
+        };
+        for (std::size_t i = 0; i < n; ++i) {
+            add(static_cast<product_t>(w[i]) * static_cast<product_t>(x[i]));  // exact
+        }
+        if (has_bias) add(b);
+        if (wraps != 0 || z < std::numeric_limits<T>::min() || z > std::numeric_limits<T>::max()) {
             detail::throw_overflow("soma::weighted_input");
         }
+        return static_cast<T>(z);
+    } else {
+        T z = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            T p{};
+            if (__builtin_mul_overflow(w[i], x[i], &p) || __builtin_add_overflow(z, p, &z)) {
+                detail::throw_overflow("soma::weighted_input");
+            }
+        }
+        if (has_bias && __builtin_add_overflow(z, b, &z))
+            detail::throw_overflow("soma::weighted_input");
+        return z;
     }
-    if (has_bias && __builtin_add_overflow(z, b, &z))
-        detail::throw_overflow("soma::weighted_input");
-    return z;
 }
 
 template <std::floating_point T>
@@ -5659,6 +5968,34 @@ constexpr std::size_t checked_size(A const& a, B const& b, char const* where, ch
     return na;
 }
 
+// Why two vector types cannot be paired, as one static_assert that says what to pass (the
+// overloads below that take them exist only to report this, instead of the compiler's notes
+// on every unsatisfied constraint).
+template <class A, class B>
+constexpr bool diagnose_vectors() {
+    using a_t = std::remove_cvref_t<A>;
+    using b_t = std::remove_cvref_t<B>;
+    if constexpr (!std::ranges::contiguous_range<a_t> || !std::ranges::sized_range<a_t> ||
+                  !std::ranges::contiguous_range<b_t> || !std::ranges::sized_range<b_t>) {
+        static_assert(std::ranges::contiguous_range<a_t> && std::ranges::contiguous_range<b_t>,
+                      "soma: w and x must be contiguous, sized vectors (std::array, std::vector, "
+                      "std::span or a C array); copy a std::list, std::deque or a view into a "
+                      "std::vector first");
+    } else if constexpr (!input_vector<a_t> || !input_vector<b_t>) {
+        static_assert(input_vector<a_t> && input_vector<b_t>,
+                      "soma: the elements must be numbers (an arithmetic type other than bool)");
+    } else if constexpr (!std::same_as<element_t<a_t>, element_t<b_t>>) {
+        static_assert(std::same_as<element_t<a_t>, element_t<b_t>>,
+                      "soma: w and x must have the same element type (soma never converts "
+                      "silently); convert one, e.g. std::vector<double>(x.begin(), x.end())");
+    } else {
+        static_assert(compatible_vectors<a_t, b_t>,
+                      "soma: the sizes fixed at compile time differ (std::array<T, N> or "
+                      "std::span<T, N> of different N)");
+    }
+    return false;
+}
+
 template <class A, class B>
 inline constexpr std::size_t common_extent =
     static_extent_v<A> != std::dynamic_extent ? static_extent_v<A> : static_extent_v<B>;
@@ -5674,6 +6011,12 @@ requires compatible_vectors<A, B> SOMA_ABI [[nodiscard]] constexpr element_t<A> 
     std::size_t const n = detail::checked_size(a, b, "soma::dot", "a", "b");
     return detail::weighted_sum<element_t<A>, detail::common_extent<A, B>>(
         std::ranges::data(a), std::ranges::data(b), n, false, element_t<A>{});
+}
+
+// Vectors dot cannot pair: a compile error saying why (detail::diagnose_vectors).
+template <class A, class B>
+requires(!compatible_vectors<A, B>) SOMA_ABI void dot(A const&, B const&) {
+    (void)detail::diagnose_vectors<A, B>();
 }
 
 // weighted_input(w, x) = Σ w_i x_i: the weighted sum of the inputs, before the bias.
@@ -5693,6 +6036,16 @@ requires compatible_vectors<W, X> SOMA_ABI [[nodiscard]] constexpr element_t<W> 
     std::size_t const n = detail::checked_size(w, x, "soma::weighted_input", "w", "x");
     return detail::weighted_sum<element_t<W>, detail::common_extent<W, X>>(
         std::ranges::data(w), std::ranges::data(x), n, true, b);
+}
+
+// Vectors weighted_input cannot pair: a compile error saying why.
+template <class W, class X>
+requires(!compatible_vectors<W, X>) SOMA_ABI void weighted_input(W const&, X const&) {
+    (void)detail::diagnose_vectors<W, X>();
+}
+template <class W, class X, class B>
+requires(!compatible_vectors<W, X>) SOMA_ABI void weighted_input(W const&, X const&, B const&) {
+    (void)detail::diagnose_vectors<W, X>();
 }
 
 }  // namespace soma

@@ -11,6 +11,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "support/catch.hpp"
@@ -200,6 +201,101 @@ TEMPLATE_TEST_CASE("the error is within gamma_k * sum |w x| of a double-double r
     // for double), against n = 10^6.
     CHECK(gamma_bound<T>(1000000) < 1000000 * (std::numeric_limits<T>::epsilon() / 2) / 25);
     CHECK(worst <= 1.0);
+}
+
+namespace {
+
+// The bound with its underflow term, |z - exact| <= gamma_k Σ|w_i x_i| + n·eta (eta the
+// smallest subnormal, n the number of products), checked for every kernel on products
+// scaled by 2^e: near the subnormal range (e < 0) or near overflow (e > 0). The reference
+// is computed on w scaled back by 2^-e (exact: the scaled values are normal), and the error
+// is measured in that scale (z * 2^-e is exact too).
+template <ieee_binary T>
+double worst_scaled_error(int e, std::mt19937_64& rng) {
+    double worst = 0;
+    double const eta = static_cast<double>(std::numeric_limits<T>::denorm_min());
+    int const back = -e;
+    for (std::size_t n = 1; n <= 300; n += (n < 70 ? 1 : 23)) {
+        auto w = random_values<T>(n, rng);
+        auto const x = random_values<T>(n, rng);
+        for (T& v : w) v = std::ldexp(v, e);
+        std::vector<T> w_back(w);
+        for (T& v : w_back) v = std::ldexp(v, back);
+        reference const ref = exact_sum(w_back, x, false, T(0));
+        double const bound =
+            gamma_bound<T>(n) * ref.abs_sum + std::ldexp(static_cast<double>(n) * eta, back);
+        for (auto const& k : kernels<T>()) {
+            T const z = k.f(w.data(), x.data(), n, false, T(0));
+            double const z_back = std::ldexp(static_cast<double>(z), back);
+            double const err = std::fabs((z_back - ref.hi) - ref.lo);
+            INFO("kernel " << k.name << " n " << n << " scale 2^" << e << " error " << err
+                           << " bound " << bound);
+            CHECK(err <= bound);
+            worst = std::max(worst, err / bound);
+        }
+    }
+    return worst;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("the error bound holds at both ends of the range, with its underflow term",
+                   "[inner_product]", float, double) {
+    using T = TestType;
+    using limits = std::numeric_limits<T>;
+    std::mt19937_64 rng(1075);
+    // Products about 2^(min_exponent - 10): subnormal and inexact, the underflow term counts.
+    double const at_low = worst_scaled_error<T>(limits::min_exponent - 10, rng);
+    // Products about 2^(min_exponent - digits + 3): a few bits each, many round to 0.
+    double const at_bottom = worst_scaled_error<T>(limits::min_exponent - limits::digits + 3, rng);
+    // Products about 2^(max_exponent - 12): sums of 300 of them stay finite.
+    int const high = limits::max_exponent - 12;
+    double const at_high = worst_scaled_error<T>(high, rng);
+    CHECK(at_low <= 1.0);
+    CHECK(at_bottom <= 1.0);
+    CHECK(at_high <= 1.0);
+    // The underflow term is needed: 2^-600 * 2^-475 = 2^-1075 exactly, which rounds to +0 (a
+    // tie, to even); gamma_k Σ|w x| alone would allow no error at all here (but a relative one).
+    if constexpr (std::is_same_v<T, double>) {
+        double const w[1] = {0x1p-600};
+        double const x[1] = {0x1p-475};
+        for (auto const& k : kernels<T>()) {
+            double const z = k.f(w, x, 1, false, 0.0);
+            CHECK(z == 0.0);
+            // In x87 long double (or binary128), where 2^-1075 is a normal number.
+            long double const exact = 0x1p-1075L;
+            long double const err = std::fabs(static_cast<long double>(z) - exact);
+            long double const relative = static_cast<long double>(gamma_bound<double>(1)) * exact;
+            if (std::numeric_limits<long double>::min_exponent < -1100) {
+                CHECK(err > relative);
+                CHECK(err <= relative + 0x1p-1074L);
+            }
+        }
+    }
+}
+
+TEMPLATE_TEST_CASE("finite terms that overflow to +inf meet a -inf term: NaN (IEEE)",
+                   "[inner_product]", float, double) {
+    using T = TestType;
+    T const big = std::numeric_limits<T>::max();
+    T const inf = std::numeric_limits<T>::infinity();
+    for (auto const& k : kernels<T>()) {
+        INFO("kernel " << k.name);
+        // Partial sums 0 and 2 hold max each and meet first in the tree (+inf); partial sum 1
+        // holds -inf.
+        std::vector<T> const w{big, T(1), big};
+        std::vector<T> const x{T(1), -inf, T(1)};
+        CHECK(std::isnan(k.f(w.data(), x.data(), 3, false, T(0))));
+        // A product that overflows (max * 2 = +inf) with a -inf bias.
+        std::vector<T> const w2{big};
+        std::vector<T> const x2{T(2)};
+        CHECK(std::isnan(k.f(w2.data(), x2.data(), 1, true, -inf)));
+        // Without the -inf term the overflow stays +inf, although max - max + max is finite
+        // mathematically: the tree adds partial sums 0 and 2 first.
+        std::vector<T> const w3{big, -big, big};
+        std::vector<T> const x3{T(1), T(1), T(1)};
+        CHECK(k.f(w3.data(), x3.data(), 3, false, T(0)) == inf);
+    }
 }
 
 TEMPLATE_TEST_CASE("special values: signed zeros, infinities, NaN", "[inner_product]", float,

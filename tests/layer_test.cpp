@@ -315,3 +315,55 @@ TEMPLATE_TEST_CASE("outputs may be std::vector, std::array or a fixed-extent spa
                                              std::span<T>(wb.data() + 2, 1)),
                     std::invalid_argument);
 }
+
+TEMPLATE_TEST_CASE(
+    "an output that overlaps the biases, x, W or X is rejected in every layer function", "[layer]",
+    float, double) {
+    using T = TestType;
+    auto const id = [](T v) { return v; };
+    std::vector<T> const W(6, T(1));
+    std::vector<T> const x(3, T(1));
+    // b and the output in one buffer: y = b + 1 (2 rows), the issue's case.
+    std::vector<T> buffer(8, T(0.5));
+    std::span<T const> const b(buffer.data(), 2);
+    std::span<T> const shifted(buffer.data() + 1, 2);
+    CHECK(error_of([&] { soma::forward<T>(W, 2, x, b, shifted, id); }).find("y overlaps b") !=
+          std::string::npos);
+    CHECK(error_of([&] {
+              soma::forward<T>(W, 2, x, b, shifted, soma::sigmoid_activation{});
+          }).find("y overlaps b") != std::string::npos);
+    CHECK(error_of([&] { soma::weighted_inputs<T>(W, 2, x, b, shifted); }).find("z overlaps b") !=
+          std::string::npos);
+    // y == b exactly is an overlap too: a layer is never in place.
+    CHECK(error_of([&] {
+              soma::forward<T>(W, 2, x, b, std::span<T>(buffer.data(), 2), id);
+          }).find("y overlaps b") != std::string::npos);
+    // batch_forward: b inside Y.
+    std::vector<T> Y(4, T(0));
+    std::vector<T> const X(6, T(1));
+    CHECK(error_of([&] {
+              soma::batch_forward<T>(W, 2, 3, X, std::span<T const>(Y.data() + 1, 2), Y, id);
+          }).find("Y overlaps b") != std::string::npos);
+    // The output overlapping x and W.
+    std::vector<T> wx(9, T(1));
+    CHECK(error_of([&] {
+              soma::forward<T>(std::span<T const>(wx.data(), 6), 2,
+                               std::span<T const>(wx.data() + 6, 3), b,
+                               std::span<T>(wx.data() + 5, 2), id);
+          }).find("y overlaps") != std::string::npos);
+    // batch_weighted_input: z overlapping w or X.
+    std::vector<T> wz(5, T(1));
+    CHECK(error_of([&] {
+              soma::batch_weighted_input<T>(std::span<T const>(wz.data(), 3), T(0),
+                                            std::span<T const>(X.data(), 6),
+                                            std::span<T>(wz.data() + 2, 2));
+          }).find("z overlaps w") != std::string::npos);
+    std::vector<T> Xz(8, T(1));
+    CHECK(error_of([&] {
+              soma::batch_weighted_input<T>(x, T(0), std::span<T const>(Xz.data(), 6),
+                                            std::span<T>(Xz.data() + 5, 2));
+          }).find("z overlaps X") != std::string::npos);
+    // Disjoint outputs are fine.
+    std::vector<T> y(2);
+    CHECK(error_of([&] { soma::forward<T>(W, 2, x, b, y, id); }).empty());
+}

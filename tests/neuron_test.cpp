@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <span>
 #include <stdexcept>
@@ -185,4 +186,13 @@ TEMPLATE_TEST_CASE("user-defined activations: a type and a lambda", "", float, d
     CHECK(r({T(0), T(0)}) == T(0));
     soma::neuron<T, 2, soma::identity_activation> const id({T(1), T(2)}, T(0.5));
     CHECK(id({T(1), T(1)}) == T(3.5));
+}
+
+TEST_CASE("an integer neuron whose exact z fits although w1 x1 + w2 x2 does not") {
+    constexpr int big = std::numeric_limits<int>::max();
+    // w = (INT_MAX, 1), θ = 1, x = (1, 1): z = INT_MAX + 1 - 1 = INT_MAX >= 0, it fires.
+    auto const n = soma::step_neuron<int, 2>::from_threshold({big, 1}, 1);
+    CHECK(n.weighted_input({1, 1}) == big);
+    CHECK(n({1, 1}) == 1);
+    static_assert(soma::step_neuron<int, 2>::from_threshold({big, 1}, 1)({1, 1}) == 1);
 }

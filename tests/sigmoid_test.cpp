@@ -530,3 +530,34 @@ TEST_CASE("sigmoid arrays: long double uses the scalar definition", "[sigmoid]")
     soma::sigmoid(z, out);
     for (std::size_t i = 0; i < z.size(); ++i) CHECK(out[i] == soma::sigmoid(z[i]));
 }
+
+TEMPLATE_TEST_CASE("sigmoid arrays: an output that overlaps z only in part is rejected",
+                   "[sigmoid]", float, double) {
+    using T = TestType;
+    std::vector<T> buffer(102);
+    for (std::size_t i = 0; i < buffer.size(); ++i) buffer[i] = T(static_cast<int>(i % 9) - 4);
+    std::vector<T> const before = buffer;
+    std::span<T const> const z(buffer.data() + 1, 100);
+    // out one element after z, one before, and a shorter view into z's middle.
+    for (std::ptrdiff_t shift : {1, -1, 50, 99, -99}) {
+        std::span<T> const out(buffer.data() + 1 + shift, 100);
+        CAPTURE(shift);
+        bool thrown = false;
+        try {
+            soma::sigmoid(z, out);
+        } catch (std::invalid_argument const& error) {
+            thrown = true;
+            CHECK(std::string(error.what()).find("out overlaps z") != std::string::npos);
+        }
+        CHECK(thrown);
+        CHECK(buffer == before);  // nothing written
+    }
+    // Exactly z: in place, allowed.
+    soma::sigmoid(z, std::span<T>(buffer.data() + 1, 100));
+    CHECK(same_bits(buffer[1], soma::sigmoid(before[1])));
+    // Adjacent but disjoint: allowed.
+    std::vector<T> adjacent(200, T(1));
+    soma::sigmoid(std::span<T const>(adjacent.data(), 100),
+                  std::span<T>(adjacent.data() + 100, 100));
+    CHECK(same_bits(adjacent[100], soma::sigmoid(T(1))));
+}

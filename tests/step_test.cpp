@@ -64,3 +64,22 @@ TEMPLATE_TEST_CASE("step over vectors, out of place and in place", "", float, do
     std::vector<T> short_out(2);
     CHECK_THROWS_AS(soma::step(z, short_out), std::invalid_argument);
 }
+
+TEMPLATE_TEST_CASE("step over vectors: an output that overlaps z only in part is rejected", "",
+                   float, double, int) {
+    using T = TestType;
+    std::vector<T> buffer(12);
+    for (std::size_t i = 0; i < buffer.size(); ++i) buffer[i] = T(static_cast<int>(i % 3) - 1);
+    std::vector<T> const before = buffer;
+    std::span<T const> const z(buffer.data() + 1, 10);
+    for (std::ptrdiff_t shift : {1, -1, 9}) {
+        CAPTURE(shift);
+        CHECK_THROWS_AS(soma::step(z, std::span<T>(buffer.data() + 1 + shift, 10)),
+                        std::invalid_argument);
+        CHECK(buffer == before);  // nothing written
+    }
+    // Exactly z (in place through the two-argument form) is allowed.
+    soma::step(z, std::span<T>(buffer.data() + 1, 10));
+    CHECK(buffer[1] == T(1));  // u(0) = 1
+    CHECK(buffer[3] == T(0));  // u(-1) = 0
+}

@@ -2,7 +2,9 @@
 #include <soma/weighted_input.hpp>
 
 #include <array>
+#include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -85,6 +87,62 @@ TEST_CASE("integer overflow throws instead of wrapping") {
     CHECK_THROWS_AS(soma::dot(w8, std::array<std::int8_t, 1>{std::int8_t{2}}), std::overflow_error);
 }
 
+TEST_CASE("integer sums: partial sums may leave the range when the exact result fits") {
+    constexpr int big = std::numeric_limits<int>::max();
+    constexpr int small = std::numeric_limits<int>::min();
+    // Exact results: INT_MAX + 1 - 1, INT_MAX * 2 - INT_MAX * 2, INT_MAX + 1 - 1.
+    CHECK(soma::dot(std::array{big, 1, -1}, std::array{1, 1, 1}) == big);
+    CHECK(soma::dot(std::array{big, big}, std::array{2, -2}) == 0);
+    CHECK(soma::weighted_input(std::array{big, 1}, std::array{1, 1}, -1) == big);
+    CHECK(soma::dot(std::array{small, -1, 1}, std::array{1, 1, 1}) == small);
+    static_assert(soma::dot(std::array{big, 1, -1}, std::array{1, 1, 1}) == big);
+    static_assert(soma::weighted_input(std::array{big, 1}, std::array{1, 1}, -1) == big);
+    // 64 bits: the products (up to 2^126) and partial sums beyond 2^127 are still exact.
+    constexpr long long big64 = std::numeric_limits<long long>::max();
+    constexpr long long small64 = std::numeric_limits<long long>::min();
+    // 2^126 + 2^126 (beyond 2^127) + 2 (-2^126 + 2^63) - 2^64 = 0.
+    CHECK(soma::dot(std::array{small64, small64, small64, small64, small64},
+                    std::array{small64, small64, big64, big64, 2LL}) == 0);
+    // (2^63 - 1)^2 - (2^63 - 1)^2 + INT64_MAX.
+    CHECK(soma::weighted_input(std::array{big64, -big64}, std::array{big64, big64}, big64) ==
+          big64);
+    std::int8_t const w8[3] = {100, 100, -100};
+    std::int8_t const x8[3] = {1, 1, 1};
+    CHECK(soma::dot(w8, x8) == 100);
+    // Results that do not fit still throw (the last: (2^63 - 1) * 2).
+    CHECK_THROWS_AS(soma::dot(std::array{big, 1}, std::array{1, 1}), std::overflow_error);
+    CHECK_THROWS_AS(soma::dot(std::array{big64, big64}, std::array{big64, -big64 + 2}),
+                    std::overflow_error);
+}
+
+TEST_CASE("integer sums: random terms near the range against a 64-bit reference") {
+    std::mt19937_64 gen(31);
+    std::uniform_int_distribution<int> value(std::numeric_limits<int>::min(),
+                                             std::numeric_limits<int>::max());
+    std::uniform_int_distribution<int> small(-3, 3);
+    long fitted = 0;
+    for (int rep = 0; rep < 20000; ++rep) {
+        std::size_t const n = 1 + static_cast<std::size_t>(rep % 6);
+        std::vector<int> w(n), x(n);
+        long long exact = 0;  // exact: at most 7 terms below 2^33
+        for (std::size_t i = 0; i < n; ++i) {
+            w[i] = value(gen);
+            x[i] = small(gen);
+            exact += static_cast<long long>(w[i]) * x[i];
+        }
+        int const b = value(gen);
+        exact += b;
+        CAPTURE(rep);
+        if (exact >= std::numeric_limits<int>::min() && exact <= std::numeric_limits<int>::max()) {
+            ++fitted;
+            CHECK(soma::weighted_input(w, x, b) == static_cast<int>(exact));
+        } else {
+            CHECK_THROWS_AS(soma::weighted_input(w, x, b), std::overflow_error);
+        }
+    }
+    CHECK(fitted > 1000);
+}
+
 TEMPLATE_TEST_CASE("empty vectors: the sum of no terms is +0, with a bias it is b", "", float,
                    double) {
     using T = TestType;
@@ -155,4 +213,70 @@ TEMPLATE_TEST_CASE("special values propagate", "", float, double) {
     std::array<T, 2> const nz{T(-0.0), T(-0.0)};
     std::array<T, 2> const ones{T(1), T(1)};
     CHECK(std::signbit(soma::dot(nz, ones)));
+}
+
+namespace {
+
+// Inputs at the ends of the range, made in constant evaluation: products that are inexact
+// and subnormal, products that round to -0, factors near 2^1015 whose products are finite.
+enum class regime { subnormal, negative_zero, huge_factor };
+
+template <regime R>
+constexpr std::array<double, 70> range_end_inputs(bool weights) {
+    std::array<double, 70> v{};
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        double const m = 1.0 + static_cast<double>(i + (weights ? 1 : 5)) / 1024.0;  // 11 bits
+        double const sign = i % 3 == 1 ? -1.0 : 1.0;
+        if constexpr (R == regime::subnormal) {
+            v[i] = weights ? sign * m * 0x1p-540 : m * 0x1p-520;  // products near 2^-1060
+        } else if constexpr (R == regime::negative_zero) {
+            v[i] = weights ? -m * 0x1p-600 : m * 0x1p-600;  // products -2^-1200: -0
+        } else {
+            v[i] = weights ? sign * m * 0x1.9ff26ee184aeep+1015 : m * 0x1p-20;
+        }
+    }
+    return v;
+}
+
+template <regime R>
+constexpr std::array<double, 71> constant_evaluated_dots() {
+    constexpr auto w = range_end_inputs<R>(true);
+    constexpr auto x = range_end_inputs<R>(false);
+    std::array<double, 71> z{};
+    for (std::size_t n = 0; n <= 70; ++n) {
+        z[n] =
+            soma::dot(std::span<double const>(w.data(), n), std::span<double const>(x.data(), n));
+    }
+    return z;
+}
+
+template <regime R>
+void check_constant_evaluation_matches_run_time() {
+    static constexpr auto expected = constant_evaluated_dots<R>();
+    std::vector<double> const w = [] {
+        auto const a = range_end_inputs<R>(true);
+        return std::vector<double>(a.begin(), a.end());
+    }();
+    std::vector<double> const x = [] {
+        auto const a = range_end_inputs<R>(false);
+        return std::vector<double>(a.begin(), a.end());
+    }();
+    for (std::size_t n = 0; n <= 70; ++n) {
+        double const got =
+            soma::dot(std::span<double const>(w.data(), n), std::span<double const>(x.data(), n));
+        INFO("n " << n << std::hexfloat << " run time " << got << " constexpr " << expected[n]);
+        CHECK(std::bit_cast<std::uint64_t>(got) == std::bit_cast<std::uint64_t>(expected[n]));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("constant evaluation gives the run-time bits at both ends of the range") {
+    check_constant_evaluation_matches_run_time<regime::subnormal>();
+    check_constant_evaluation_matches_run_time<regime::negative_zero>();
+    check_constant_evaluation_matches_run_time<regime::huge_factor>();
+    // Products that round to -0 in every partial sum: the sum is -0, also in constant
+    // evaluation.
+    static constexpr auto zeros = constant_evaluated_dots<regime::negative_zero>();
+    static_assert(std::bit_cast<std::uint64_t>(zeros[32]) == std::bit_cast<std::uint64_t>(-0.0));
 }

@@ -6,8 +6,8 @@
 // Every z_r is computed in soma's canonical inner-product order (soma/detail/
 // inner_product.hpp) and is bitwise equal to the single-neuron weighted input of row r,
 // detail::inner_product(W_r, x, n, true, b_r), on every target; accuracy is therefore the
-// bound documented there: |z_r - exact| <= gamma_k Σ_i |W[r, i] x_i|, k = ceil((n+1)/P) +
-// log2(P), P = 256 / sizeof(T).
+// bound documented there: |z_r - exact| <= gamma_k Σ_i |W[r, i] x_i| + n·eta,
+// k = ceil((n+1)/P) + log2(P), P = 256 / sizeof(T), eta the smallest subnormal.
 //
 // The rows are evaluated several per pass where the ISA has the registers (AVX-512: four
 // rows share each load of x), and the bias and the activation are applied to blocks of
@@ -28,6 +28,7 @@
 #include <type_traits>
 
 #include "soma/concepts.hpp"
+#include "soma/detail/errors.hpp"
 #include "soma/detail/inner_product.hpp"
 
 namespace soma {
@@ -60,16 +61,17 @@ namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 [[noreturn]] inline void size_mismatch(char const* function, char const* what, std::size_t got,
                                        char const* expected_what, std::size_t expected) {
-    throw std::invalid_argument(std::string(function) + ": " + what + " has " +
-                                std::to_string(got) + " elements, but " + expected_what + " is " +
-                                std::to_string(expected));
+    raise<std::invalid_argument>(std::string(function) + ": " + what + " has " +
+                                 std::to_string(got) + " elements, but " + expected_what + " is " +
+                                 std::to_string(expected));
 }
 
 // rows * cols, or a clear error when the product overflows std::size_t.
 [[noreturn]] inline void product_overflow(char const* function, std::size_t rows,
                                           std::size_t cols) {
-    throw std::invalid_argument(std::string(function) + ": rows (" + std::to_string(rows) +
-                                ") * columns (" + std::to_string(cols) + ") overflows std::size_t");
+    raise<std::invalid_argument>(std::string(function) + ": rows (" + std::to_string(rows) +
+                                 ") * columns (" + std::to_string(cols) +
+                                 ") overflows std::size_t");
 }
 
 [[nodiscard]] inline std::size_t checked_product(char const* function, std::size_t rows,
@@ -79,15 +81,14 @@ namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
     return product;
 }
 
+// Any shared element, exact aliasing included: a layer's outputs are not its inputs.
 template <class T>
 [[nodiscard]] bool overlap(std::span<T const> a, std::span<T const> b) noexcept {
-    if (a.empty() || b.empty()) return false;
-    std::less<T const*> const before;
-    return before(a.data(), b.data() + b.size()) && before(b.data(), a.data() + a.size());
+    return ranges_overlap(a.data(), a.size(), b.data(), b.size());
 }
 
-inline void overlap_error(char const* function, char const* out, char const* in) {
-    throw std::invalid_argument(std::string(function) + ": " + out + " overlaps " + in);
+[[noreturn]] inline void overlap_error(char const* function, char const* out, char const* in) {
+    throw_overlap(function, out, in);
 }
 
 inline constexpr std::size_t activation_block = 64;

@@ -13,6 +13,7 @@
 
 #include "soma/detail/config.hpp"
 #include "soma/detail/dispatch.hpp"
+#include "soma/detail/errors.hpp"
 #include "soma/detail/sigmoid_long_double.hpp"
 #include "soma/detail/simd/portable.hpp"
 
@@ -22,11 +23,13 @@ namespace soma {
 //
 // Domain: every z. Special values: σ(±0) = 0.5 exactly, σ(+inf) = 1, σ(-inf) = +0,
 // σ(NaN) = the same NaN with its quiet bit set (bit for bit on every path). The result
-// always lies in [0, 1] and is non-decreasing in z. No finite or infinite z raises
-// FE_OVERFLOW, FE_INVALID or FE_DIVBYZERO. FE_INEXACT is raised; FE_UNDERFLOW where the
-// result is subnormal or rounds to zero (float: z < -87.34; double: z < -708.4) and, for
-// double, where |z| < 2^-340 (an intermediate power of z underflows; the result, 0.5, is exact).
-// Details and measurements: docs/sigmoid.md.
+// always lies in [0, 1] and is non-decreasing in z.
+// Flags: no non-NaN z raises FE_OVERFLOW, FE_INVALID or FE_DIVBYZERO; a quiet NaN may raise
+// FE_INVALID in the array kernels (never in the scalar call). FE_INEXACT is raised.
+// FE_UNDERFLOW: float exactly where σ(z) is subnormal or +0 (z < -87.336); double never for
+// 2^-340 <= |z| <= 708.39, possibly outside (where σ(z) or e^-|z| is subnormal, and for
+// |z| < 2^-340, where a power of z underflows and σ(z) = 0.5 exactly); long double never
+// for 2^-16300 <= |z| <= 11355. Table and tests: docs/sigmoid.md, tests/fp_flags_test.cpp.
 //
 // Accuracy against the exact value:
 //   float        <= 1 ULP over all 2^32 inputs (exhaustive test; evaluated in double,
@@ -89,8 +92,7 @@ concept sigmoid_input_range = std::ranges::contiguous_range<R> && std::ranges::s
     std::floating_point<std::ranges::range_value_t<R>>;
 
 [[noreturn]] inline void throw_sigmoid_size_mismatch(std::size_t z_size, std::size_t out_size) {
-    throw std::invalid_argument("soma::sigmoid: z has " + std::to_string(z_size) +
-                                " elements but out has " + std::to_string(out_size));
+    throw_size_mismatch("soma::sigmoid", "z", z_size, "out", out_size);
 }
 
 template <class T>
@@ -106,12 +108,17 @@ SOMA_ABI void sigmoid_span(std::span<T const> z, std::span<T> out) noexcept {
 
 // out[i] = σ(z[i]) for every i: the same bits as the scalar σ, vectorized (AVX-512 or
 // AVX2+FMA chosen once per process at run time on x86, NEON on AArch64).
-// Precondition: out.size() == z.size(), else throws std::invalid_argument naming both
-// sizes (nothing is written). out may be the same array as z; partial overlap is not
-// allowed. Elements outside [0, size) are never read or written.
+// Preconditions: out.size() == z.size(), else throws std::invalid_argument naming both
+// sizes; out is z itself (in place) or shares no element with z, else throws
+// std::invalid_argument ("out overlaps z"). Nothing is written when it throws. Elements
+// outside [0, size) are never read or written.
 template <std::floating_point T>
 SOMA_ABI void sigmoid(std::span<std::type_identity_t<T> const> z, std::span<T> out) {
     if (z.size() != out.size()) detail::throw_sigmoid_size_mismatch(z.size(), out.size());
+    if (detail::partial_overlap<T>(out.data(), out.size(), z.data(), z.size())) {
+        detail::throw_overlap("soma::sigmoid", "out", "z",
+                              " (out may be z itself, not part of it)");
+    }
     detail::sigmoid_span<T>(z, out);
 }
 
@@ -131,6 +138,23 @@ requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
     using T = std::ranges::range_value_t<Out>;
     soma::sigmoid<T>(std::span<T const>(std::ranges::data(z), std::ranges::size(z)),
                      std::span<T>(std::ranges::data(out), std::ranges::size(out)));
+}
+
+// A pair of ranges sigmoid(z, out) cannot take: a compile error saying what to pass, instead
+// of the notes on every unsatisfied constraint.
+template <class Z, class Out>
+requires std::ranges::range<Z> && std::ranges::range<Out> &&
+    (!std::ranges::contiguous_range<Z> || !std::ranges::contiguous_range<Out> ||
+     !std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>)SOMA_ABI
+    void sigmoid(Z&&, Out&&) {
+    static_assert(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>,
+                  "soma::sigmoid(z, out): z and out must be contiguous (std::vector, std::array, "
+                  "std::span or a C array); copy a std::list, std::deque or a view into a "
+                  "std::vector first");
+    static_assert(!(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>) ||
+                      std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>,
+                  "soma::sigmoid(z, out): z and out must have the same element type (soma never "
+                  "converts silently)");
 }
 
 template <class R>

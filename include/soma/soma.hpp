@@ -10,6 +10,7 @@
 #include "soma/bias.hpp"
 #include "soma/concepts.hpp"
 #include "soma/dense_layer.hpp"
+#include "soma/errors.hpp"
 #include "soma/layer.hpp"
 #include "soma/network.hpp"
 #include "soma/network_io.hpp"

@@ -16,10 +16,22 @@
 
 namespace soma {
 
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// The (z, out) pairs step(z, out) takes.
+template <class Z, class Out>
+concept step_arrays = input_vector<Z> && std::ranges::contiguous_range<Out> &&
+    std::ranges::sized_range<Out> && std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
+    !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Out>>>;
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
 // Unit step (单位阶跃函数): u(z) = 1 for z >= 0, 0 for z < 0.
 // The value at the threshold itself is 1 (the tutorial's neuron fires when the weighted
 // sum reaches θ), so u(+0) = u(-0) = 1. u(+inf) = 1, u(-inf) = 0, u(NaN) = NaN (the
-// same NaN) for floating T. Exact: no rounding is involved.
+// same NaN) for floating T. Exact: no rounding is involved, and no floating-point flag is
+// raised for a non-NaN z; a NaN may raise FE_INVALID (the comparison z >= 0 signals on
+// NaN, here and in the portable array loop; the AVX2 and AVX-512 kernels compare quietly).
 template <scalar T>
 SOMA_ABI [[nodiscard]] constexpr T step(T z) noexcept {
     if constexpr (std::floating_point<T>) {
@@ -47,24 +59,46 @@ SOMA_ABI [[nodiscard]] constexpr bool fires(T z, T theta) noexcept {
 }
 
 // step over a vector: out_i = u(z_i). Sizes must match (a compile error for two static
-// extents, else std::invalid_argument naming both sizes). `out` may alias `z` exactly.
-template <input_vector Z, class Out>
-requires std::ranges::contiguous_range<Out> && std::ranges::sized_range<Out> &&
-    std::same_as<std::ranges::range_value_t<Out>, element_t<Z>> &&
-    (!std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<Out>>>)SOMA_ABI
-    constexpr void step(Z const& z, Out&& out) {
+// extents, else std::invalid_argument naming both sizes). `out` may be `z` itself (in
+// place); an `out` that shares only some elements with `z` throws std::invalid_argument
+// (at run time; constant evaluation cannot compare unrelated pointers). Nothing is
+// written when it throws.
+template <class Z, class Out>
+requires detail::step_arrays<Z, Out> SOMA_ABI constexpr void step(Z const& z, Out&& out) {
     auto const n = static_cast<std::size_t>(std::ranges::size(z));
     auto const m = static_cast<std::size_t>(std::ranges::size(out));
     if (n != m) detail::throw_size_mismatch("soma::step", "z", n, "out", m);
     auto const* in = std::ranges::data(z);
     auto* o = std::ranges::data(out);
-    if constexpr (detail::ieee_binary<element_t<Z>>) {
-        if (!std::is_constant_evaluated()) {
+    if (!std::is_constant_evaluated()) {
+        if (detail::partial_overlap<element_t<Z>>(o, n, in, n)) {
+            detail::throw_overlap("soma::step", "out", "z",
+                                  " (out may be z itself, not part of it)");
+        }
+        if constexpr (detail::ieee_binary<element_t<Z>>) {
             detail::kernels().of<element_t<Z>>().step(in, o, n);
             return;
         }
     }
     for (std::size_t i = 0; i < n; ++i) o[i] = soma::step(in[i]);
+}
+
+// A pair step(z, out) cannot take: a compile error saying what to pass.
+template <class Z, class Out>
+requires std::ranges::range<Z> && std::ranges::range<Out> &&(!detail::step_arrays<Z, Out>)SOMA_ABI
+    void step(Z const&, Out&&) {
+    static_assert(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>,
+                  "soma::step(z, out): z and out must be contiguous (std::vector, std::array, "
+                  "std::span or a C array); copy a std::list, std::deque or a view into a "
+                  "std::vector first");
+    static_assert(!(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>) ||
+                      std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>,
+                  "soma::step(z, out): z and out must have the same element type (soma never "
+                  "converts silently)");
+    static_assert(!(std::ranges::contiguous_range<Z> && std::ranges::contiguous_range<Out>) ||
+                      !std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>>,
+                  "soma::step(z, out): out must be writable and the elements numbers (an "
+                  "arithmetic type other than bool)");
 }
 
 // In place: z_i <- u(z_i).

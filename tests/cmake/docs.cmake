@@ -32,3 +32,9 @@ add_test(NAME docs_readme_snippets
   COMMAND "${CMAKE_COMMAND}" -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
           -P "${PROJECT_SOURCE_DIR}/tests/packaging/check_readme_snippets.cmake")
 set_tests_properties(docs_readme_snippets PROPERTIES LABELS "docs")
+
+# Every test docs/contract.md cites exists.
+add_test(NAME docs_contract_tests_exist
+  COMMAND "${CMAKE_COMMAND}" "-DSOMA_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+    -P "${PROJECT_SOURCE_DIR}/tests/packaging/check_contract_doc.cmake")
+set_tests_properties(docs_contract_tests_exist PROPERTIES LABELS "docs" TIMEOUT 30)

@@ -151,6 +151,26 @@ elseif(MODE STREQUAL "pkg_config")
   run("${CXX}" -std=c++20 ${cflags} ${warnings} "${CMAKE_CURRENT_LIST_DIR}/main.cpp"
     -o "${WORK}/consumer")
   run_consumer("${WORK}/consumer")
+  # The README's commands verbatim (its prefix /opt/soma replaced by PREFIX), run by sh in
+  # a directory holding main.cpp.
+  file(READ "${SOMA_SOURCE_DIR}/README.md" readme)
+  string(REGEX MATCH "```sh\n[^`]*pkg-config --cflags soma[^`]*```" block "${readme}")
+  if(block STREQUAL "")
+    message(FATAL_ERROR "README.md has no sh block with `pkg-config --cflags soma`")
+  endif()
+  string(REGEX REPLACE "^```sh\n" "" block "${block}")
+  string(REGEX REPLACE "```$" "" block "${block}")
+  string(REPLACE "/opt/soma" "${PREFIX}" block "${block}")
+  set(readme_dir "${WORK}/readme")
+  file(MAKE_DIRECTORY "${readme_dir}")
+  file(COPY "${CMAKE_CURRENT_LIST_DIR}/main.cpp" DESTINATION "${readme_dir}")
+  file(WRITE "${readme_dir}/readme.sh" "set -e\n${block}")
+  execute_process(COMMAND sh readme.sh WORKING_DIRECTORY "${readme_dir}" RESULT_VARIABLE rc
+    OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "the README's pkg-config commands fail:\n${block}\n${out}${err}")
+  endif()
+  run_consumer("${readme_dir}/main")
 
 elseif(MODE STREQUAL "version")
   file(STRINGS "${SOMA_SOURCE_DIR}/include/soma/version.hpp" lines

@@ -50,20 +50,25 @@ static_assert(soma::activation_for<soma::sigmoid_activation, float>);
 static_assert(soma::activation_for<soma::identity_activation, double>);
 static_assert(!soma::activation_for<soma::sigmoid_activation, int>);  // σ needs floating point
 
-// Must not compile: sizes fixed at compile time that differ.
+// Must not compile: sizes fixed at compile time that differ. The pairs dot and
+// weighted_input accept are compatible_vectors; any other pair reaches an overload whose
+// only purpose is a static_assert saying what to pass (its text is checked by the test
+// static_diagnostics, tests/toolchain/diagnostics.cmake), so the negative cases are
+// checked on the concept.
 template <class W, class X>
-concept dot_compiles = requires(W const& w, X const& x) {
-    soma::dot(w, x);
+concept dot_returns_a_number = requires(W const& w, X const& x) {
+    { soma::dot(w, x) } -> soma::scalar;
 };
-static_assert(dot_compiles<std::array<int, 2>, std::array<int, 2>>);
-static_assert(!dot_compiles<std::array<int, 2>, std::array<int, 3>>);
-static_assert(!dot_compiles<std::span<float, 4>, std::array<float, 3>>);
-static_assert(dot_compiles<std::span<float>, std::array<float, 3>>);  // checked at run time
+static_assert(dot_returns_a_number<std::array<int, 2>, std::array<int, 2>>);
+static_assert(soma::compatible_vectors<std::array<int, 2>, std::array<int, 2>>);
+static_assert(!soma::compatible_vectors<std::array<int, 2>, std::array<int, 3>>);
+static_assert(!soma::compatible_vectors<std::span<float, 4>, std::array<float, 3>>);
+static_assert(dot_returns_a_number<std::span<float>, std::array<float, 3>>);  // run-time check
 // Must not compile: mixed element types (no silent conversion).
-static_assert(!dot_compiles<std::array<float, 2>, std::array<double, 2>>);
-static_assert(!dot_compiles<std::vector<int>, std::vector<long>>);
+static_assert(!soma::compatible_vectors<std::array<float, 2>, std::array<double, 2>>);
+static_assert(!soma::compatible_vectors<std::vector<int>, std::vector<long>>);
 // Must not compile: bool is not a number a neuron computes with.
-static_assert(!dot_compiles<std::array<bool, 2>, std::array<bool, 2>>);
+static_assert(!soma::compatible_vectors<std::array<bool, 2>, std::array<bool, 2>>);
 
 template <class N, class X>
 concept callable_with = requires(N const& neuron, X const& x) {

@@ -27,6 +27,15 @@
 #ifndef SOMA_DETAIL_CONFIG_HPP
 #define SOMA_DETAIL_CONFIG_HPP
 
+// -ffast-math (GCC, Clang: __FAST_MATH__) lets the compiler assume that no NaN or infinity
+// occurs, reassociate sums and flush subnormals: σ(NaN) may then return 0 or 1, u(NaN) 0,
+// subnormal results 0, and results differ from the documented bits. Said once per
+// translation unit; SOMA_NO_FAST_MATH_WARNING (defined by the consumer) silences it.
+#if defined(__FAST_MATH__) && !defined(SOMA_NO_FAST_MATH_WARNING)
+#pragma GCC warning \
+    "soma: compiled with -ffast-math: soma's NaN, infinity, subnormal and bitwise (same bits on every target) contracts no longer hold; define SOMA_NO_FAST_MATH_WARNING to silence this"
+#endif
+
 #define SOMA_DETAIL_CAT_(a, b) a##b
 #define SOMA_DETAIL_CAT(a, b) SOMA_DETAIL_CAT_(a, b)
 #define SOMA_DETAIL_STR_(a) #a

@@ -22,9 +22,14 @@
 // Error bound (Higham, "Accuracy and Stability of Numerical Algorithms", §3.1): with
 // m = n (+1 with a bias) terms, unit roundoff u = epsilon/2, chains of at most
 // ceil(m/P) fused terms and a tree of depth log2(P),
-//   |computed - exact| <= gamma_k * Σ|w_i x_i|,  k = ceil(m/P) + log2(P),
+//   |computed - exact| <= gamma_k * Σ|w_i x_i| + n·eta,  k = ceil(m/P) + log2(P),
 //   gamma_k = k u / (1 - k u),
-// which is far tighter than the textbook bound n·u·Σ|w_i x_i| for long vectors.
+// which is far tighter than the textbook bound n·u·Σ|w_i x_i| for long vectors. The term
+// n·eta (eta the smallest subnormal, n the number of products) is the underflow part:
+// each fused multiply-add whose result is subnormal errs by up to eta/2 absolutely, not
+// relatively (fl(v) = v(1 + d) + e, |e| <= eta/2, Higham §2.1); a sum of two floating-
+// point numbers that is subnormal is exact, and the later roundings scale each e by at most
+// (1 + u)^k < 2. Example: 2^-600 * 2^-475 = 2^-1075 rounds to +0.
 //
 // The same order, with the same bits, is computed by:
 //   inner_product_scalar   the definition below (readable, constexpr, one term at a time);
