@@ -84,10 +84,10 @@ consteval bool assert_layers_chain(std::index_sequence<K...>) {
 
 [[noreturn]] inline void throw_layer_mismatch(std::size_t k, std::size_t outputs,
                                               std::size_t next_inputs) {
-    throw std::invalid_argument("soma::network: layer " + std::to_string(k) + " has " +
-                                std::to_string(outputs) + " outputs but layer " +
-                                std::to_string(k + 1) + " has " + std::to_string(next_inputs) +
-                                " inputs");
+    detail::raise<std::invalid_argument>("soma::network: layer " + std::to_string(k) + " has " +
+                                         std::to_string(outputs) + " outputs but layer " +
+                                         std::to_string(k + 1) + " has " +
+                                         std::to_string(next_inputs) + " inputs");
 }
 
 // A buffer for a layer's outputs: std::array for a static extent (on the stack), else a
@@ -277,7 +277,8 @@ public:
     // the inputs of layer k + 1 (naming the layer and both sizes) or there is no layer.
     explicit dynamic_network(std::vector<layer_type> layers) : layers_(std::move(layers)) {
         if (layers_.empty()) {
-            throw std::invalid_argument("soma::dynamic_network: a network has at least one layer");
+            detail::raise<std::invalid_argument>(
+                "soma::dynamic_network: a network has at least one layer");
         }
         for (std::size_t k = 0; k + 1 < layers_.size(); ++k) {
             if (layers_[k].outputs() != layers_[k + 1].inputs()) {
@@ -305,7 +306,8 @@ public:
     template <detail::input_for<T, std::dynamic_extent> X,
               detail::output_for<T, std::dynamic_extent> Y>
     SOMA_ABI void forward(X const& x, Y&& y) const {
-        if (layers_.empty()) throw std::invalid_argument("soma::dynamic_network: no layers");
+        if (layers_.empty())
+            detail::raise<std::invalid_argument>("soma::dynamic_network: no layers");
         if (layers_.size() == 1) {
             layers_.front().forward(x, y);
             return;

@@ -122,7 +122,7 @@ void write_value(std::ostream& out, T v) {
 }
 
 [[noreturn]] inline void format_error(std::string const& what) {
-    throw std::invalid_argument("soma::load: " + what);
+    detail::raise<std::invalid_argument>("soma::load: " + what);
 }
 
 // The tokens of the text, read one at a time.
