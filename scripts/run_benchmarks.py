@@ -689,14 +689,29 @@ Where targets are missed, and why (the measured gaps are in the tables above):
   polynomial and a division in double (about 35 instructions, 0.53 ULP), double carries
   e^r and 1/(1+e) as double-double sums (about 90 instructions, 1 ULP), against glibc's
   table-driven `exp` plus one division in the naive loop (about 2.4 ULP float and 2.0 ULP
-  double where σ is normal, see the sigmoid table). A table-driven reduction (2^(j/32)) would shorten both and is the next step.
-- *Layers of a few rows* pay a fixed cost per call that the plain loop does not: size and
-  overlap checks, one indirect call to the kernel table, and the sigmoid of one value at
-  a time; Eigen's fixed-size layers are inlined entirely at compile time (the compile-time
-  `dense_layer` type of the layers issue is the way to match them).
+  double where σ is normal, see the sigmoid table). The algorithm is fixed by the bitwise
+  contract (the recorded hashes): another one, such as a table-driven 2^(j/32)
+  reduction, would round differently for some inputs. Needing FMA, the call cannot be
+  inlined into a default build's loop, so the compiler cannot vectorize the user's loop
+  either (Clang does with `-march=native`, where it runs 3.4x the naive loop).
+- *Example 1's step neuron* keeps u(NaN) = NaN: three SSE2 instructions per four inputs
+  (a compare and two masks) on top of the hand expression's sixteen, about 1.2x in
+  instructions; the measured ratio sits at the 1.2 goal.
+- *Layers of a few rows* (run-time `forward`) pay a fixed cost per call that the plain
+  loop does not: size and overlap checks, one indirect call to the kernel table, and the
+  sigmoid of one value at a time; Eigen's fixed-size layers are inlined entirely at
+  compile time. The static `dense_layer` (section below) is the form that has no such
+  cost.
+- *Run-time layers of 64 x 64 and above with -march=native*: row-major weights and the
+  canonical order mean one in-register tree per row and a transposed reduction per L
+  rows; Eigen streams columns of W. The tail of long rows is laid out once per layer; the
+  interleaved `dense_layer` (each partial sum one lane of a register, no reduction
+  inside a register) is the structural answer.
 - *dot for 17..64 terms, default build* goes through the kernel table (one indirect
   call) to the AVX-512 / AVX2 kernel; the canonical order's fixed tree over 64 partial
-  sums costs a few shuffles more than a left-to-right sum in registers.
+  sums costs a few shuffles more than a left-to-right sum in registers. Below 17 terms the
+  paths are inline; their ratios vary by about ±30 % from run to run on this shared
+  machine (a few nanoseconds each), so the worst n of 63 is mostly the worst noise.
 """
 
 NOTES_SIGMOID = """\
