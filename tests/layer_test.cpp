@@ -20,27 +20,15 @@
 
 #include "support/catch.hpp"
 #include "support/isa.hpp"
+#include "support/values.hpp"
 
 namespace {
 
+using soma_test::bits;
+using soma_test::error_of;
+using soma_test::random_values;
+
 using soma::detail::ieee_binary;
-
-template <ieee_binary T>
-auto bits(T v) {
-    if constexpr (sizeof(T) == 4) {
-        return std::bit_cast<std::uint32_t>(v);
-    } else {
-        return std::bit_cast<std::uint64_t>(v);
-    }
-}
-
-template <ieee_binary T>
-std::vector<T> random_values(std::size_t n, std::mt19937_64& rng) {
-    std::uniform_real_distribution<T> d(T(-1), T(1));
-    std::vector<T> v(n);
-    for (T& e : v) e = d(rng);
-    return v;
-}
 
 // Values at an offset inside a NaN-filled buffer: reading outside poisons the result.
 template <ieee_binary T>
@@ -72,16 +60,6 @@ template <ieee_binary T>
 T single_neuron(std::vector<T> const& W, std::size_t r, std::size_t n, std::vector<T> const& x,
                 T b) {
     return soma::detail::inner_product_scalar(W.data() + r * n, x.data(), n, true, b);
-}
-
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (std::invalid_argument const& e) {
-        return e.what();
-    }
-    return "";
 }
 
 // A block activation (like soma's sigmoid object): counts how it was called.

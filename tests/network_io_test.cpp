@@ -19,19 +19,15 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/values.hpp"
 
 namespace {
 
-using soma::detail::ieee_binary;
+using soma_test::bits;
+using soma_test::contains;
+using soma_test::error_of;
 
-template <ieee_binary T>
-auto bits(T v) {
-    if constexpr (sizeof(T) == 4) {
-        return std::bit_cast<std::uint32_t>(v);
-    } else {
-        return std::bit_cast<std::uint64_t>(v);
-    }
-}
+using soma::detail::ieee_binary;
 
 // Random values with, at the front, the special ones.
 template <ieee_binary T>
@@ -54,20 +50,6 @@ std::vector<T> parameters(std::size_t n, std::mt19937_64& rng) {
         v[i] = i < special.size() ? special[i] : std::ldexp(mantissa(rng), exponent(rng));
     }
     return v;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (std::invalid_argument const& e) {
-        return e.what();
-    }
-    return "";
-}
-
-bool contains(std::string const& s, char const* part) {
-    return s.find(part) != std::string::npos;
 }
 
 template <class L1, class L2>

@@ -18,47 +18,22 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/values.hpp"
 
 namespace {
 
+using soma_test::bits;
+using soma_test::contains;
+using soma_test::error_of;
+using soma_test::random_values;
+
 using soma::detail::ieee_binary;
-
-template <ieee_binary T>
-auto bits(T v) {
-    if constexpr (sizeof(T) == 4) {
-        return std::bit_cast<std::uint32_t>(v);
-    } else {
-        return std::bit_cast<std::uint64_t>(v);
-    }
-}
-
-template <ieee_binary T>
-std::vector<T> random_values(std::size_t n, std::mt19937_64& rng) {
-    std::uniform_real_distribution<T> d(T(-1), T(1));
-    std::vector<T> v(n);
-    for (T& e : v) e = d(rng);
-    return v;
-}
 
 template <class L>
 L random_layer(std::mt19937_64& rng) {
     using T = typename L::value_type;
     return L(random_values<T>(L::in_extent * L::out_extent, rng),
              random_values<T>(L::out_extent, rng));
-}
-
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (std::invalid_argument const& e) {
-        return e.what();
-    }
-    return "";
-}
-
-bool contains(std::string const& s, char const* part) {
-    return s.find(part) != std::string::npos;
 }
 
 }  // namespace
