@@ -253,17 +253,32 @@ template <class V>
     return V::select(tiny, z, signed_y);
 }
 
-// tanh(z) for one value: the definition (portable vocabulary, constexpr).
+// tanh(z) for one value: the definition (portable vocabulary, constexpr). Two ranges are
+// settled before the evaluation, with the bits the evaluation gives there (the lanes
+// compute them; the exhaustive test compares every float and sampled doubles): z itself
+// for |z| < 2^-13 (float; tanh(z) is within 2^-27.5 relative of z, which the rounding to
+// float returns) or 2^-27 (double), and ±1 for |z| >= 9.2 (float: 1 - tanh(z) < 2^-25) or
+// 20 (double: the clamp), where the branch is cheaper than the evaluation.
 template <ieee_binary T>
 [[nodiscard]] constexpr T tanh_one(T z) noexcept {
     using one_lane = portable::vec<double>;
     using c = sigmoid_constants;
     if constexpr (std::same_as<T, float>) {
-        if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
+        auto const bits = std::bit_cast<std::uint32_t>(z);
+        std::uint32_t const abs_bits = bits & 0x7fffffffU;
+        if (abs_bits > 0x7f800000U) return std::bit_cast<float>(bits | c::f32_quiet_bit);  // NaN
+        if (abs_bits < 0x39000000U) return z;                                              // 2^-13
+        if (abs_bits >= 0x41133333U)
+            return std::bit_cast<float>((bits & 0x80000000U) | 0x3f800000U);
         return static_cast<float>(tanh_f64_core<one_lane>(static_cast<double>(z)));
     } else {
-        if (z != z)
-            return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
+        auto const bits = std::bit_cast<std::uint64_t>(z);
+        std::uint64_t const abs_bits = bits & 0x7fffffffffffffffU;
+        if (abs_bits > 0x7ff0000000000000U) return std::bit_cast<double>(bits | c::f64_quiet_bit);
+        if (abs_bits < 0x3e40000000000000U) return z;  // 2^-27
+        if (abs_bits >= 0x4034000000000000U) {         // 20
+            return std::bit_cast<double>((bits & c::sign_bit) | 0x3ff0000000000000U);
+        }
         return tanh_f64_core<one_lane>(z);
     }
 }
