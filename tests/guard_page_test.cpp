@@ -6,7 +6,9 @@
 #include <soma/activation.hpp>
 #include <soma/layer.hpp>
 #include <soma/sigmoid.hpp>
+#include <soma/softmax.hpp>
 #include <soma/step.hpp>
+#include <soma/tanh.hpp>
 #include <soma/weighted_input.hpp>
 
 #include <bit>
@@ -129,6 +131,17 @@ long check_kernels(std::string const& name, soma::detail::kernels_of<T> const& k
             }
             k.sigmoid(out, out, n);
             k.step(out, out, n);
+            // tanh and softmax, out of place and in place.
+            k.tanh(x, out, n);
+            for (std::size_t i = 0; i < n; ++i) {
+                if (bits(out[i]) != bits(soma::tanh(x[i]))) {
+                    report("tanh", n, at_end);
+                    break;
+                }
+            }
+            k.tanh(out, out, n);
+            k.softmax(x, out, n);
+            k.softmax(out, out, n);
         }
     }
     // Several rows per pass: W (rows x n), x, b and the outputs each against a guard page.
@@ -188,6 +201,10 @@ long check_public(regions<T>& r, std::mt19937_64& rng) {
             soma::step(std::span<T const>(x), out);
             soma::sigmoid(out);
             soma::step(out);
+            soma::tanh(std::span<T const>(x), out);
+            soma::tanh(out);
+            soma::softmax(std::span<T const>(x), out);
+            soma::softmax(out);
             for (std::size_t rows : {std::size_t{1}, std::size_t{3}}) {
                 std::span<T> const W(r.w.template place<T>(rows * n, at_end), rows * n);
                 std::span<T> const b(r.b.template place<T>(rows, at_end), rows);
@@ -197,6 +214,7 @@ long check_public(regions<T>& r, std::mt19937_64& rng) {
                 soma::weighted_inputs<T>(W, rows, x, b, y);
                 soma::forward<T>(W, rows, x, b, y, soma::sigmoid_activation{});
                 soma::forward<T>(W, rows, x, b, y, soma::step_activation{});
+                soma::forward<T>(W, rows, x, b, y, soma::tanh_activation{});
             }
         }
     }

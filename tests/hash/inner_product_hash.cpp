@@ -7,8 +7,9 @@
 // of the contract).
 //
 // Output: "isa <name>", "hash <16 hex digits>" (the inner products), "sigmoid_hash" (the
-// scalar and array sigmoid and the array step) and "layer_hash" (dense sigmoid and step
-// layers through forward).
+// scalar and array sigmoid and the array step), "layer_hash" (dense sigmoid and step
+// layers through forward), "tanh_hash" (the scalar and array tanh and the scalar
+// tanh_derivative over the sigmoid's inputs) and "softmax_hash" (softmax of fixed vectors).
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -24,7 +25,9 @@
 #include "soma/detail/inner_product.hpp"
 #include "soma/layer.hpp"
 #include "soma/sigmoid.hpp"
+#include "soma/softmax.hpp"
 #include "soma/step.hpp"
+#include "soma/tanh.hpp"
 
 namespace {
 
@@ -150,6 +153,58 @@ void hash_sigmoid(fnv1a& h) {
     for (T v : out) h.raw(v);
 }
 
+// tanh over the inputs of hash_sigmoid, through the scalar call and the array form, and
+// its derivative; NaN results hash by their bits (tanh(NaN) is the input quieted).
+template <soma::detail::ieee_binary T>
+void hash_tanh(fnv1a& h) {
+    std::vector<T> z;
+    if constexpr (sizeof(T) == 4) {
+        for (std::uint64_t b = 0; b < (std::uint64_t{1} << 32); b += 4099) {
+            z.push_back(std::bit_cast<float>(static_cast<std::uint32_t>(b)));
+        }
+    } else {
+        splitmix g{8};
+        for (int i = 0; i < 200000; ++i) z.push_back(-22.0 + 44.0 * i / 200000.0);
+        for (int i = 0; i < 200000; ++i) z.push_back(std::bit_cast<double>(g.next()));
+    }
+    std::vector<T> out(z.size());
+    soma::tanh(std::span<T const>(z), std::span<T>(out));
+    for (std::size_t i = 0; i < z.size(); ++i) {
+        h.raw(out[i]);
+        h.raw(soma::tanh(z[i]));
+        h.value(soma::tanh_derivative(z[i]));
+    }
+}
+
+// softmax of vectors of lengths 1..100 and 1000, values m·2^e as for the inner products
+// (e in [-12, 12]: terms from e^0 down to below the smallest subnormal), and the special
+// vectors.
+template <soma::detail::ieee_binary T>
+void hash_softmax(fnv1a& h) {
+    splitmix g{11 + sizeof(T)};
+    std::vector<std::size_t> lengths;
+    for (std::size_t n = 1; n <= 100; ++n) lengths.push_back(n);
+    lengths.push_back(1000);
+    for (std::size_t n : lengths) {
+        std::vector<T> z(n);
+        for (T& v : z) v = g.value<T>();
+        std::vector<T> y(n);
+        soma::softmax(z, y);
+        for (T v : y) h.value(v);
+    }
+    T const inf = std::numeric_limits<T>::infinity();
+    std::vector<std::vector<T>> const special = {
+        {std::numeric_limits<T>::max(), std::numeric_limits<T>::lowest(), T(0)},
+        {inf, T(1), inf, -inf, inf},
+        {-inf, -inf, -inf},
+        {T(1e30), T(-1e30), T(3)}};
+    for (auto const& z : special) {
+        std::vector<T> y(z.size());
+        soma::softmax(z, y);
+        for (T v : y) h.value(v);
+    }
+}
+
 // Dense sigmoid layers (one fused pass) and their batch form.
 template <soma::detail::ieee_binary T>
 void hash_layers(fnv1a& h) {
@@ -185,9 +240,17 @@ int main() {
     fnv1a hl;
     hash_layers<float>(hl);
     hash_layers<double>(hl);
+    fnv1a ht;
+    hash_tanh<float>(ht);
+    hash_tanh<double>(ht);
+    fnv1a hm;
+    hash_softmax<float>(hm);
+    hash_softmax<double>(hm);
     std::string_view const isa = soma::detail::isa_name(soma::detail::best_isa());
     std::printf("isa %.*s\nhash %016llx\nsigmoid_hash %016llx\nlayer_hash %016llx\n",
                 static_cast<int>(isa.size()), isa.data(), static_cast<unsigned long long>(h.h),
                 static_cast<unsigned long long>(hs.h), static_cast<unsigned long long>(hl.h));
+    std::printf("tanh_hash %016llx\nsoftmax_hash %016llx\n", static_cast<unsigned long long>(ht.h),
+                static_cast<unsigned long long>(hm.h));
     return 0;
 }
