@@ -7,8 +7,8 @@
 // soma/soma.hpp - everything soma offers, in one include.
 //
 // The artificial neuron of the textbook: weighted input z = w·x + b (b = -θ), the unit
-// step and the sigmoid as activations, the bias folded into an inner product, neurons,
-// and the SIMD kernels behind them.
+// step, the sigmoid, tanh and ReLU as activations, softmax over an output vector, the bias
+// folded into an inner product, neurons, and the SIMD kernels behind them.
 #ifndef SOMA_SOMA_HPP
 #define SOMA_SOMA_HPP
 
@@ -16,7 +16,8 @@
 // soma/activation.hpp - activation functions a(z) (激活函数) as types.
 //
 // y = a(z): the unit step gives the biological neuron's 0/1 output, the sigmoid a
-// smooth degree of excitement in (0, 1). Each activation here is an empty type usable
+// smooth degree of excitement in (0, 1), tanh the same centred on 0 in (-1, 1), ReLU
+// max(0, z) for deep networks. Each activation here is an empty type usable
 // as a template argument (soma::neuron<T, N, Activation>); any user callable T -> T
 // serves as well (concept soma::activation_for). An activation that can also be
 // called with std::span<T> transforms a whole vector in place (the vectorized path of
@@ -259,142 +260,6 @@ concept activation_for = scalar<T> && std::regular_invocable<A const&, T> &&
 
 #endif  // SOMA_CONCEPTS_HPP
 // ---- end soma/concepts.hpp ----
-// ---- begin soma/sigmoid.hpp ----
-// soma/sigmoid.hpp - the logistic sigmoid σ(z) = 1/(1 + e^-z), for one value and for arrays.
-#ifndef SOMA_SIGMOID_HPP
-#define SOMA_SIGMOID_HPP
-
-#include <concepts>
-#include <cstddef>
-#include <limits>
-#include <ranges>
-#include <span>
-#include <stdexcept>
-#include <string>
-#include <type_traits>
-
-// ---- begin soma/detail/dispatch.hpp ----
-// soma/detail/dispatch.hpp - one table of kernels, chosen once.
-//
-// kernels() is the table every run-time soma call goes through:
-//   - when the compiler flags enable an ISA of soma's (compiled_isa), that ISA's table, a
-//     constant: the calls are direct and the compiler may inline them;
-//   - otherwise, on x86-64 (runtime_dispatch), the best table the CPU runs, chosen on the
-//     first call from the CPU's feature set (cpu.hpp) and kept in a function-local static:
-//     later calls cost one load and an indirect call, and no call tests the CPU again.
-// kernels_for(i) gives any ISA's table (the tests run every available one).
-//
-// Adding an ISA: a vocabulary file soma/detail/simd/<isa>.hpp (see simd/portable.hpp for
-// the operations; it ends by including kernels-inl.hpp), its requirements in cpu.hpp, and
-// one line in `tables` below (docs/kernels.md walks through it).
-#ifndef SOMA_DETAIL_DISPATCH_HPP
-#define SOMA_DETAIL_DISPATCH_HPP
-
-#include <array>
-#include <cstddef>
-#include <iterator>
-
-// ---- begin soma/detail/cpu.hpp ----
-// soma/detail/cpu.hpp - what the running CPU can execute, as a set of features.
-//
-// cpu_features() queries the CPU (and the OS's saved register state) once and caches the
-// answer. An ISA of soma's kernels is runnable when every feature its table requires is
-// present (dispatch.hpp). Nothing here is consulted inside a kernel call: dispatch.hpp
-// reads it once to choose its table.
-#ifndef SOMA_DETAIL_CPU_HPP
-#define SOMA_DETAIL_CPU_HPP
-
-#include <cstddef>
-#include <cstdint>
-#include <initializer_list>
-
-
-#if defined(SOMA_NEON_KERNELS) && defined(__linux__)
-#include <sys/auxv.h>
-#endif
-
-namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
-
-// CPU features soma's kernels may use.
-enum class feature : std::uint32_t {
-    fma = 1U << 0,
-    avx2 = 1U << 1,
-    avx512f = 1U << 2,
-    avx512bw = 1U << 3,
-    avx512dq = 1U << 4,
-    avx512vl = 1U << 5,
-    avx512vnni = 1U << 6,
-    neon = 1U << 7,
-    dotprod = 1U << 8,
-};
-
-// A set of features.
-struct feature_set {
-    std::uint32_t bits = 0;
-    [[nodiscard]] constexpr bool has(feature f) const noexcept {
-        return (bits & static_cast<std::uint32_t>(f)) != 0U;
-    }
-    [[nodiscard]] constexpr bool has_all(feature_set s) const noexcept {
-        return (bits & s.bits) == s.bits;
-    }
-    constexpr feature_set& add(feature f) noexcept {
-        bits |= static_cast<std::uint32_t>(f);
-        return *this;
-    }
-};
-
-[[nodiscard]] constexpr feature_set features_of(std::initializer_list<feature> list) noexcept {
-    feature_set s;
-    for (feature f : list) s.add(f);
-    return s;
-}
-
-[[nodiscard]] inline feature_set detect_cpu_features() noexcept {
-    feature_set s;
-#if defined(SOMA_X86_KERNELS)
-    __builtin_cpu_init();
-    // __builtin_cpu_supports also checks that the OS saves the YMM / ZMM state.
-    if (__builtin_cpu_supports("fma")) s.add(feature::fma);
-    if (__builtin_cpu_supports("avx2")) s.add(feature::avx2);
-    if (__builtin_cpu_supports("avx512f")) s.add(feature::avx512f);
-    if (__builtin_cpu_supports("avx512bw")) s.add(feature::avx512bw);
-    if (__builtin_cpu_supports("avx512dq")) s.add(feature::avx512dq);
-    if (__builtin_cpu_supports("avx512vl")) s.add(feature::avx512vl);
-    if (__builtin_cpu_supports("avx512vnni")) s.add(feature::avx512vnni);
-#elif defined(SOMA_NEON_KERNELS)
-    s.add(feature::neon);  // part of the AArch64 baseline
-#if defined(__linux__) && defined(HWCAP_ASIMDDP)
-    if ((getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0U) s.add(feature::dotprod);
-#elif defined(__ARM_FEATURE_DOTPROD)
-    s.add(feature::dotprod);
-#endif
-#endif
-    return s;
-}
-
-// The running CPU's features, queried once.
-[[nodiscard]] inline feature_set cpu_features() noexcept {
-    static feature_set const features = detect_cpu_features();
-    return features;
-}
-
-}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
-
-#endif  // SOMA_DETAIL_CPU_HPP
-// ---- end soma/detail/cpu.hpp ----
-// ---- begin soma/detail/kernel_table.hpp ----
-// soma/detail/kernel_table.hpp - the kernels of one instruction set, as one table.
-//
-// Every ISA (soma/detail/simd/*.hpp) fills one kernel_table with its instantiations of
-// the algorithms in soma/detail/kernels-inl.hpp; dispatch.hpp chooses one table, once.
-// Every entry of every table returns the bits of the portable table's entry (the tests
-// check this for each ISA the CPU can run), so the choice only changes speed.
-#ifndef SOMA_DETAIL_KERNEL_TABLE_HPP
-#define SOMA_DETAIL_KERNEL_TABLE_HPP
-
-#include <concepts>
-#include <cstddef>
-
 // ---- begin soma/detail/fma.hpp ----
 // soma/detail/fma.hpp - a fused multiply-add that is exact in constant evaluation.
 //
@@ -595,6 +460,142 @@ template <ieee_binary T>
 
 #endif  // SOMA_DETAIL_FMA_HPP
 // ---- end soma/detail/fma.hpp ----
+// ---- begin soma/sigmoid.hpp ----
+// soma/sigmoid.hpp - the logistic sigmoid σ(z) = 1/(1 + e^-z), for one value and for arrays.
+#ifndef SOMA_SIGMOID_HPP
+#define SOMA_SIGMOID_HPP
+
+#include <concepts>
+#include <cstddef>
+#include <limits>
+#include <ranges>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+// ---- begin soma/detail/dispatch.hpp ----
+// soma/detail/dispatch.hpp - one table of kernels, chosen once.
+//
+// kernels() is the table every run-time soma call goes through:
+//   - when the compiler flags enable an ISA of soma's (compiled_isa), that ISA's table, a
+//     constant: the calls are direct and the compiler may inline them;
+//   - otherwise, on x86-64 (runtime_dispatch), the best table the CPU runs, chosen on the
+//     first call from the CPU's feature set (cpu.hpp) and kept in a function-local static:
+//     later calls cost one load and an indirect call, and no call tests the CPU again.
+// kernels_for(i) gives any ISA's table (the tests run every available one).
+//
+// Adding an ISA: a vocabulary file soma/detail/simd/<isa>.hpp (see simd/portable.hpp for
+// the operations; it ends by including kernels-inl.hpp), its requirements in cpu.hpp, and
+// one line in `tables` below (docs/kernels.md walks through it).
+#ifndef SOMA_DETAIL_DISPATCH_HPP
+#define SOMA_DETAIL_DISPATCH_HPP
+
+#include <array>
+#include <cstddef>
+#include <iterator>
+
+// ---- begin soma/detail/cpu.hpp ----
+// soma/detail/cpu.hpp - what the running CPU can execute, as a set of features.
+//
+// cpu_features() queries the CPU (and the OS's saved register state) once and caches the
+// answer. An ISA of soma's kernels is runnable when every feature its table requires is
+// present (dispatch.hpp). Nothing here is consulted inside a kernel call: dispatch.hpp
+// reads it once to choose its table.
+#ifndef SOMA_DETAIL_CPU_HPP
+#define SOMA_DETAIL_CPU_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+
+
+#if defined(SOMA_NEON_KERNELS) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// CPU features soma's kernels may use.
+enum class feature : std::uint32_t {
+    fma = 1U << 0,
+    avx2 = 1U << 1,
+    avx512f = 1U << 2,
+    avx512bw = 1U << 3,
+    avx512dq = 1U << 4,
+    avx512vl = 1U << 5,
+    avx512vnni = 1U << 6,
+    neon = 1U << 7,
+    dotprod = 1U << 8,
+};
+
+// A set of features.
+struct feature_set {
+    std::uint32_t bits = 0;
+    [[nodiscard]] constexpr bool has(feature f) const noexcept {
+        return (bits & static_cast<std::uint32_t>(f)) != 0U;
+    }
+    [[nodiscard]] constexpr bool has_all(feature_set s) const noexcept {
+        return (bits & s.bits) == s.bits;
+    }
+    constexpr feature_set& add(feature f) noexcept {
+        bits |= static_cast<std::uint32_t>(f);
+        return *this;
+    }
+};
+
+[[nodiscard]] constexpr feature_set features_of(std::initializer_list<feature> list) noexcept {
+    feature_set s;
+    for (feature f : list) s.add(f);
+    return s;
+}
+
+[[nodiscard]] inline feature_set detect_cpu_features() noexcept {
+    feature_set s;
+#if defined(SOMA_X86_KERNELS)
+    __builtin_cpu_init();
+    // __builtin_cpu_supports also checks that the OS saves the YMM / ZMM state.
+    if (__builtin_cpu_supports("fma")) s.add(feature::fma);
+    if (__builtin_cpu_supports("avx2")) s.add(feature::avx2);
+    if (__builtin_cpu_supports("avx512f")) s.add(feature::avx512f);
+    if (__builtin_cpu_supports("avx512bw")) s.add(feature::avx512bw);
+    if (__builtin_cpu_supports("avx512dq")) s.add(feature::avx512dq);
+    if (__builtin_cpu_supports("avx512vl")) s.add(feature::avx512vl);
+    if (__builtin_cpu_supports("avx512vnni")) s.add(feature::avx512vnni);
+#elif defined(SOMA_NEON_KERNELS)
+    s.add(feature::neon);  // part of the AArch64 baseline
+#if defined(__linux__) && defined(HWCAP_ASIMDDP)
+    if ((getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0U) s.add(feature::dotprod);
+#elif defined(__ARM_FEATURE_DOTPROD)
+    s.add(feature::dotprod);
+#endif
+#endif
+    return s;
+}
+
+// The running CPU's features, queried once.
+[[nodiscard]] inline feature_set cpu_features() noexcept {
+    static feature_set const features = detect_cpu_features();
+    return features;
+}
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+#endif  // SOMA_DETAIL_CPU_HPP
+// ---- end soma/detail/cpu.hpp ----
+// ---- begin soma/detail/kernel_table.hpp ----
+// soma/detail/kernel_table.hpp - the kernels of one instruction set, as one table.
+//
+// Every ISA (soma/detail/simd/*.hpp) fills one kernel_table with its instantiations of
+// the algorithms in soma/detail/kernels-inl.hpp; dispatch.hpp chooses one table, once.
+// Every entry of every table returns the bits of the portable table's entry (the tests
+// check this for each ISA the CPU can run), so the choice only changes speed.
+#ifndef SOMA_DETAIL_KERNEL_TABLE_HPP
+#define SOMA_DETAIL_KERNEL_TABLE_HPP
+
+#include <concepts>
+#include <cstddef>
+
 
 namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
@@ -618,6 +619,12 @@ struct kernels_of {
     T (*sigmoid_one)(T z) noexcept;
     // out_i = u(z_i) (unit step) for i < n; out == z allowed.
     void (*step)(T const* z, T* out, std::size_t n) noexcept;
+    // out_i = tanh(z_i) for i < n; out == z allowed.
+    void (*tanh)(T const* z, T* out, std::size_t n) noexcept;
+    // tanh(z) for one value.
+    T (*tanh_one)(T z) noexcept;
+    // out = softmax(z) over n values; out == z allowed.
+    void (*softmax)(T const* z, T* out, std::size_t n) noexcept;
 };
 
 struct kernel_table {
@@ -716,6 +723,19 @@ struct sigmoid_constants {
     static constexpr double f64_unshift = 0x1p-600;
 };
 
+// Constants of tanh and softmax, which evaluate e^a with the double algorithm above.
+struct tanh_constants {
+    // Above 20, 1 - tanh(|z|) < 2e^-40 < 2^-54 and tanh rounds to 1 in double (and float):
+    // clamping |z| there changes no result and keeps k >= -58, so that 2^k is normal.
+    static constexpr double x_max = 20.0;
+    // Below 2^-27, tanh(z) = z - z³/3 + ... lies within z²/3 < 2^-55.5 relative of z: z is
+    // the correctly rounded result (float and double), sign of zero included.
+    static constexpr double x_tiny = 0x1p-27;
+    // softmax: a term with z_i - m below -1024 is e^(z_i - m) = +0 in double; taking -1024
+    // there keeps z_i - m from overflowing for z_i and m of opposite signs.
+    static constexpr double softmax_d_min = -1024.0;
+};
+
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 #endif  // SOMA_DETAIL_SIGMOID_CONSTANTS_HPP
@@ -753,6 +773,7 @@ struct sigmoid_constants {
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 
 
@@ -848,6 +869,9 @@ inline constexpr feature_set this_isa_requires = {};
 //   sigmoid_one                               one value (portable vocabulary: the
 //                                             definition; elsewhere compiled with FMA)
 //   sigmoid_array, step_array                 arrays, L lanes at a time
+//   exp_f64_parts                             e^a for a <= 0 (σ, tanh, softmax)
+//   tanh_f64_core, tanh_one, tanh_array       tanh(z), the algorithm of soma/tanh.hpp
+//   softmax_values, softmax_array             softmax, of soma/softmax.hpp
 //   inner_product_lanes, inner_product        the canonical inner product
 //                                             (soma/detail/inner_product.hpp)
 //   inner_products, forward_sigmoid           several rows, L rows per pass
@@ -901,13 +925,20 @@ template <class V>
     return V::div(numerator, d);
 }
 
-// σ for double lanes, without the NaN patch.
+// e^a = 2^k·(p_hi + p_lo) for double lanes a in [-746, 0] (the caller clamps), with
+// t = k + round_magic, p_hi + p_lo = e^(a - k ln 2) to a relative error below 2^-60, and
+// p_hi = round(p_hi + p_lo) in [0.70, 1.42]. Shared by σ, tanh and softmax.
 template <class V>
-[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
-    typename V::v z) noexcept {
+struct exp_parts {
+    typename V::v t;
+    typename V::v p_hi;
+    typename V::v p_lo;
+};
+
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr exp_parts<V> exp_f64_parts(typename V::v a) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -940,6 +971,18 @@ template <class V>
     lo = V::fma(r_lo, V::add(s2, tail), lo);  // e^r·r_lo needs e^r only to 2^-20
     v const p_hi = V::add(s2, lo);            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
     v const p_lo = V::add(V::sub(s2, p_hi), lo);
+    return {t, p_hi, p_lo};
+}
+
+// σ for double lanes, without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
+    typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const one = V::splat(1.0);
 
     // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120): below 2^-120, e moves the
     // quotient by less than 2^-120, and the clamp keeps e's low part normal.
@@ -1018,6 +1061,192 @@ void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
             V::store_first(out + i, sigmoid_lanes<T>(V::load_first(z + i, c, V::zero())), c);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// tanh(z) = (1 - e^-2|z|)/(1 + e^-2|z|) with the sign of z
+//
+// With a = -2|z| (|z| clamped to 20, above which tanh rounds to 1) and e = e^a in
+// (0, 1] = 2^k·(p_hi + p_lo) from exp_f64_parts: the numerator 1 - e and the denominator
+// 1 + e are carried as unevaluated sums hi + lo, so the cancellation in 1 - e for small |z|
+// costs nothing (for k = 0, 1 - p_hi is exact and p_lo keeps the low bits; for k < 0, 1 - e
+// >= 1/3). The quotient is formed like σ's 1/(1 + e) and rounded once: 0.5 + 2^-6 ULP by
+// analysis, 1 ULP asserted. Below |z| = 2^-27 the result is z itself (correctly rounded,
+// signed zeros kept); those lanes compute tanh(1/2) meanwhile, so that no power of a tiny z
+// underflows. |z| only enters, and the sign is set at the end: tanh(-z) = -tanh(z) bit for
+// bit. float is evaluated in double and rounded once more (<= 0.5 + 2^-28 ULP).
+// ---------------------------------------------------------------------------------------
+
+// tanh for double lanes (float lanes widened), without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v tanh_f64_core(typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const one = V::splat(1.0);
+    v const minus_x = V::negative_abs(z);
+    auto const tiny = V::lt(V::splat(-tanh_constants::x_tiny), minus_x);  // |z| < 2^-27
+    v const half_a =
+        V::select(tiny, V::splat(-0.5), V::max(V::splat(-tanh_constants::x_max), minus_x));
+    v const a = V::add(half_a, half_a);  // -2|z| in [-40, 0], exact (no overflow for huge z)
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const scale = V::exponent_from(t, c::exponent_bias);  // 2^k, k in [-58, 0]
+    v const e_hi = V::add_exponent(p_hi, t, 0);             // exact
+    // 1 - e = n_hi + n_lo and 1 + e = d_hi + d_lo: Fast2Sums (|1| >= e_hi), then the low
+    // part of e, p_lo·2^k, fused on purpose (nothing left for a contracting compiler).
+    v const n_hi = V::sub(one, e_hi);
+    v const n_lo = V::fnma(p_lo, scale, V::sub(V::sub(one, n_hi), e_hi));
+    v const d_hi = V::add(one, e_hi);
+    v const d_lo = V::fma(p_lo, scale, V::add(V::sub(one, d_hi), e_hi));
+    // 1/d = q·(1 + rho) + O(rho²), q = 1/d_hi correctly rounded (1 - q·d_hi exact); then
+    // n/d = n_hi·q + (n_hi·q·rho + n_lo·q), rounded once by the outer fma.
+    v const q = V::div(one, d_hi);
+    v rho = V::fnma(q, d_hi, one);
+    rho = V::fnma(q, d_lo, rho);
+    v const y = V::fma(n_hi, q, V::fma(n_hi, V::mul(q, rho), V::mul(n_lo, q)));
+    v const signed_y = V::select(V::lt(z, V::zero()), V::negative_abs(y), y);
+    return V::select(tiny, z, signed_y);
+}
+
+// tanh(z) for one value: the definition (portable vocabulary, constexpr). Two ranges are
+// settled before the evaluation, with the bits the evaluation gives there (the lanes
+// compute them; the exhaustive test compares every float and sampled doubles): z itself
+// for |z| < 2^-13 (float; tanh(z) is within 2^-27.5 relative of z, which the rounding to
+// float returns) or 2^-27 (double), and ±1 for |z| >= 9.2 (float: 1 - tanh(z) < 2^-25) or
+// 20 (double: the clamp), where the branch is cheaper than the evaluation.
+template <ieee_binary T>
+[[nodiscard]] constexpr T tanh_one(T z) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        auto const bits = std::bit_cast<std::uint32_t>(z);
+        std::uint32_t const abs_bits = bits & 0x7fffffffU;
+        if (abs_bits > 0x7f800000U) return std::bit_cast<float>(bits | c::f32_quiet_bit);  // NaN
+        if (abs_bits < 0x39000000U) return z;                                              // 2^-13
+        if (abs_bits >= 0x41133333U)
+            return std::bit_cast<float>((bits & 0x80000000U) | 0x3f800000U);
+        return static_cast<float>(tanh_f64_core<one_lane>(static_cast<double>(z)));
+    } else {
+        auto const bits = std::bit_cast<std::uint64_t>(z);
+        std::uint64_t const abs_bits = bits & 0x7fffffffffffffffU;
+        if (abs_bits > 0x7ff0000000000000U) return std::bit_cast<double>(bits | c::f64_quiet_bit);
+        if (abs_bits < 0x3e40000000000000U) return z;  // 2^-27
+        if (abs_bits >= 0x4034000000000000U) {         // 20
+            return std::bit_cast<double>((bits & c::sign_bit) | 0x3ff0000000000000U);
+        }
+        return tanh_f64_core<one_lane>(z);
+    }
+}
+
+// tanh on one register of T lanes; NaN lanes give z with its quiet bit set.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v tanh_lanes(
+    typename vec<T>::v z) noexcept {
+    using V = vec<T>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        using D = vec<double>;
+        auto const y =
+            V::narrow(tanh_f64_core<D>(V::widen_lo(z)), tanh_f64_core<D>(V::widen_hi(z)));
+        return V::select(V::is_nan(z), V::or_bits(z, c::f32_quiet_bit), y);
+    } else {
+        return V::select(V::is_nan(z), V::or_bits(z, c::f64_quiet_bit), tanh_f64_core<V>(z));
+    }
+}
+
+// out_i = tanh(z_i), i < n; out may be z. Two registers per iteration, as for σ (one long
+// dependency chain each).
+template <ieee_binary T>
+void tanh_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (lanes == 1) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = tanh_one(z[i]);
+    } else {
+        std::size_t i = 0;
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            auto const z0 = V::load(z + i);
+            auto const z1 = V::load(z + i + lanes);
+            V::store(out + i, tanh_lanes<T>(z0));
+            V::store(out + i + lanes, tanh_lanes<T>(z1));
+        }
+        for (; i < n; i += lanes) {
+            std::size_t const c = n - i < lanes ? n - i : lanes;
+            V::store_first(out + i, tanh_lanes<T>(V::load_first(z + i, c, V::zero())), c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// softmax: y_i = e^(z_i - m) / Σ_j e^(z_j - m), m = max_j z_j
+//
+// One value at a time (portable vocabulary, constexpr; inside an x86-64 target region the
+// same operations with FMA instructions): the sum runs in index order, j = 0, 1, ..., n-1,
+// in double for float and double, and a vector sum would need a second order. Each term is
+// e^d for d = z_i - m <= 0 computed in double (exact or within 2^-53·|d| for float inputs;
+// -1024 where z_i < m - 1024), from exp_f64_parts rounded once (0.5 + 2^-7 ULP; subnormal
+// terms twice). Each y_i is one correctly rounded division (then rounded to float).
+// ---------------------------------------------------------------------------------------
+
+// e^d for d <= 0 in double (one value); d below -746 gives +0.
+[[nodiscard]] constexpr double exp_nonpositive(double d) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    double const a = one_lane::max(c::f64_a_min, d);
+    auto const [t, p_hi, p_lo] = exp_f64_parts<one_lane>(a);
+    (void)p_lo;  // p_hi is p_hi + p_lo rounded
+    // 2^k for k in [-1076, 0] as 2^(k + 600)·2^-600, as σ does: rounded once, only for
+    // subnormal terms. opaque: the sum must not fuse this product (inexact when subnormal).
+    return one_lane::opaque(
+        one_lane::mul(one_lane::add_exponent(p_hi, t, c::f64_k_shift), c::f64_unshift));
+}
+
+[[nodiscard]] constexpr double softmax_term(double z, double m) noexcept {
+    return exp_nonpositive(z < m + tanh_constants::softmax_d_min ? tanh_constants::softmax_d_min
+                                                                 : z - m);
+}
+
+// out = softmax(z), n values; out may be z. NaN anywhere: every output is the first NaN
+// of z with its quiet bit set. m = +inf or -inf (every finite term is then negligible, or
+// every z_i is -inf): the k entries equal to m share 1/k each (rounded), the others +0.
+template <ieee_binary T>
+constexpr void softmax_values(T const* z, T* out, std::size_t n) noexcept {
+    using c = sigmoid_constants;
+    if (n == 0) return;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (z[i] != z[i]) {
+            T nan = z[i];
+            if constexpr (std::same_as<T, float>) {
+                nan = std::bit_cast<float>(std::bit_cast<std::uint32_t>(nan) | c::f32_quiet_bit);
+            } else {
+                nan = std::bit_cast<double>(std::bit_cast<std::uint64_t>(nan) | c::f64_quiet_bit);
+            }
+            for (std::size_t j = 0; j < n; ++j) out[j] = nan;
+            return;
+        }
+    }
+    T m = z[0];
+    for (std::size_t i = 1; i < n; ++i) m = z[i] > m ? z[i] : m;
+    if (m > std::numeric_limits<T>::max() || m < std::numeric_limits<T>::lowest()) {  // ±inf
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < n; ++i) k += z[i] == m ? 1 : 0;
+        T const share = static_cast<T>(1.0 / static_cast<double>(k));
+        for (std::size_t i = 0; i < n; ++i) out[i] = z[i] == m ? share : T(0);
+        return;
+    }
+    double const md = static_cast<double>(m);
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += softmax_term(static_cast<double>(z[i]), md);
+    // s >= 1 (the term of m is e^0 = 1) and at most n. float recomputes each term (the same
+    // bits) rather than keeping it in out rounded to float.
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i] = static_cast<T>(softmax_term(static_cast<double>(z[i]), md) / s);
+    }
+}
+
+// The kernel table's entry (a function of this ISA's target region).
+template <ieee_binary T>
+void softmax_array(T const* z, T* out, std::size_t n) noexcept {
+    softmax_values<T>(z, out, n);
 }
 
 // out_i = u(z_i): 1 for z_i >= 0 (also -0), 0 below, NaN unchanged. out may be z.
@@ -1563,9 +1792,11 @@ inline constexpr kernel_table table = {
     this_isa,
     this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
-     &sigmoid_one<float>, &step_array<float>},
+     &sigmoid_one<float>, &step_array<float>, &tanh_array<float>, &tanh_one<float>,
+     &softmax_array<float>},
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
-     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
+     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>, &tanh_array<double>,
+     &tanh_one<double>, &softmax_array<double>},
 };
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
@@ -1772,6 +2003,9 @@ inline constexpr feature_set this_isa_requires = features_of({feature::avx2, fea
 //   sigmoid_one                               one value (portable vocabulary: the
 //                                             definition; elsewhere compiled with FMA)
 //   sigmoid_array, step_array                 arrays, L lanes at a time
+//   exp_f64_parts                             e^a for a <= 0 (σ, tanh, softmax)
+//   tanh_f64_core, tanh_one, tanh_array       tanh(z), the algorithm of soma/tanh.hpp
+//   softmax_values, softmax_array             softmax, of soma/softmax.hpp
 //   inner_product_lanes, inner_product        the canonical inner product
 //                                             (soma/detail/inner_product.hpp)
 //   inner_products, forward_sigmoid           several rows, L rows per pass
@@ -1825,13 +2059,20 @@ template <class V>
     return V::div(numerator, d);
 }
 
-// σ for double lanes, without the NaN patch.
+// e^a = 2^k·(p_hi + p_lo) for double lanes a in [-746, 0] (the caller clamps), with
+// t = k + round_magic, p_hi + p_lo = e^(a - k ln 2) to a relative error below 2^-60, and
+// p_hi = round(p_hi + p_lo) in [0.70, 1.42]. Shared by σ, tanh and softmax.
 template <class V>
-[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
-    typename V::v z) noexcept {
+struct exp_parts {
+    typename V::v t;
+    typename V::v p_hi;
+    typename V::v p_lo;
+};
+
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr exp_parts<V> exp_f64_parts(typename V::v a) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -1864,6 +2105,18 @@ template <class V>
     lo = V::fma(r_lo, V::add(s2, tail), lo);  // e^r·r_lo needs e^r only to 2^-20
     v const p_hi = V::add(s2, lo);            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
     v const p_lo = V::add(V::sub(s2, p_hi), lo);
+    return {t, p_hi, p_lo};
+}
+
+// σ for double lanes, without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
+    typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const one = V::splat(1.0);
 
     // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120): below 2^-120, e moves the
     // quotient by less than 2^-120, and the clamp keeps e's low part normal.
@@ -1942,6 +2195,192 @@ void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
             V::store_first(out + i, sigmoid_lanes<T>(V::load_first(z + i, c, V::zero())), c);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// tanh(z) = (1 - e^-2|z|)/(1 + e^-2|z|) with the sign of z
+//
+// With a = -2|z| (|z| clamped to 20, above which tanh rounds to 1) and e = e^a in
+// (0, 1] = 2^k·(p_hi + p_lo) from exp_f64_parts: the numerator 1 - e and the denominator
+// 1 + e are carried as unevaluated sums hi + lo, so the cancellation in 1 - e for small |z|
+// costs nothing (for k = 0, 1 - p_hi is exact and p_lo keeps the low bits; for k < 0, 1 - e
+// >= 1/3). The quotient is formed like σ's 1/(1 + e) and rounded once: 0.5 + 2^-6 ULP by
+// analysis, 1 ULP asserted. Below |z| = 2^-27 the result is z itself (correctly rounded,
+// signed zeros kept); those lanes compute tanh(1/2) meanwhile, so that no power of a tiny z
+// underflows. |z| only enters, and the sign is set at the end: tanh(-z) = -tanh(z) bit for
+// bit. float is evaluated in double and rounded once more (<= 0.5 + 2^-28 ULP).
+// ---------------------------------------------------------------------------------------
+
+// tanh for double lanes (float lanes widened), without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v tanh_f64_core(typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const one = V::splat(1.0);
+    v const minus_x = V::negative_abs(z);
+    auto const tiny = V::lt(V::splat(-tanh_constants::x_tiny), minus_x);  // |z| < 2^-27
+    v const half_a =
+        V::select(tiny, V::splat(-0.5), V::max(V::splat(-tanh_constants::x_max), minus_x));
+    v const a = V::add(half_a, half_a);  // -2|z| in [-40, 0], exact (no overflow for huge z)
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const scale = V::exponent_from(t, c::exponent_bias);  // 2^k, k in [-58, 0]
+    v const e_hi = V::add_exponent(p_hi, t, 0);             // exact
+    // 1 - e = n_hi + n_lo and 1 + e = d_hi + d_lo: Fast2Sums (|1| >= e_hi), then the low
+    // part of e, p_lo·2^k, fused on purpose (nothing left for a contracting compiler).
+    v const n_hi = V::sub(one, e_hi);
+    v const n_lo = V::fnma(p_lo, scale, V::sub(V::sub(one, n_hi), e_hi));
+    v const d_hi = V::add(one, e_hi);
+    v const d_lo = V::fma(p_lo, scale, V::add(V::sub(one, d_hi), e_hi));
+    // 1/d = q·(1 + rho) + O(rho²), q = 1/d_hi correctly rounded (1 - q·d_hi exact); then
+    // n/d = n_hi·q + (n_hi·q·rho + n_lo·q), rounded once by the outer fma.
+    v const q = V::div(one, d_hi);
+    v rho = V::fnma(q, d_hi, one);
+    rho = V::fnma(q, d_lo, rho);
+    v const y = V::fma(n_hi, q, V::fma(n_hi, V::mul(q, rho), V::mul(n_lo, q)));
+    v const signed_y = V::select(V::lt(z, V::zero()), V::negative_abs(y), y);
+    return V::select(tiny, z, signed_y);
+}
+
+// tanh(z) for one value: the definition (portable vocabulary, constexpr). Two ranges are
+// settled before the evaluation, with the bits the evaluation gives there (the lanes
+// compute them; the exhaustive test compares every float and sampled doubles): z itself
+// for |z| < 2^-13 (float; tanh(z) is within 2^-27.5 relative of z, which the rounding to
+// float returns) or 2^-27 (double), and ±1 for |z| >= 9.2 (float: 1 - tanh(z) < 2^-25) or
+// 20 (double: the clamp), where the branch is cheaper than the evaluation.
+template <ieee_binary T>
+[[nodiscard]] constexpr T tanh_one(T z) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        auto const bits = std::bit_cast<std::uint32_t>(z);
+        std::uint32_t const abs_bits = bits & 0x7fffffffU;
+        if (abs_bits > 0x7f800000U) return std::bit_cast<float>(bits | c::f32_quiet_bit);  // NaN
+        if (abs_bits < 0x39000000U) return z;                                              // 2^-13
+        if (abs_bits >= 0x41133333U)
+            return std::bit_cast<float>((bits & 0x80000000U) | 0x3f800000U);
+        return static_cast<float>(tanh_f64_core<one_lane>(static_cast<double>(z)));
+    } else {
+        auto const bits = std::bit_cast<std::uint64_t>(z);
+        std::uint64_t const abs_bits = bits & 0x7fffffffffffffffU;
+        if (abs_bits > 0x7ff0000000000000U) return std::bit_cast<double>(bits | c::f64_quiet_bit);
+        if (abs_bits < 0x3e40000000000000U) return z;  // 2^-27
+        if (abs_bits >= 0x4034000000000000U) {         // 20
+            return std::bit_cast<double>((bits & c::sign_bit) | 0x3ff0000000000000U);
+        }
+        return tanh_f64_core<one_lane>(z);
+    }
+}
+
+// tanh on one register of T lanes; NaN lanes give z with its quiet bit set.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v tanh_lanes(
+    typename vec<T>::v z) noexcept {
+    using V = vec<T>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        using D = vec<double>;
+        auto const y =
+            V::narrow(tanh_f64_core<D>(V::widen_lo(z)), tanh_f64_core<D>(V::widen_hi(z)));
+        return V::select(V::is_nan(z), V::or_bits(z, c::f32_quiet_bit), y);
+    } else {
+        return V::select(V::is_nan(z), V::or_bits(z, c::f64_quiet_bit), tanh_f64_core<V>(z));
+    }
+}
+
+// out_i = tanh(z_i), i < n; out may be z. Two registers per iteration, as for σ (one long
+// dependency chain each).
+template <ieee_binary T>
+void tanh_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (lanes == 1) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = tanh_one(z[i]);
+    } else {
+        std::size_t i = 0;
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            auto const z0 = V::load(z + i);
+            auto const z1 = V::load(z + i + lanes);
+            V::store(out + i, tanh_lanes<T>(z0));
+            V::store(out + i + lanes, tanh_lanes<T>(z1));
+        }
+        for (; i < n; i += lanes) {
+            std::size_t const c = n - i < lanes ? n - i : lanes;
+            V::store_first(out + i, tanh_lanes<T>(V::load_first(z + i, c, V::zero())), c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// softmax: y_i = e^(z_i - m) / Σ_j e^(z_j - m), m = max_j z_j
+//
+// One value at a time (portable vocabulary, constexpr; inside an x86-64 target region the
+// same operations with FMA instructions): the sum runs in index order, j = 0, 1, ..., n-1,
+// in double for float and double, and a vector sum would need a second order. Each term is
+// e^d for d = z_i - m <= 0 computed in double (exact or within 2^-53·|d| for float inputs;
+// -1024 where z_i < m - 1024), from exp_f64_parts rounded once (0.5 + 2^-7 ULP; subnormal
+// terms twice). Each y_i is one correctly rounded division (then rounded to float).
+// ---------------------------------------------------------------------------------------
+
+// e^d for d <= 0 in double (one value); d below -746 gives +0.
+[[nodiscard]] constexpr double exp_nonpositive(double d) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    double const a = one_lane::max(c::f64_a_min, d);
+    auto const [t, p_hi, p_lo] = exp_f64_parts<one_lane>(a);
+    (void)p_lo;  // p_hi is p_hi + p_lo rounded
+    // 2^k for k in [-1076, 0] as 2^(k + 600)·2^-600, as σ does: rounded once, only for
+    // subnormal terms. opaque: the sum must not fuse this product (inexact when subnormal).
+    return one_lane::opaque(
+        one_lane::mul(one_lane::add_exponent(p_hi, t, c::f64_k_shift), c::f64_unshift));
+}
+
+[[nodiscard]] constexpr double softmax_term(double z, double m) noexcept {
+    return exp_nonpositive(z < m + tanh_constants::softmax_d_min ? tanh_constants::softmax_d_min
+                                                                 : z - m);
+}
+
+// out = softmax(z), n values; out may be z. NaN anywhere: every output is the first NaN
+// of z with its quiet bit set. m = +inf or -inf (every finite term is then negligible, or
+// every z_i is -inf): the k entries equal to m share 1/k each (rounded), the others +0.
+template <ieee_binary T>
+constexpr void softmax_values(T const* z, T* out, std::size_t n) noexcept {
+    using c = sigmoid_constants;
+    if (n == 0) return;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (z[i] != z[i]) {
+            T nan = z[i];
+            if constexpr (std::same_as<T, float>) {
+                nan = std::bit_cast<float>(std::bit_cast<std::uint32_t>(nan) | c::f32_quiet_bit);
+            } else {
+                nan = std::bit_cast<double>(std::bit_cast<std::uint64_t>(nan) | c::f64_quiet_bit);
+            }
+            for (std::size_t j = 0; j < n; ++j) out[j] = nan;
+            return;
+        }
+    }
+    T m = z[0];
+    for (std::size_t i = 1; i < n; ++i) m = z[i] > m ? z[i] : m;
+    if (m > std::numeric_limits<T>::max() || m < std::numeric_limits<T>::lowest()) {  // ±inf
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < n; ++i) k += z[i] == m ? 1 : 0;
+        T const share = static_cast<T>(1.0 / static_cast<double>(k));
+        for (std::size_t i = 0; i < n; ++i) out[i] = z[i] == m ? share : T(0);
+        return;
+    }
+    double const md = static_cast<double>(m);
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += softmax_term(static_cast<double>(z[i]), md);
+    // s >= 1 (the term of m is e^0 = 1) and at most n. float recomputes each term (the same
+    // bits) rather than keeping it in out rounded to float.
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i] = static_cast<T>(softmax_term(static_cast<double>(z[i]), md) / s);
+    }
+}
+
+// The kernel table's entry (a function of this ISA's target region).
+template <ieee_binary T>
+void softmax_array(T const* z, T* out, std::size_t n) noexcept {
+    softmax_values<T>(z, out, n);
 }
 
 // out_i = u(z_i): 1 for z_i >= 0 (also -0), 0 below, NaN unchanged. out may be z.
@@ -2487,9 +2926,11 @@ inline constexpr kernel_table table = {
     this_isa,
     this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
-     &sigmoid_one<float>, &step_array<float>},
+     &sigmoid_one<float>, &step_array<float>, &tanh_array<float>, &tanh_one<float>,
+     &softmax_array<float>},
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
-     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
+     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>, &tanh_array<double>,
+     &tanh_one<double>, &softmax_array<double>},
 };
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
@@ -2744,6 +3185,9 @@ inline constexpr feature_set this_isa_requires =
 //   sigmoid_one                               one value (portable vocabulary: the
 //                                             definition; elsewhere compiled with FMA)
 //   sigmoid_array, step_array                 arrays, L lanes at a time
+//   exp_f64_parts                             e^a for a <= 0 (σ, tanh, softmax)
+//   tanh_f64_core, tanh_one, tanh_array       tanh(z), the algorithm of soma/tanh.hpp
+//   softmax_values, softmax_array             softmax, of soma/softmax.hpp
 //   inner_product_lanes, inner_product        the canonical inner product
 //                                             (soma/detail/inner_product.hpp)
 //   inner_products, forward_sigmoid           several rows, L rows per pass
@@ -2797,13 +3241,20 @@ template <class V>
     return V::div(numerator, d);
 }
 
-// σ for double lanes, without the NaN patch.
+// e^a = 2^k·(p_hi + p_lo) for double lanes a in [-746, 0] (the caller clamps), with
+// t = k + round_magic, p_hi + p_lo = e^(a - k ln 2) to a relative error below 2^-60, and
+// p_hi = round(p_hi + p_lo) in [0.70, 1.42]. Shared by σ, tanh and softmax.
 template <class V>
-[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
-    typename V::v z) noexcept {
+struct exp_parts {
+    typename V::v t;
+    typename V::v p_hi;
+    typename V::v p_lo;
+};
+
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr exp_parts<V> exp_f64_parts(typename V::v a) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -2836,6 +3287,18 @@ template <class V>
     lo = V::fma(r_lo, V::add(s2, tail), lo);  // e^r·r_lo needs e^r only to 2^-20
     v const p_hi = V::add(s2, lo);            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
     v const p_lo = V::add(V::sub(s2, p_hi), lo);
+    return {t, p_hi, p_lo};
+}
+
+// σ for double lanes, without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
+    typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const one = V::splat(1.0);
 
     // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120): below 2^-120, e moves the
     // quotient by less than 2^-120, and the clamp keeps e's low part normal.
@@ -2914,6 +3377,192 @@ void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
             V::store_first(out + i, sigmoid_lanes<T>(V::load_first(z + i, c, V::zero())), c);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// tanh(z) = (1 - e^-2|z|)/(1 + e^-2|z|) with the sign of z
+//
+// With a = -2|z| (|z| clamped to 20, above which tanh rounds to 1) and e = e^a in
+// (0, 1] = 2^k·(p_hi + p_lo) from exp_f64_parts: the numerator 1 - e and the denominator
+// 1 + e are carried as unevaluated sums hi + lo, so the cancellation in 1 - e for small |z|
+// costs nothing (for k = 0, 1 - p_hi is exact and p_lo keeps the low bits; for k < 0, 1 - e
+// >= 1/3). The quotient is formed like σ's 1/(1 + e) and rounded once: 0.5 + 2^-6 ULP by
+// analysis, 1 ULP asserted. Below |z| = 2^-27 the result is z itself (correctly rounded,
+// signed zeros kept); those lanes compute tanh(1/2) meanwhile, so that no power of a tiny z
+// underflows. |z| only enters, and the sign is set at the end: tanh(-z) = -tanh(z) bit for
+// bit. float is evaluated in double and rounded once more (<= 0.5 + 2^-28 ULP).
+// ---------------------------------------------------------------------------------------
+
+// tanh for double lanes (float lanes widened), without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v tanh_f64_core(typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const one = V::splat(1.0);
+    v const minus_x = V::negative_abs(z);
+    auto const tiny = V::lt(V::splat(-tanh_constants::x_tiny), minus_x);  // |z| < 2^-27
+    v const half_a =
+        V::select(tiny, V::splat(-0.5), V::max(V::splat(-tanh_constants::x_max), minus_x));
+    v const a = V::add(half_a, half_a);  // -2|z| in [-40, 0], exact (no overflow for huge z)
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const scale = V::exponent_from(t, c::exponent_bias);  // 2^k, k in [-58, 0]
+    v const e_hi = V::add_exponent(p_hi, t, 0);             // exact
+    // 1 - e = n_hi + n_lo and 1 + e = d_hi + d_lo: Fast2Sums (|1| >= e_hi), then the low
+    // part of e, p_lo·2^k, fused on purpose (nothing left for a contracting compiler).
+    v const n_hi = V::sub(one, e_hi);
+    v const n_lo = V::fnma(p_lo, scale, V::sub(V::sub(one, n_hi), e_hi));
+    v const d_hi = V::add(one, e_hi);
+    v const d_lo = V::fma(p_lo, scale, V::add(V::sub(one, d_hi), e_hi));
+    // 1/d = q·(1 + rho) + O(rho²), q = 1/d_hi correctly rounded (1 - q·d_hi exact); then
+    // n/d = n_hi·q + (n_hi·q·rho + n_lo·q), rounded once by the outer fma.
+    v const q = V::div(one, d_hi);
+    v rho = V::fnma(q, d_hi, one);
+    rho = V::fnma(q, d_lo, rho);
+    v const y = V::fma(n_hi, q, V::fma(n_hi, V::mul(q, rho), V::mul(n_lo, q)));
+    v const signed_y = V::select(V::lt(z, V::zero()), V::negative_abs(y), y);
+    return V::select(tiny, z, signed_y);
+}
+
+// tanh(z) for one value: the definition (portable vocabulary, constexpr). Two ranges are
+// settled before the evaluation, with the bits the evaluation gives there (the lanes
+// compute them; the exhaustive test compares every float and sampled doubles): z itself
+// for |z| < 2^-13 (float; tanh(z) is within 2^-27.5 relative of z, which the rounding to
+// float returns) or 2^-27 (double), and ±1 for |z| >= 9.2 (float: 1 - tanh(z) < 2^-25) or
+// 20 (double: the clamp), where the branch is cheaper than the evaluation.
+template <ieee_binary T>
+[[nodiscard]] constexpr T tanh_one(T z) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        auto const bits = std::bit_cast<std::uint32_t>(z);
+        std::uint32_t const abs_bits = bits & 0x7fffffffU;
+        if (abs_bits > 0x7f800000U) return std::bit_cast<float>(bits | c::f32_quiet_bit);  // NaN
+        if (abs_bits < 0x39000000U) return z;                                              // 2^-13
+        if (abs_bits >= 0x41133333U)
+            return std::bit_cast<float>((bits & 0x80000000U) | 0x3f800000U);
+        return static_cast<float>(tanh_f64_core<one_lane>(static_cast<double>(z)));
+    } else {
+        auto const bits = std::bit_cast<std::uint64_t>(z);
+        std::uint64_t const abs_bits = bits & 0x7fffffffffffffffU;
+        if (abs_bits > 0x7ff0000000000000U) return std::bit_cast<double>(bits | c::f64_quiet_bit);
+        if (abs_bits < 0x3e40000000000000U) return z;  // 2^-27
+        if (abs_bits >= 0x4034000000000000U) {         // 20
+            return std::bit_cast<double>((bits & c::sign_bit) | 0x3ff0000000000000U);
+        }
+        return tanh_f64_core<one_lane>(z);
+    }
+}
+
+// tanh on one register of T lanes; NaN lanes give z with its quiet bit set.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v tanh_lanes(
+    typename vec<T>::v z) noexcept {
+    using V = vec<T>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        using D = vec<double>;
+        auto const y =
+            V::narrow(tanh_f64_core<D>(V::widen_lo(z)), tanh_f64_core<D>(V::widen_hi(z)));
+        return V::select(V::is_nan(z), V::or_bits(z, c::f32_quiet_bit), y);
+    } else {
+        return V::select(V::is_nan(z), V::or_bits(z, c::f64_quiet_bit), tanh_f64_core<V>(z));
+    }
+}
+
+// out_i = tanh(z_i), i < n; out may be z. Two registers per iteration, as for σ (one long
+// dependency chain each).
+template <ieee_binary T>
+void tanh_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (lanes == 1) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = tanh_one(z[i]);
+    } else {
+        std::size_t i = 0;
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            auto const z0 = V::load(z + i);
+            auto const z1 = V::load(z + i + lanes);
+            V::store(out + i, tanh_lanes<T>(z0));
+            V::store(out + i + lanes, tanh_lanes<T>(z1));
+        }
+        for (; i < n; i += lanes) {
+            std::size_t const c = n - i < lanes ? n - i : lanes;
+            V::store_first(out + i, tanh_lanes<T>(V::load_first(z + i, c, V::zero())), c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// softmax: y_i = e^(z_i - m) / Σ_j e^(z_j - m), m = max_j z_j
+//
+// One value at a time (portable vocabulary, constexpr; inside an x86-64 target region the
+// same operations with FMA instructions): the sum runs in index order, j = 0, 1, ..., n-1,
+// in double for float and double, and a vector sum would need a second order. Each term is
+// e^d for d = z_i - m <= 0 computed in double (exact or within 2^-53·|d| for float inputs;
+// -1024 where z_i < m - 1024), from exp_f64_parts rounded once (0.5 + 2^-7 ULP; subnormal
+// terms twice). Each y_i is one correctly rounded division (then rounded to float).
+// ---------------------------------------------------------------------------------------
+
+// e^d for d <= 0 in double (one value); d below -746 gives +0.
+[[nodiscard]] constexpr double exp_nonpositive(double d) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    double const a = one_lane::max(c::f64_a_min, d);
+    auto const [t, p_hi, p_lo] = exp_f64_parts<one_lane>(a);
+    (void)p_lo;  // p_hi is p_hi + p_lo rounded
+    // 2^k for k in [-1076, 0] as 2^(k + 600)·2^-600, as σ does: rounded once, only for
+    // subnormal terms. opaque: the sum must not fuse this product (inexact when subnormal).
+    return one_lane::opaque(
+        one_lane::mul(one_lane::add_exponent(p_hi, t, c::f64_k_shift), c::f64_unshift));
+}
+
+[[nodiscard]] constexpr double softmax_term(double z, double m) noexcept {
+    return exp_nonpositive(z < m + tanh_constants::softmax_d_min ? tanh_constants::softmax_d_min
+                                                                 : z - m);
+}
+
+// out = softmax(z), n values; out may be z. NaN anywhere: every output is the first NaN
+// of z with its quiet bit set. m = +inf or -inf (every finite term is then negligible, or
+// every z_i is -inf): the k entries equal to m share 1/k each (rounded), the others +0.
+template <ieee_binary T>
+constexpr void softmax_values(T const* z, T* out, std::size_t n) noexcept {
+    using c = sigmoid_constants;
+    if (n == 0) return;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (z[i] != z[i]) {
+            T nan = z[i];
+            if constexpr (std::same_as<T, float>) {
+                nan = std::bit_cast<float>(std::bit_cast<std::uint32_t>(nan) | c::f32_quiet_bit);
+            } else {
+                nan = std::bit_cast<double>(std::bit_cast<std::uint64_t>(nan) | c::f64_quiet_bit);
+            }
+            for (std::size_t j = 0; j < n; ++j) out[j] = nan;
+            return;
+        }
+    }
+    T m = z[0];
+    for (std::size_t i = 1; i < n; ++i) m = z[i] > m ? z[i] : m;
+    if (m > std::numeric_limits<T>::max() || m < std::numeric_limits<T>::lowest()) {  // ±inf
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < n; ++i) k += z[i] == m ? 1 : 0;
+        T const share = static_cast<T>(1.0 / static_cast<double>(k));
+        for (std::size_t i = 0; i < n; ++i) out[i] = z[i] == m ? share : T(0);
+        return;
+    }
+    double const md = static_cast<double>(m);
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += softmax_term(static_cast<double>(z[i]), md);
+    // s >= 1 (the term of m is e^0 = 1) and at most n. float recomputes each term (the same
+    // bits) rather than keeping it in out rounded to float.
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i] = static_cast<T>(softmax_term(static_cast<double>(z[i]), md) / s);
+    }
+}
+
+// The kernel table's entry (a function of this ISA's target region).
+template <ieee_binary T>
+void softmax_array(T const* z, T* out, std::size_t n) noexcept {
+    softmax_values<T>(z, out, n);
 }
 
 // out_i = u(z_i): 1 for z_i >= 0 (also -0), 0 below, NaN unchanged. out may be z.
@@ -3459,9 +4108,11 @@ inline constexpr kernel_table table = {
     this_isa,
     this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
-     &sigmoid_one<float>, &step_array<float>},
+     &sigmoid_one<float>, &step_array<float>, &tanh_array<float>, &tanh_one<float>,
+     &softmax_array<float>},
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
-     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
+     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>, &tanh_array<double>,
+     &tanh_one<double>, &softmax_array<double>},
 };
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
@@ -3657,6 +4308,9 @@ inline constexpr feature_set this_isa_requires = features_of({feature::neon});
 //   sigmoid_one                               one value (portable vocabulary: the
 //                                             definition; elsewhere compiled with FMA)
 //   sigmoid_array, step_array                 arrays, L lanes at a time
+//   exp_f64_parts                             e^a for a <= 0 (σ, tanh, softmax)
+//   tanh_f64_core, tanh_one, tanh_array       tanh(z), the algorithm of soma/tanh.hpp
+//   softmax_values, softmax_array             softmax, of soma/softmax.hpp
 //   inner_product_lanes, inner_product        the canonical inner product
 //                                             (soma/detail/inner_product.hpp)
 //   inner_products, forward_sigmoid           several rows, L rows per pass
@@ -3710,13 +4364,20 @@ template <class V>
     return V::div(numerator, d);
 }
 
-// σ for double lanes, without the NaN patch.
+// e^a = 2^k·(p_hi + p_lo) for double lanes a in [-746, 0] (the caller clamps), with
+// t = k + round_magic, p_hi + p_lo = e^(a - k ln 2) to a relative error below 2^-60, and
+// p_hi = round(p_hi + p_lo) in [0.70, 1.42]. Shared by σ, tanh and softmax.
 template <class V>
-[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
-    typename V::v z) noexcept {
+struct exp_parts {
+    typename V::v t;
+    typename V::v p_hi;
+    typename V::v p_lo;
+};
+
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr exp_parts<V> exp_f64_parts(typename V::v a) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -3749,6 +4410,18 @@ template <class V>
     lo = V::fma(r_lo, V::add(s2, tail), lo);  // e^r·r_lo needs e^r only to 2^-20
     v const p_hi = V::add(s2, lo);            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
     v const p_lo = V::add(V::sub(s2, p_hi), lo);
+    return {t, p_hi, p_lo};
+}
+
+// σ for double lanes, without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
+    typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const one = V::splat(1.0);
 
     // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120): below 2^-120, e moves the
     // quotient by less than 2^-120, and the clamp keeps e's low part normal.
@@ -3827,6 +4500,192 @@ void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
             V::store_first(out + i, sigmoid_lanes<T>(V::load_first(z + i, c, V::zero())), c);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// tanh(z) = (1 - e^-2|z|)/(1 + e^-2|z|) with the sign of z
+//
+// With a = -2|z| (|z| clamped to 20, above which tanh rounds to 1) and e = e^a in
+// (0, 1] = 2^k·(p_hi + p_lo) from exp_f64_parts: the numerator 1 - e and the denominator
+// 1 + e are carried as unevaluated sums hi + lo, so the cancellation in 1 - e for small |z|
+// costs nothing (for k = 0, 1 - p_hi is exact and p_lo keeps the low bits; for k < 0, 1 - e
+// >= 1/3). The quotient is formed like σ's 1/(1 + e) and rounded once: 0.5 + 2^-6 ULP by
+// analysis, 1 ULP asserted. Below |z| = 2^-27 the result is z itself (correctly rounded,
+// signed zeros kept); those lanes compute tanh(1/2) meanwhile, so that no power of a tiny z
+// underflows. |z| only enters, and the sign is set at the end: tanh(-z) = -tanh(z) bit for
+// bit. float is evaluated in double and rounded once more (<= 0.5 + 2^-28 ULP).
+// ---------------------------------------------------------------------------------------
+
+// tanh for double lanes (float lanes widened), without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v tanh_f64_core(typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const one = V::splat(1.0);
+    v const minus_x = V::negative_abs(z);
+    auto const tiny = V::lt(V::splat(-tanh_constants::x_tiny), minus_x);  // |z| < 2^-27
+    v const half_a =
+        V::select(tiny, V::splat(-0.5), V::max(V::splat(-tanh_constants::x_max), minus_x));
+    v const a = V::add(half_a, half_a);  // -2|z| in [-40, 0], exact (no overflow for huge z)
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const scale = V::exponent_from(t, c::exponent_bias);  // 2^k, k in [-58, 0]
+    v const e_hi = V::add_exponent(p_hi, t, 0);             // exact
+    // 1 - e = n_hi + n_lo and 1 + e = d_hi + d_lo: Fast2Sums (|1| >= e_hi), then the low
+    // part of e, p_lo·2^k, fused on purpose (nothing left for a contracting compiler).
+    v const n_hi = V::sub(one, e_hi);
+    v const n_lo = V::fnma(p_lo, scale, V::sub(V::sub(one, n_hi), e_hi));
+    v const d_hi = V::add(one, e_hi);
+    v const d_lo = V::fma(p_lo, scale, V::add(V::sub(one, d_hi), e_hi));
+    // 1/d = q·(1 + rho) + O(rho²), q = 1/d_hi correctly rounded (1 - q·d_hi exact); then
+    // n/d = n_hi·q + (n_hi·q·rho + n_lo·q), rounded once by the outer fma.
+    v const q = V::div(one, d_hi);
+    v rho = V::fnma(q, d_hi, one);
+    rho = V::fnma(q, d_lo, rho);
+    v const y = V::fma(n_hi, q, V::fma(n_hi, V::mul(q, rho), V::mul(n_lo, q)));
+    v const signed_y = V::select(V::lt(z, V::zero()), V::negative_abs(y), y);
+    return V::select(tiny, z, signed_y);
+}
+
+// tanh(z) for one value: the definition (portable vocabulary, constexpr). Two ranges are
+// settled before the evaluation, with the bits the evaluation gives there (the lanes
+// compute them; the exhaustive test compares every float and sampled doubles): z itself
+// for |z| < 2^-13 (float; tanh(z) is within 2^-27.5 relative of z, which the rounding to
+// float returns) or 2^-27 (double), and ±1 for |z| >= 9.2 (float: 1 - tanh(z) < 2^-25) or
+// 20 (double: the clamp), where the branch is cheaper than the evaluation.
+template <ieee_binary T>
+[[nodiscard]] constexpr T tanh_one(T z) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        auto const bits = std::bit_cast<std::uint32_t>(z);
+        std::uint32_t const abs_bits = bits & 0x7fffffffU;
+        if (abs_bits > 0x7f800000U) return std::bit_cast<float>(bits | c::f32_quiet_bit);  // NaN
+        if (abs_bits < 0x39000000U) return z;                                              // 2^-13
+        if (abs_bits >= 0x41133333U)
+            return std::bit_cast<float>((bits & 0x80000000U) | 0x3f800000U);
+        return static_cast<float>(tanh_f64_core<one_lane>(static_cast<double>(z)));
+    } else {
+        auto const bits = std::bit_cast<std::uint64_t>(z);
+        std::uint64_t const abs_bits = bits & 0x7fffffffffffffffU;
+        if (abs_bits > 0x7ff0000000000000U) return std::bit_cast<double>(bits | c::f64_quiet_bit);
+        if (abs_bits < 0x3e40000000000000U) return z;  // 2^-27
+        if (abs_bits >= 0x4034000000000000U) {         // 20
+            return std::bit_cast<double>((bits & c::sign_bit) | 0x3ff0000000000000U);
+        }
+        return tanh_f64_core<one_lane>(z);
+    }
+}
+
+// tanh on one register of T lanes; NaN lanes give z with its quiet bit set.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v tanh_lanes(
+    typename vec<T>::v z) noexcept {
+    using V = vec<T>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        using D = vec<double>;
+        auto const y =
+            V::narrow(tanh_f64_core<D>(V::widen_lo(z)), tanh_f64_core<D>(V::widen_hi(z)));
+        return V::select(V::is_nan(z), V::or_bits(z, c::f32_quiet_bit), y);
+    } else {
+        return V::select(V::is_nan(z), V::or_bits(z, c::f64_quiet_bit), tanh_f64_core<V>(z));
+    }
+}
+
+// out_i = tanh(z_i), i < n; out may be z. Two registers per iteration, as for σ (one long
+// dependency chain each).
+template <ieee_binary T>
+void tanh_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (lanes == 1) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = tanh_one(z[i]);
+    } else {
+        std::size_t i = 0;
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            auto const z0 = V::load(z + i);
+            auto const z1 = V::load(z + i + lanes);
+            V::store(out + i, tanh_lanes<T>(z0));
+            V::store(out + i + lanes, tanh_lanes<T>(z1));
+        }
+        for (; i < n; i += lanes) {
+            std::size_t const c = n - i < lanes ? n - i : lanes;
+            V::store_first(out + i, tanh_lanes<T>(V::load_first(z + i, c, V::zero())), c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// softmax: y_i = e^(z_i - m) / Σ_j e^(z_j - m), m = max_j z_j
+//
+// One value at a time (portable vocabulary, constexpr; inside an x86-64 target region the
+// same operations with FMA instructions): the sum runs in index order, j = 0, 1, ..., n-1,
+// in double for float and double, and a vector sum would need a second order. Each term is
+// e^d for d = z_i - m <= 0 computed in double (exact or within 2^-53·|d| for float inputs;
+// -1024 where z_i < m - 1024), from exp_f64_parts rounded once (0.5 + 2^-7 ULP; subnormal
+// terms twice). Each y_i is one correctly rounded division (then rounded to float).
+// ---------------------------------------------------------------------------------------
+
+// e^d for d <= 0 in double (one value); d below -746 gives +0.
+[[nodiscard]] constexpr double exp_nonpositive(double d) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    double const a = one_lane::max(c::f64_a_min, d);
+    auto const [t, p_hi, p_lo] = exp_f64_parts<one_lane>(a);
+    (void)p_lo;  // p_hi is p_hi + p_lo rounded
+    // 2^k for k in [-1076, 0] as 2^(k + 600)·2^-600, as σ does: rounded once, only for
+    // subnormal terms. opaque: the sum must not fuse this product (inexact when subnormal).
+    return one_lane::opaque(
+        one_lane::mul(one_lane::add_exponent(p_hi, t, c::f64_k_shift), c::f64_unshift));
+}
+
+[[nodiscard]] constexpr double softmax_term(double z, double m) noexcept {
+    return exp_nonpositive(z < m + tanh_constants::softmax_d_min ? tanh_constants::softmax_d_min
+                                                                 : z - m);
+}
+
+// out = softmax(z), n values; out may be z. NaN anywhere: every output is the first NaN
+// of z with its quiet bit set. m = +inf or -inf (every finite term is then negligible, or
+// every z_i is -inf): the k entries equal to m share 1/k each (rounded), the others +0.
+template <ieee_binary T>
+constexpr void softmax_values(T const* z, T* out, std::size_t n) noexcept {
+    using c = sigmoid_constants;
+    if (n == 0) return;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (z[i] != z[i]) {
+            T nan = z[i];
+            if constexpr (std::same_as<T, float>) {
+                nan = std::bit_cast<float>(std::bit_cast<std::uint32_t>(nan) | c::f32_quiet_bit);
+            } else {
+                nan = std::bit_cast<double>(std::bit_cast<std::uint64_t>(nan) | c::f64_quiet_bit);
+            }
+            for (std::size_t j = 0; j < n; ++j) out[j] = nan;
+            return;
+        }
+    }
+    T m = z[0];
+    for (std::size_t i = 1; i < n; ++i) m = z[i] > m ? z[i] : m;
+    if (m > std::numeric_limits<T>::max() || m < std::numeric_limits<T>::lowest()) {  // ±inf
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < n; ++i) k += z[i] == m ? 1 : 0;
+        T const share = static_cast<T>(1.0 / static_cast<double>(k));
+        for (std::size_t i = 0; i < n; ++i) out[i] = z[i] == m ? share : T(0);
+        return;
+    }
+    double const md = static_cast<double>(m);
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += softmax_term(static_cast<double>(z[i]), md);
+    // s >= 1 (the term of m is e^0 = 1) and at most n. float recomputes each term (the same
+    // bits) rather than keeping it in out rounded to float.
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i] = static_cast<T>(softmax_term(static_cast<double>(z[i]), md) / s);
+    }
+}
+
+// The kernel table's entry (a function of this ISA's target region).
+template <ieee_binary T>
+void softmax_array(T const* z, T* out, std::size_t n) noexcept {
+    softmax_values<T>(z, out, n);
 }
 
 // out_i = u(z_i): 1 for z_i >= 0 (also -0), 0 below, NaN unchanged. out may be z.
@@ -4372,9 +5231,11 @@ inline constexpr kernel_table table = {
     this_isa,
     this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
-     &sigmoid_one<float>, &step_array<float>},
+     &sigmoid_one<float>, &step_array<float>, &tanh_array<float>, &tanh_one<float>,
+     &softmax_array<float>},
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
-     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
+     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>, &tanh_array<double>,
+     &tanh_one<double>, &softmax_array<double>},
 };
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
@@ -4968,6 +5829,117 @@ requires input_vector<Z> &&
 
 #endif  // SOMA_STEP_HPP
 // ---- end soma/step.hpp ----
+// ---- begin soma/tanh.hpp ----
+// soma/tanh.hpp - the hyperbolic tangent tanh(z) = (e^z - e^-z)/(e^z + e^-z), the symmetric
+// sigmoid, for one value and for arrays.
+#ifndef SOMA_TANH_HPP
+#define SOMA_TANH_HPP
+
+#include <concepts>
+#include <cstddef>
+#include <ranges>
+#include <span>
+#include <type_traits>
+
+
+namespace soma {
+
+// tanh(z) = (e^z - e^-z)/(e^z + e^-z) = 2σ(2z) - 1, the activation of a tanh neuron: odd,
+// increasing, with values in (-1, 1).
+//
+// Domain: every z, for float and double. Special values: tanh(±0) = ±0 (the sign kept),
+// tanh(±inf) = ±1 (also every |z| >= 20), tanh(NaN) = the same NaN with its quiet bit set
+// (bit for bit on every path). tanh(-z) = -tanh(z) bit for bit; the result lies in [-1, 1]
+// and is non-decreasing in z.
+// Flags: no non-NaN z raises FE_OVERFLOW, FE_INVALID, FE_DIVBYZERO or FE_UNDERFLOW; a quiet
+// NaN may raise FE_INVALID in the array kernels (never in the scalar call). FE_INEXACT is
+// raised.
+//
+// Accuracy against the exact value:
+//   float   <= 1 ULP over all 2^32 inputs (exhaustive test; evaluated in double, 0.5 + 2^-28
+//           ULP by analysis)
+//   double  <= 1 ULP (numerator 1 - e^-2|z| and denominator 1 + e^-2|z| as double-double
+//           sums, one rounding: 0.5 + 2^-6 ULP by analysis; dense sweep + 10^7 random
+//           inputs against an x87 long double reference)
+//
+// Bitwise contract: as soma::sigmoid. The constant evaluation, the scalar call and the
+// array forms return identical bits on every target (portable, AVX2, AVX-512, NEON); the
+// algorithm is written once, in soma/detail/kernels-inl.hpp (tanh_one, tanh_lanes), and
+// shares σ's exponential.
+template <detail::ieee_binary T>
+SOMA_ABI [[nodiscard]] constexpr T tanh(T z) noexcept {
+    if (std::is_constant_evaluated()) return detail::portable::tanh_one(z);
+    return detail::kernels().of<T>().tanh_one(z);
+}
+
+// tanh'(z) = 1 - tanh(z)², the derivative used by gradient descent.
+//
+// Evaluated as 4·σ(2z)·σ(-2z), which equals 1 - tanh(z)² = 4e^-2|z|/(1 + e^-2|z|)² and
+// avoids the cancellation in 1 - tanh(z)² for large |z| (z is first clamped to [-1000, 1000],
+// where tanh' is already +0, so that 2z cannot overflow). Special values: tanh'(±0) = 1,
+// tanh'(±inf) = +0, NaN -> NaN. Accuracy: <= 4.5 ULP for float and double (two sigmoids
+// within 1 ULP each and one rounded product, as soma::sigmoid_derivative), tested against
+// a higher-precision reference.
+template <detail::ieee_binary T>
+SOMA_ABI [[nodiscard]] constexpr T tanh_derivative(T z) noexcept {
+    T const c = z > T(1000) ? T(1000) : (z < T(-1000) ? T(-1000) : z);  // NaN stays NaN
+    T const two_z = c + c;
+    return (T(4) * soma::sigmoid(two_z)) * soma::sigmoid(-two_z);
+}
+
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+[[noreturn]] inline void throw_tanh_size_mismatch(std::size_t z_size, std::size_t out_size) {
+    throw_size_mismatch("soma::tanh", "z", z_size, "out", out_size);
+}
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+// out[i] = tanh(z[i]) for every i: the same bits as the scalar tanh, vectorized (AVX-512 or
+// AVX2+FMA chosen once per process at run time on x86, NEON on AArch64).
+// Preconditions: out.size() == z.size(), else throws std::invalid_argument naming both
+// sizes; out is z itself (in place) or shares no element with z, else throws
+// std::invalid_argument ("out overlaps z"). Nothing is written when it throws. Elements
+// outside [0, size) are never read or written.
+template <detail::ieee_binary T>
+SOMA_ABI void tanh(std::span<std::type_identity_t<T> const> z, std::span<T> out) {
+    if (z.size() != out.size()) detail::throw_tanh_size_mismatch(z.size(), out.size());
+    if (detail::partial_overlap<T>(out.data(), out.size(), z.data(), z.size())) {
+        detail::throw_overlap("soma::tanh", "out", "z", " (out may be z itself, not part of it)");
+    }
+    detail::kernels().of<T>().tanh(z.data(), out.data(), z.size());
+}
+
+// z[i] = tanh(z[i]) in place.
+template <detail::ieee_binary T>
+SOMA_ABI void tanh(std::span<T> z_in_out) noexcept {
+    detail::kernels().of<T>().tanh(z_in_out.data(), z_in_out.data(), z_in_out.size());
+}
+
+// The same for std::vector, std::array and other contiguous ranges, which do not deduce T
+// in the span overloads above.
+template <class Z, class Out>
+requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
+    std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>> &&
+    detail::ieee_binary<std::ranges::range_value_t<Out>> &&
+    (!detail::is_span_v<std::remove_cvref_t<Z>> ||
+     !detail::is_span_v<std::remove_cvref_t<Out>>)SOMA_ABI void tanh(Z&& z, Out&& out) {
+    using T = std::ranges::range_value_t<Out>;
+    soma::tanh<T>(std::span<T const>(std::ranges::data(z), std::ranges::size(z)),
+                  std::span<T>(std::ranges::data(out), std::ranges::size(out)));
+}
+
+template <class R>
+requires detail::sigmoid_output_range<R> && detail::ieee_binary<std::ranges::range_value_t<R>> &&
+    (!detail::is_span_v<std::remove_cvref_t<R>>)SOMA_ABI void tanh(R&& z_in_out) noexcept {
+    using T = std::ranges::range_value_t<R>;
+    soma::tanh<T>(std::span<T>(std::ranges::data(z_in_out), std::ranges::size(z_in_out)));
+}
+
+}  // namespace soma
+
+#endif  // SOMA_TANH_HPP
+// ---- end soma/tanh.hpp ----
 
 namespace soma {
 
@@ -5000,6 +5972,49 @@ struct sigmoid_activation {
     template <std::floating_point T>
     SOMA_ABI [[nodiscard]] constexpr T derivative(T z) const noexcept {
         return soma::sigmoid_derivative(z);
+    }
+};
+
+// a(z) = tanh(z) = (e^z - e^-z)/(e^z + e^-z) (soma::tanh), with a'(z) = 1 - tanh(z)²
+// (soma::tanh_derivative); float and double.
+struct tanh_activation {
+    template <detail::ieee_binary T>
+    SOMA_ABI [[nodiscard]] constexpr T operator()(T z) const noexcept {
+        return soma::tanh(z);
+    }
+    template <detail::ieee_binary T>
+    SOMA_ABI void operator()(std::span<T> z) const noexcept {
+        soma::tanh(z);
+    }
+    template <detail::ieee_binary T>
+    SOMA_ABI [[nodiscard]] constexpr T derivative(T z) const noexcept {
+        return soma::tanh_derivative(z);
+    }
+};
+
+// a(z) = max(0, z), the rectified linear unit, with a'(z) = 1 for z > 0, else 0.
+//
+// Exact (no rounding). Special values: a(-0) = +0 (every z <= 0 gives +0), a(+inf) = +inf,
+// a(-inf) = +0, a(NaN) = the same NaN, bit for bit; a'(NaN) = the same NaN, a'(0) = 0
+// (the subgradient at the kink chosen as 0), a'(±inf) = 1 and 0. Any scalar type.
+struct relu_activation {
+    template <scalar T>
+    SOMA_ABI [[nodiscard]] constexpr T operator()(T z) const noexcept {
+        if constexpr (std::floating_point<T>) {
+            if (z != z) return z;
+        }
+        return z > T(0) ? z : T(0);
+    }
+    template <scalar T>
+    SOMA_ABI constexpr void operator()(std::span<T> z) const noexcept {
+        for (T& v : z) v = (*this)(v);
+    }
+    template <scalar T>
+    SOMA_ABI [[nodiscard]] constexpr T derivative(T z) const noexcept {
+        if constexpr (std::floating_point<T>) {
+            if (z != z) return z;
+        }
+        return z > T(0) ? T(1) : T(0);
     }
 };
 
@@ -8821,6 +9836,100 @@ SOMA_ABI [[nodiscard]] Net from_text(std::string_view text) {
 
 #endif  // SOMA_NETWORK_IO_HPP
 // ---- end soma/network_io.hpp ----
+// ---- begin soma/softmax.hpp ----
+// soma/softmax.hpp - softmax over an output vector: y_i = e^(z_i) / Σ_j e^(z_j).
+#ifndef SOMA_SOFTMAX_HPP
+#define SOMA_SOFTMAX_HPP
+
+#include <concepts>
+#include <cstddef>
+#include <ranges>
+#include <span>
+#include <type_traits>
+
+
+namespace soma {
+
+// y_i = e^(z_i - m) / Σ_j e^(z_j - m), m = max_j z_j, for i < n = z.size(): the output
+// layer of a classifier, y_i > 0 summing to 1 (up to rounding).
+//
+// Domain: every vector of float or double, stable for all finite z (no overflow, also for
+// z = ±1e38 or ±1e308: z_i - m is taken as -1024 where z_i < m - 1024, which gives +0 as
+// e^(z_i - m) does). Special values:
+//   any NaN in z    every y_i is the first NaN of z with its quiet bit set
+//   m = +inf        the k entries equal to +inf share 1/k each (rounded), the others +0
+//   z_i = -inf      y_i = +0 (a masked entry) when some z_j is finite
+//   every z_i -inf  y_i = 1/n (the limit of softmax(c, ..., c) as c -> -inf)
+//   n = 0           nothing is written
+// Flags: no FE_OVERFLOW, FE_INVALID or FE_DIVBYZERO for non-NaN z; FE_UNDERFLOW where a
+// term e^(z_i - m) is subnormal in double.
+//
+// Order: terms e_j = e^(z_j - m) are evaluated in double by soma's own exponential (that
+// of soma::sigmoid, never the C library) and summed in double in index order,
+// s = (...((e_0 + e_1) + e_2) + ...) + e_{n-1}; y_i = e_i / s, one division, rounded to T.
+// The same bits on every target and compiler, in constant evaluation too.
+//
+// Accuracy, with u = 2^-53 and D = max_j min(m - z_j, 746) (the largest shift that still
+// yields a nonzero term): for results above the smallest normal number,
+//   double  |y_i - exact_i| <= (n + 3 + 2D)·u·exact_i  (the rounding of z_i - m, the
+//           exponential, n - 1 additions and one division; first order)
+//   float   <= 0.5 ULP + (n + 3 + 2D)·2^-29 ULP, i.e. <= 1 ULP for n + 2D <= 2^28
+// tested against an x87 long double reference.
+//
+// Preconditions: out.size() == z.size(), else throws std::invalid_argument naming both
+// sizes; out is z itself (in place) or shares no element with z, else throws
+// std::invalid_argument ("out overlaps z"). Nothing is written when it throws. Elements
+// outside [0, n) are never read or written.
+template <detail::ieee_binary T>
+SOMA_ABI constexpr void softmax(std::span<std::type_identity_t<T> const> z, std::span<T> out) {
+    if (z.size() != out.size()) {
+        detail::throw_size_mismatch("soma::softmax", "z", z.size(), "out", out.size());
+    }
+    if (std::is_constant_evaluated()) {
+        detail::portable::softmax_values<T>(z.data(), out.data(), z.size());
+        return;
+    }
+    if (detail::partial_overlap<T>(out.data(), out.size(), z.data(), z.size())) {
+        detail::throw_overlap("soma::softmax", "out", "z",
+                              " (out may be z itself, not part of it)");
+    }
+    detail::kernels().of<T>().softmax(z.data(), out.data(), z.size());
+}
+
+// z = softmax(z) in place.
+template <detail::ieee_binary T>
+SOMA_ABI constexpr void softmax(std::span<T> z_in_out) noexcept {
+    if (std::is_constant_evaluated()) {
+        detail::portable::softmax_values<T>(z_in_out.data(), z_in_out.data(), z_in_out.size());
+        return;
+    }
+    detail::kernels().of<T>().softmax(z_in_out.data(), z_in_out.data(), z_in_out.size());
+}
+
+// The same for std::vector and other contiguous ranges, which do not deduce T in the span
+// overloads above.
+template <class Z, class Out>
+requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
+    std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>> &&
+    detail::ieee_binary<std::ranges::range_value_t<Out>> &&
+    (!detail::is_span_v<std::remove_cvref_t<Z>> ||
+     !detail::is_span_v<std::remove_cvref_t<Out>>)SOMA_ABI void softmax(Z&& z, Out&& out) {
+    using T = std::ranges::range_value_t<Out>;
+    soma::softmax<T>(std::span<T const>(std::ranges::data(z), std::ranges::size(z)),
+                     std::span<T>(std::ranges::data(out), std::ranges::size(out)));
+}
+
+template <class R>
+requires detail::sigmoid_output_range<R> && detail::ieee_binary<std::ranges::range_value_t<R>> &&
+    (!detail::is_span_v<std::remove_cvref_t<R>>)SOMA_ABI void softmax(R&& z_in_out) noexcept {
+    using T = std::ranges::range_value_t<R>;
+    soma::softmax<T>(std::span<T>(std::ranges::data(z_in_out), std::ranges::size(z_in_out)));
+}
+
+}  // namespace soma
+
+#endif  // SOMA_SOFTMAX_HPP
+// ---- end soma/softmax.hpp ----
 // ---- begin soma/version.hpp ----
 // soma/version.hpp - the library version (matches the CMake project version).
 #ifndef SOMA_VERSION_HPP
