@@ -30,6 +30,8 @@
 # A key without a variable is only compared between builds. Recorded values can also be
 # given on the command line (-DSOMA_SIGMOID_HASH=...).
 set(SOMA_INNER_PRODUCT_HASH f51e5bdb1c6ae3ab)
+set(SOMA_TANH_HASH b68ad86e624bf3bc)
+set(SOMA_SOFTMAX_HASH 4c87bc49aa8fb88e)
 
 set(soma_hash_source "${CMAKE_CURRENT_SOURCE_DIR}/hash/inner_product_hash.cpp")
 set(soma_hash_driver "${CMAKE_CURRENT_SOURCE_DIR}/hash/run_hashes.cmake")
