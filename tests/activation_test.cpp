@@ -34,7 +34,8 @@ constexpr soma::tanh_activation tanh_a{};
 
 // ReLU in constant evaluation: max(0, z), derivative 1 for z > 0 else 0.
 static_assert(relu(2.5) == 2.5 && relu(-2.5) == 0.0 && relu(0.0f) == 0.0f);
-static_assert(!std::signbit(relu(-0.0)) && !std::signbit(relu(-1e300)));
+static_assert(std::bit_cast<std::uint64_t>(relu(-0.0)) == 0U);  // +0
+static_assert(std::bit_cast<std::uint64_t>(relu(-1e300)) == 0U);
 static_assert(relu(7) == 7 && relu(-7) == 0 && relu(3U) == 3U);
 static_assert(relu.derivative(0.5f) == 1.0f && relu.derivative(-0.5f) == 0.0f);
 static_assert(relu.derivative(0.0) == 0.0 && relu.derivative(-0.0) == 0.0);

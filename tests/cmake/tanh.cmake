@@ -12,3 +12,20 @@ if(NOT soma_tanh_cores GREATER 0)
 endif()
 set_tests_properties(tanh_exhaustive_test PROPERTIES LABELS "exhaustive" TIMEOUT 1800
   PROCESSORS ${soma_tanh_cores})
+
+# The bitwise contract must not depend on the compiler's contraction of a*b + c: the tanh
+# and softmax unit tests built with FMA available to the whole translation unit and the
+# most aggressive contraction, as sigmoid_contract_test does for the sigmoid. Only where
+# this machine can run AVX2+FMA code.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang"
+   AND EXISTS "/proc/cpuinfo")
+  file(READ "/proc/cpuinfo" soma_tanh_cpuinfo)
+  if(soma_tanh_cpuinfo MATCHES " avx2 " AND soma_tanh_cpuinfo MATCHES " fma ")
+    foreach(soma_tanh_test IN ITEMS tanh softmax)
+      soma_add_catch_test(${soma_tanh_test}_contract_test
+        SOURCES "${CMAKE_CURRENT_SOURCE_DIR}/${soma_tanh_test}_test.cpp" LABELS unit)
+      target_compile_options(${soma_tanh_test}_contract_test PRIVATE -mavx2 -mfma
+        -ffp-contract=fast)
+    endforeach()
+  endif()
+endif()
