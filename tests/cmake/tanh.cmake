@@ -29,3 +29,15 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND CMAKE_CXX_COMPILER_ID MATCH
     endforeach()
   endif()
 endif()
+
+# With SOMA_SIGMOID_AARCH64_TEST (tests/cmake/sigmoid.cmake): the tanh, softmax and
+# activation unit tests built for AArch64 and run under qemu (the NEON kernels).
+if(SOMA_SIGMOID_AARCH64_TEST)
+  foreach(soma_tanh_test IN ITEMS tanh_test softmax_test activation_test)
+    add_test(NAME ${soma_tanh_test}_aarch64_qemu
+      COMMAND "${PROJECT_SOURCE_DIR}/tests/cmake/sigmoid_aarch64.sh"
+              "${PROJECT_SOURCE_DIR}" "${CMAKE_CURRENT_BINARY_DIR}/${soma_tanh_test}_aarch64"
+              ${soma_tanh_test})
+    set_tests_properties(${soma_tanh_test}_aarch64_qemu PROPERTIES LABELS "cross" TIMEOUT 1800)
+  endforeach()
+endif()
