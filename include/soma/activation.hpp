@@ -48,6 +48,12 @@ struct sigmoid_activation {
     SOMA_ABI [[nodiscard]] constexpr T derivative(T z) const noexcept {
         return soma::sigmoid_derivative(z);
     }
+    // a'(z) from the output y = σ(z): y(1 - y), two roundings (1 - y is exact for
+    // y >= 0.5). What backpropagation uses: the forward pass has y already.
+    template <std::floating_point T>
+    [[nodiscard]] constexpr T derivative_of_output(T y) const noexcept {
+        return y * (T(1) - y);
+    }
 };
 
 // a(z) = z: the neuron outputs its weighted input (a linear unit).
@@ -60,6 +66,10 @@ struct identity_activation {
     constexpr void operator()(std::span<T>) const noexcept {}
     template <scalar T>
     [[nodiscard]] constexpr T derivative(T) const noexcept {
+        return T(1);
+    }
+    template <scalar T>
+    [[nodiscard]] constexpr T derivative_of_output(T) const noexcept {
         return T(1);
     }
 };
