@@ -340,7 +340,7 @@ public:
 
     // y = net(x) with parameters(): bitwise what the network gives once they are stored.
     // x has inputs() values; the result (outputs() values) lives until the next call.
-    [[nodiscard]] std::span<value_type const> forward(std::span<value_type const> x) {
+    SOMA_ABI [[nodiscard]] std::span<value_type const> forward(std::span<value_type const> x) {
         check(x.size(), inputs(), "x");
         forward_from<0>(x.data());
         return std::get<depth - 1>(y_);
@@ -349,7 +349,7 @@ public:
     // One example (x, t): the forward pass, then its gradient added to gradients().
     // Returns the loss E(net(x), t). Throws std::invalid_argument when x or t does not
     // have the network's number of inputs or outputs.
-    value_type accumulate(std::span<value_type const> x, std::span<value_type const> t) {
+    SOMA_ABI value_type accumulate(std::span<value_type const> x, std::span<value_type const> t) {
         check(x.size(), inputs(), "x");
         check(t.size(), outputs(), "t");
         forward_from<0>(x.data());
@@ -378,7 +378,7 @@ private:
     }
 
     template <std::size_t K>
-    void forward_from(value_type const* x) {
+    SOMA_ABI void forward_from(value_type const* x) {
         auto const& l = net_.template layer<K>();
         auto const& p = params_.template layer<K>();
         auto& z = std::get<K>(z_);
@@ -402,7 +402,7 @@ private:
 
     // delta_K is δ_K: adds its gradient, then makes δ_{K-1} and recurses.
     template <std::size_t K>
-    void backward_from(value_type const* x) {
+    SOMA_ABI void backward_from(value_type const* x) {
         auto const& tk = detail::training_kernels<value_type>();
         auto const& p = params_.template layer<K>();
         auto& g = grad_.template layer<K>();

@@ -34,7 +34,7 @@ struct gradient_descent {
     template <class P>
     void prepare(P const&) noexcept {}
     template <class P>
-    void step(P& p, P const& g, T scale) const noexcept {
+    SOMA_ABI void step(P& p, P const& g, T scale) const noexcept {
         auto const& k = detail::training_kernels<T>();
         T const a = -(learning_rate * scale);
         auto const ps = p.spans();
@@ -60,7 +60,7 @@ public:
         velocity_.assign(p.size(), T(0));
     }
     template <class P>
-    void step(P& p, P const& g, T scale) noexcept {
+    SOMA_ABI void step(P& p, P const& g, T scale) noexcept {
         auto const& k = detail::training_kernels<T>();
         T const a = -(learning_rate * scale);
         auto const ps = p.spans();
@@ -103,7 +103,7 @@ public:
         beta2_t_ = T(1);
     }
     template <class P>
-    void step(P& p, P const& g, T scale) noexcept {
+    SOMA_ABI void step(P& p, P const& g, T scale) noexcept {
         beta1_t_ = beta1_t_ * beta1;
         beta2_t_ = beta2_t_ * beta2;
         T const root = std::sqrt(T(1) - beta2_t_);
@@ -156,7 +156,7 @@ struct no_epoch_callback {
 // of each example as it was met during the epoch). Allocates before the first epoch only.
 // Throws std::invalid_argument when X and Y do not hold the same number of examples.
 template <class BP, class Optimizer, class OnEpoch = detail::no_epoch_callback>
-std::vector<double> fit(BP& bp, std::span<typename BP::value_type const> X,
+SOMA_ABI std::vector<double> fit(BP& bp, std::span<typename BP::value_type const> X,
                         std::span<typename BP::value_type const> Y, Optimizer& opt,
                         fit_options const& o = {}, OnEpoch&& on_epoch = {}) {
     using T = typename BP::value_type;
