@@ -312,6 +312,11 @@ private:
     std::size_t number_ = 0;
 };
 
+// "1 value", "2 values".
+inline std::string count_of(std::size_t k, char const* noun) {
+    return std::to_string(k) + ' ' + noun + (k == 1 ? "" : "s");
+}
+
 // The whitespace-separated tokens of a line.
 inline void split_blanks(std::string_view line, std::vector<std::string_view>& tokens) {
     tokens.clear();
@@ -347,8 +352,8 @@ dataset<T> read_fann(line_reader& lines) {
     std::vector<std::string_view> tokens;
     split_blanks(lines.text(), tokens);
     if (tokens.size() != 3) {
-        lines.fail("the header has " + std::to_string(tokens.size()) +
-                   " values, expected 3: pairs inputs outputs");
+        lines.fail("the header has " + count_of(tokens.size(), "value") +
+                   ", expected 3: pairs inputs outputs");
     }
     std::size_t const pairs = header_count(lines, tokens[0], "pairs");
     std::size_t const n = header_count(lines, tokens[1], "inputs");
@@ -367,13 +372,13 @@ dataset<T> read_fann(line_reader& lines) {
             char const* const what = part == 0 ? "inputs" : "outputs";
             if (!lines.next()) {
                 lines.fail_at(lines.number() + 1, "the data end after " + std::to_string(p - 1) +
-                                                      " of the " + std::to_string(pairs) +
-                                                      " pairs the header (line 1) announces");
+                                                      " of the " + count_of(pairs, "pair") +
+                                                      " the header (line 1) announces");
             }
             split_blanks(lines.text(), tokens);
             if (tokens.size() != want) {
                 lines.fail((tokens.empty() ? std::string("a blank line")
-                                           : std::to_string(tokens.size()) + " values") +
+                                           : count_of(tokens.size(), "value")) +
                            ", expected " + std::to_string(want) + " (the " + what + " of pair " +
                            std::to_string(p) + ")");
             }
@@ -383,8 +388,8 @@ dataset<T> read_fann(line_reader& lines) {
     }
     while (lines.next()) {
         if (!lines.blank()) {
-            lines.fail("data after the " + std::to_string(pairs) +
-                       " pairs the header (line 1) announces");
+            lines.fail("data after the " + count_of(pairs, "pair") +
+                       " the header (line 1) announces");
         }
     }
     return dataset<T>(n, m, std::move(X), std::move(Y));
@@ -426,16 +431,14 @@ dataset<T> read_csv(line_reader& lines, std::size_t m, csv_options const& option
         }
         if (columns == 0) {
             if (fields.size() <= m) {
-                lines.fail(std::to_string(fields.size()) + " values, but " + std::to_string(m) +
-                           " outputs need at least " + std::to_string(m + 1) +
-                           " (one input or more)");
+                lines.fail(count_of(fields.size(), "value") + ", but " + count_of(m, "output") +
+                           " need at least " + std::to_string(m + 1) + " (one input or more)");
             }
             columns = fields.size();
             first_data = lines.number();
         } else if (fields.size() != columns) {
-            lines.fail(std::to_string(fields.size()) + " values, expected " +
-                       std::to_string(columns) + " (as on line " + std::to_string(first_data) +
-                       ")");
+            lines.fail(count_of(fields.size(), "value") + ", expected " + std::to_string(columns) +
+                       " (as on line " + std::to_string(first_data) + ")");
         }
         for (std::size_t k = 0; k < fields.size(); ++k) {
             std::string_view const field = trimmed(fields[k]);
