@@ -2,19 +2,22 @@
 //
 // The artificial neuron of the textbook: weighted input z = w·x + b (b = -θ), the unit
 // step and the sigmoid as activations, the bias folded into an inner product, neurons,
-// and the SIMD kernels behind them.
+// layers and networks, training data and the perceptron learning rule, and the SIMD
+// kernels behind them.
 #ifndef SOMA_SOMA_HPP
 #define SOMA_SOMA_HPP
 
 #include "soma/activation.hpp"
 #include "soma/bias.hpp"
 #include "soma/concepts.hpp"
+#include "soma/data.hpp"
 #include "soma/dense_layer.hpp"
 #include "soma/errors.hpp"
 #include "soma/layer.hpp"
 #include "soma/network.hpp"
 #include "soma/network_io.hpp"
 #include "soma/neuron.hpp"
+#include "soma/perceptron.hpp"
 #include "soma/sigmoid.hpp"
 #include "soma/step.hpp"
 #include "soma/version.hpp"
