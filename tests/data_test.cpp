@@ -124,11 +124,15 @@ TEST_CASE("data: decimal text is rounded once, directly to the type", "[data]") 
         "0\n");
     CHECK(d.input(0)[0] == 1.0f + 0x1p-23f);
     CHECK(d.input(0)[1] == 1.0f);
-    // The smallest subnormals; below half of the smallest, correct rounding gives 0.
-    auto const tiny = fann<double>("1 3 1\n4.9406564584124654e-324 1e-400 -1e-400\n0\n");
+    // The smallest subnormals; below half of the smallest (2^-1075 ≈ 2.47e-324), correct
+    // rounding gives 0.
+    auto const tiny = fann<double>("1 4 1\n4.9406564584124654e-324 1e-400 -1e-400 9.9e-325\n0\n");
     CHECK(tiny.input(0)[0] == std::numeric_limits<double>::denorm_min());
     CHECK(bits(tiny.input(0)[1]) == bits(0.0));
     CHECK(bits(tiny.input(0)[2]) == bits(-0.0));
+    CHECK(bits(tiny.input(0)[3]) == bits(0.0));
+    CHECK(fann<double>("1 1 1\n3e-324\n0\n").input(0)[0] ==
+          std::numeric_limits<double>::denorm_min());
     auto const tiny_float = fann<float>("1 2 1\n1e-50 0x1p-200\n0\n");
     CHECK(bits(tiny_float.input(0)[0]) == bits(0.0f));
     CHECK(bits(tiny_float.input(0)[1]) == bits(0.0f));

@@ -25,9 +25,12 @@
 // Numbers. Floating-point values are decimal (1, -0.5, 2.5e-3, .5) or hexadecimal floats
 // (0x1.8p+1, -0x1p-3), read with std::from_chars: correctly rounded to T (round to
 // nearest even). A leading '+' is allowed; -0 reads as -0. A value too large for T
-// (1e39 for float) is an error; one too small (1e-50 for float) rounds to ±0, as
-// correct rounding says. NaN and infinity are rejected ("nan", "inf"): they are no data a
-// neuron can learn from. Integral T reads decimal integers in T's range.
+// (1e39 for float) is an error; one below 1e-46 for float or 1e-324 for double (under
+// half the smallest subnormal, 2^-149 ≈ 1.4e-45 and 2^-1074 ≈ 4.9e-324) rounds to ±0, as
+// correct rounding says; one between that and half the smallest subnormal is reported as
+// out of range (libraries differ there). NaN and infinity are rejected
+// ("nan", "inf"): they are no data a neuron can learn from. Integral T reads decimal
+// integers in T's range.
 //
 // Errors. Every reader throws std::invalid_argument (through soma's error mechanism: the
 // error handler of soma/errors.hpp under -fno-exceptions) whose message names the
@@ -177,12 +180,15 @@ namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 enum class parse_status { ok, not_a_number, out_of_range };
 
-// For a number std::from_chars reports out of range: whether its magnitude is below 1
-// (it underflows) rather than above (it overflows). s is the significand and exponent,
-// without sign or 0x; the magnitude is about base^(k + e) with k the position of the
-// first nonzero digit relative to the point and e the exponent (base 16 and a binary
-// exponent for hex). Out of range means far from 1, so the sign of that estimate decides.
-[[nodiscard]] inline bool below_one(std::string_view s, bool hex) noexcept {
+// For a number std::from_chars reports out of range: whether it certainly rounds to
+// zero in T, being below half the smallest subnormal 2^d, d = min_exponent - digits
+// (float 2^-149, double 2^-1074). s is the significand and exponent, without sign or 0x.
+// With k the position of the first nonzero digit relative to the point (12.5: 2, 0.03: -1)
+// and e the exponent, the value is below 10^(k + e), or 16^k 2^e for hex. Libraries differ
+// on whether a subnormal result is "out of range"; values near the subnormal range are
+// therefore reported as out of range rather than guessed.
+template <std::floating_point T>
+[[nodiscard]] bool rounds_to_zero(std::string_view s, bool hex) noexcept {
     std::size_t const e_at = s.find_first_of(hex ? "pP" : "eE");
     std::string_view const significand = s.substr(0, e_at);
     long long e = 0;
@@ -191,7 +197,8 @@ enum class parse_status { ok, not_a_number, out_of_range };
         bool const negative = !x.empty() && x.front() == '-';
         if (!x.empty() && (x.front() == '-' || x.front() == '+')) x.remove_prefix(1);
         auto const r = std::from_chars(x.data(), x.data() + x.size(), e);
-        if (r.ec == std::errc::result_out_of_range) return negative;  // |exponent| > 2^63
+        // An exponent this large decides alone (and k + e below cannot overflow).
+        if (r.ec == std::errc::result_out_of_range || e > (1LL << 40)) return negative;
         if (negative) e = -e;
     }
     std::size_t const point = std::min(significand.find('.'), significand.size());
@@ -199,9 +206,10 @@ enum class parse_status { ok, not_a_number, out_of_range };
     if (first == std::string_view::npos) return true;  // zero
     long long const k = first < point ? static_cast<long long>(point - first)
                                       : -static_cast<long long>(first - point - 1);
-    // A hex digit is 4 binary digits; a decimal exponent counts digits.
-    long long const estimate = hex ? 4 * k + e : k + e;
-    return estimate <= 0;
+    long long const half_denorm = std::numeric_limits<T>::min_exponent -
+                                  std::numeric_limits<T>::digits - 1;  // log2(denorm_min / 2)
+    // 10^x = 2^(3.3219... x) < 2^(3.32 x) for x < 0.
+    return hex ? 4 * k + e <= half_denorm : 332 * (k + e) <= 100 * half_denorm;
 }
 
 // Parses the whole of token as a T (the rules at the top of this file).
@@ -228,9 +236,10 @@ template <scalar T>
         if (r.ptr != last || (r.ec != std::errc{} && r.ec != std::errc::result_out_of_range))
             return parse_status::not_a_number;
         if (r.ec == std::errc::result_out_of_range) {
-            if (!below_one(std::string_view(first, static_cast<std::size_t>(last - first)), hex))
+            if (!rounds_to_zero<T>(std::string_view(first, static_cast<std::size_t>(last - first)),
+                                   hex))
                 return parse_status::out_of_range;
-            v = T(0);  // rounds to zero: the correctly rounded value
+            v = T(0);  // the correctly rounded value
         }
         if (negative) v = -v;
         return parse_status::ok;
