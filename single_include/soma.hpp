@@ -9441,6 +9441,12 @@ SOMA_ABI [[nodiscard]] Net from_text(std::string_view text) {
 // floating-point T when every update is exact (0/1 inputs and η = 1, say, as for logic
 // gates); with rounded updates a cycle still proves that this run does not converge.
 // States compare with == (so +0 and −0 are equal: they classify every input alike).
+//
+// Arithmetic. z is the neuron's own weighted input (soma's inner product, so the learned
+// neuron classifies as training saw it). For float and double each update is one fused
+// multiply-add, w_i ← fma(±η, x_i, w_i), so a run gives the same bits on every CPU and in
+// constant evaluation, whatever the compiler contracts; integral updates are exact and
+// checked (std::overflow_error).
 #ifndef SOMA_PERCEPTRON_HPP
 #define SOMA_PERCEPTRON_HPP
 
@@ -9592,9 +9598,11 @@ constexpr perceptron_result<T, N> perceptron(std::size_t m, XAt x_at, TAt t_at,
 
 }  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
-// Trains a step neuron with N = the static extent of the examples x_p (std::array<T, N>
-// or std::span<T const, N>) on targets t (t_p ∈ {0, 1}) by the perceptron rule, starting
-// from `initial` (default w = 0, b = 0), examples in the given order. Requires
+// For p = 0, 1, ... in every epoch: y = u(w·x_p + b), w ← w + η (t_p − y) x_p,
+// b ← b + η (t_p − y), until an epoch without a mistake, a repeated state (w, b) or
+// max_epochs. Trains a step_neuron<T, N>, N the static extent of the examples x_p
+// (std::array<T, N> or std::span<T const, N>), on targets t_p ∈ {0, 1}, starting from
+// `initial` (default w = 0, b = 0). Requires
 // x.size() == t.size() (else std::invalid_argument naming both sizes), η > 0 and every
 // t_p 0 or 1 (else std::invalid_argument naming the first other one). Integral T: an
 // update that overflows T throws std::overflow_error. constexpr: a static_assert can check
@@ -9620,8 +9628,9 @@ requires detail::perceptron_examples<Xs, Ts> SOMA_ABI
         [&](std::size_t p) { return targets[p]; }, options, initial);
 }
 
-// Trains on a dataset with one output per pair (t_p = d.output(p)[0] ∈ {0, 1}), starting
-// from w = 0, b = 0. Requires d.outputs() == 1 (else std::invalid_argument), and as above.
+// The same rule on a dataset with one output per pair, t_p = d.output(p)[0] ∈ {0, 1},
+// x_p = d.input(p), starting from w = 0, b = 0; a step_neuron<T> of run-time size.
+// Requires d.outputs() == 1 (else std::invalid_argument), and as above.
 template <signed_scalar T>
 SOMA_ABI [[nodiscard]] perceptron_result<T> train_perceptron(
     dataset<T> const& d, perceptron_options<T> const& options = {}) {
