@@ -17,9 +17,11 @@
 #include <numeric>
 #include <span>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "soma/backprop.hpp"
+#include "soma/data.hpp"
 #include "soma/detail/errors.hpp"
 #include "soma/detail/fma.hpp"
 #include "soma/random.hpp"
@@ -194,6 +196,24 @@ SOMA_ABI std::vector<double> fit(BP& bp, std::span<typename BP::value_type const
         on_epoch(epoch, mean);
     }
     return history;
+}
+
+// The same for a soma::dataset (soma/data.hpp: read_fann, read_csv): its inputs and outputs.
+// Throws std::invalid_argument when its numbers of inputs and outputs are not the network's.
+template <class BP, class Optimizer, class OnEpoch = detail::no_epoch_callback>
+SOMA_ABI std::vector<double> fit(BP& bp, dataset<typename BP::value_type> const& data,
+                                 Optimizer& opt, fit_options const& o = {},
+                                 OnEpoch&& on_epoch = {}) {
+    if (data.inputs() != bp.inputs()) {
+        detail::throw_size_mismatch("soma::fit", "the data's inputs", data.inputs(),
+                                    "the network's", bp.inputs());
+    }
+    if (data.outputs() != bp.outputs()) {
+        detail::throw_size_mismatch("soma::fit", "the data's outputs", data.outputs(),
+                                    "the network's", bp.outputs());
+    }
+    return soma::fit(bp, data.inputs_matrix(), data.outputs_matrix(), opt, o,
+                     std::forward<OnEpoch>(on_epoch));
 }
 
 }  // namespace soma
