@@ -10,7 +10,7 @@
 //
 // RTNeural is not part of soma and is not shipped with it: this file measures a local
 // RTNeural source tree when CMake is given one (-DSOMA_RTNEURAL_DIR=<tree>, see
-// docs/rtneural.md), which defines SOMA_BENCH_HAVE_RTNEURAL and the Eigen backend's macros.
+// docs/rtneural.md), which defines SOMA_BENCH_HAVE_RTNEURAL and RTNEURAL_USE_EIGEN.
 // Without it the program registers one benchmark that reports how to configure it.
 //
 // Both sides get the same W, b and x (uniform in [-1, 1]); RTNeural's weights are loaded
@@ -53,6 +53,14 @@
 #include "soma/soma.hpp"
 
 #if defined(SOMA_BENCH_HAVE_RTNEURAL)
+// As RTNeural's CMake sets it: 32-byte alignment when the flags enable AVX, 16 otherwise.
+#if !defined(RTNEURAL_DEFAULT_ALIGNMENT)
+#if defined(__AVX__)
+#define RTNEURAL_DEFAULT_ALIGNMENT 32
+#else
+#define RTNEURAL_DEFAULT_ALIGNMENT 16
+#endif
+#endif
 #include <RTNeural/RTNeural.h>
 #endif
 
