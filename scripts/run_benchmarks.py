@@ -783,6 +783,7 @@ run-time layers. Networks: `soma::network` of static sigmoid `dense_layer`s,
 with dynamic matrices, `(W h + b).logistic()` per layer (a matrix-vector product for one
 input, a matrix product for 256). Every layer's outputs are soma's canonical bits
 (bitwise `soma::neuron`), Eigen's are not (its `logistic()` is a fast approximation).
+RTNeural's own compile-time models, against these layers: [rtneural.md](rtneural.md).
 """
 
 if __name__ == "__main__":
