@@ -1,7 +1,8 @@
 // soma/activation.hpp - activation functions a(z) (激活函数) as types.
 //
 // y = a(z): the unit step gives the biological neuron's 0/1 output, the sigmoid a
-// smooth degree of excitement in (0, 1). Each activation here is an empty type usable
+// smooth degree of excitement in (0, 1), tanh the same centred on 0 in (-1, 1), ReLU
+// max(0, z) for deep networks. Each activation here is an empty type usable
 // as a template argument (soma::neuron<T, N, Activation>); any user callable T -> T
 // serves as well (concept soma::activation_for). An activation that can also be
 // called with std::span<T> transforms a whole vector in place (the vectorized path of
@@ -13,8 +14,10 @@
 #include <span>
 
 #include "soma/concepts.hpp"
+#include "soma/detail/fma.hpp"
 #include "soma/sigmoid.hpp"
 #include "soma/step.hpp"
+#include "soma/tanh.hpp"
 
 namespace soma {
 
@@ -53,6 +56,49 @@ struct sigmoid_activation {
     template <std::floating_point T>
     [[nodiscard]] constexpr T derivative_of_output(T y) const noexcept {
         return y * (T(1) - y);
+    }
+};
+
+// a(z) = tanh(z) = (e^z - e^-z)/(e^z + e^-z) (soma::tanh), with a'(z) = 1 - tanh(z)²
+// (soma::tanh_derivative); float and double.
+struct tanh_activation {
+    template <detail::ieee_binary T>
+    SOMA_ABI [[nodiscard]] constexpr T operator()(T z) const noexcept {
+        return soma::tanh(z);
+    }
+    template <detail::ieee_binary T>
+    SOMA_ABI void operator()(std::span<T> z) const noexcept {
+        soma::tanh(z);
+    }
+    template <detail::ieee_binary T>
+    SOMA_ABI [[nodiscard]] constexpr T derivative(T z) const noexcept {
+        return soma::tanh_derivative(z);
+    }
+};
+
+// a(z) = max(0, z), the rectified linear unit, with a'(z) = 1 for z > 0, else 0.
+//
+// Exact (no rounding). Special values: a(-0) = +0 (every z <= 0 gives +0), a(+inf) = +inf,
+// a(-inf) = +0, a(NaN) = the same NaN, bit for bit; a'(NaN) = the same NaN, a'(0) = 0
+// (the subgradient at the kink chosen as 0), a'(±inf) = 1 and 0. Any scalar type.
+struct relu_activation {
+    template <scalar T>
+    SOMA_ABI [[nodiscard]] constexpr T operator()(T z) const noexcept {
+        if constexpr (std::floating_point<T>) {
+            if (z != z) return z;
+        }
+        return z > T(0) ? z : T(0);
+    }
+    template <scalar T>
+    SOMA_ABI constexpr void operator()(std::span<T> z) const noexcept {
+        for (T& v : z) v = (*this)(v);
+    }
+    template <scalar T>
+    SOMA_ABI [[nodiscard]] constexpr T derivative(T z) const noexcept {
+        if constexpr (std::floating_point<T>) {
+            if (z != z) return z;
+        }
+        return z > T(0) ? T(1) : T(0);
     }
 };
 

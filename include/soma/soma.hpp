@@ -1,8 +1,9 @@
 // soma/soma.hpp - everything soma offers, in one include.
 //
 // The artificial neuron of the textbook: weighted input z = w·x + b (b = -θ), the unit
-// step and the sigmoid as activations, the bias folded into an inner product, neurons,
-// layers and networks, how they learn, and the SIMD kernels behind them.
+// step, the sigmoid, tanh and ReLU as activations, softmax over an output vector, the bias
+// folded into an inner product, neurons, layers and networks, how they learn, and the SIMD
+// kernels behind them.
 #ifndef SOMA_SOMA_HPP
 #define SOMA_SOMA_HPP
 
@@ -22,7 +23,9 @@
 #include "soma/perceptron.hpp"
 #include "soma/random.hpp"
 #include "soma/sigmoid.hpp"
+#include "soma/softmax.hpp"
 #include "soma/step.hpp"
+#include "soma/tanh.hpp"
 #include "soma/version.hpp"
 #include "soma/weighted_input.hpp"
 

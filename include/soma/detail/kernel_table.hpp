@@ -36,6 +36,12 @@ struct kernels_of {
     T (*sigmoid_one)(T z) noexcept;
     // out_i = u(z_i) (unit step) for i < n; out == z allowed.
     void (*step)(T const* z, T* out, std::size_t n) noexcept;
+    // out_i = tanh(z_i) for i < n; out == z allowed.
+    void (*tanh)(T const* z, T* out, std::size_t n) noexcept;
+    // tanh(z) for one value.
+    T (*tanh_one)(T z) noexcept;
+    // out = softmax(z) over n values; out == z allowed.
+    void (*softmax)(T const* z, T* out, std::size_t n) noexcept;
 };
 
 struct kernel_table {

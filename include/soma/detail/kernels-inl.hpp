@@ -15,6 +15,9 @@
 //   sigmoid_one                               one value (portable vocabulary: the
 //                                             definition; elsewhere compiled with FMA)
 //   sigmoid_array, step_array                 arrays, L lanes at a time
+//   exp_f64_parts                             e^a for a <= 0 (σ, tanh, softmax)
+//   tanh_f64_core, tanh_one, tanh_array       tanh(z), the algorithm of soma/tanh.hpp
+//   softmax_values, softmax_array             softmax, of soma/softmax.hpp
 //   inner_product_lanes, inner_product        the canonical inner product
 //                                             (soma/detail/inner_product.hpp)
 //   inner_products, forward_sigmoid           several rows, L rows per pass
@@ -68,13 +71,20 @@ template <class V>
     return V::div(numerator, d);
 }
 
-// σ for double lanes, without the NaN patch.
+// e^a = 2^k·(p_hi + p_lo) for double lanes a in [-746, 0] (the caller clamps), with
+// t = k + round_magic, p_hi + p_lo = e^(a - k ln 2) to a relative error below 2^-60, and
+// p_hi = round(p_hi + p_lo) in [0.70, 1.42]. Shared by σ, tanh and softmax.
 template <class V>
-[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
-    typename V::v z) noexcept {
+struct exp_parts {
+    typename V::v t;
+    typename V::v p_hi;
+    typename V::v p_lo;
+};
+
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr exp_parts<V> exp_f64_parts(typename V::v a) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -107,6 +117,18 @@ template <class V>
     lo = V::fma(r_lo, V::add(s2, tail), lo);  // e^r·r_lo needs e^r only to 2^-20
     v const p_hi = V::add(s2, lo);            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
     v const p_lo = V::add(V::sub(s2, p_hi), lo);
+    return {t, p_hi, p_lo};
+}
+
+// σ for double lanes, without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
+    typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const one = V::splat(1.0);
 
     // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120): below 2^-120, e moves the
     // quotient by less than 2^-120, and the clamp keeps e's low part normal.
@@ -185,6 +207,192 @@ void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
             V::store_first(out + i, sigmoid_lanes<T>(V::load_first(z + i, c, V::zero())), c);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// tanh(z) = (1 - e^-2|z|)/(1 + e^-2|z|) with the sign of z
+//
+// With a = -2|z| (|z| clamped to 20, above which tanh rounds to 1) and e = e^a in
+// (0, 1] = 2^k·(p_hi + p_lo) from exp_f64_parts: the numerator 1 - e and the denominator
+// 1 + e are carried as unevaluated sums hi + lo, so the cancellation in 1 - e for small |z|
+// costs nothing (for k = 0, 1 - p_hi is exact and p_lo keeps the low bits; for k < 0, 1 - e
+// >= 1/3). The quotient is formed like σ's 1/(1 + e) and rounded once: 0.5 + 2^-6 ULP by
+// analysis, 1 ULP asserted. Below |z| = 2^-27 the result is z itself (correctly rounded,
+// signed zeros kept); those lanes compute tanh(1/2) meanwhile, so that no power of a tiny z
+// underflows. |z| only enters, and the sign is set at the end: tanh(-z) = -tanh(z) bit for
+// bit. float is evaluated in double and rounded once more (<= 0.5 + 2^-28 ULP).
+// ---------------------------------------------------------------------------------------
+
+// tanh for double lanes (float lanes widened), without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v tanh_f64_core(typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const one = V::splat(1.0);
+    v const minus_x = V::negative_abs(z);
+    auto const tiny = V::lt(V::splat(-tanh_constants::x_tiny), minus_x);  // |z| < 2^-27
+    v const half_a =
+        V::select(tiny, V::splat(-0.5), V::max(V::splat(-tanh_constants::x_max), minus_x));
+    v const a = V::add(half_a, half_a);  // -2|z| in [-40, 0], exact (no overflow for huge z)
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const scale = V::exponent_from(t, c::exponent_bias);  // 2^k, k in [-58, 0]
+    v const e_hi = V::add_exponent(p_hi, t, 0);             // exact
+    // 1 - e = n_hi + n_lo and 1 + e = d_hi + d_lo: Fast2Sums (|1| >= e_hi), then the low
+    // part of e, p_lo·2^k, fused on purpose (nothing left for a contracting compiler).
+    v const n_hi = V::sub(one, e_hi);
+    v const n_lo = V::fnma(p_lo, scale, V::sub(V::sub(one, n_hi), e_hi));
+    v const d_hi = V::add(one, e_hi);
+    v const d_lo = V::fma(p_lo, scale, V::add(V::sub(one, d_hi), e_hi));
+    // 1/d = q·(1 + rho) + O(rho²), q = 1/d_hi correctly rounded (1 - q·d_hi exact); then
+    // n/d = n_hi·q + (n_hi·q·rho + n_lo·q), rounded once by the outer fma.
+    v const q = V::div(one, d_hi);
+    v rho = V::fnma(q, d_hi, one);
+    rho = V::fnma(q, d_lo, rho);
+    v const y = V::fma(n_hi, q, V::fma(n_hi, V::mul(q, rho), V::mul(n_lo, q)));
+    v const signed_y = V::select(V::lt(z, V::zero()), V::negative_abs(y), y);
+    return V::select(tiny, z, signed_y);
+}
+
+// tanh(z) for one value: the definition (portable vocabulary, constexpr). Two ranges are
+// settled before the evaluation, with the bits the evaluation gives there (the lanes
+// compute them; the exhaustive test compares every float and sampled doubles): z itself
+// for |z| < 2^-13 (float; tanh(z) is within 2^-27.5 relative of z, which the rounding to
+// float returns) or 2^-27 (double), and ±1 for |z| >= 9.2 (float: 1 - tanh(z) < 2^-25) or
+// 20 (double: the clamp), where the branch is cheaper than the evaluation.
+template <ieee_binary T>
+[[nodiscard]] constexpr T tanh_one(T z) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        auto const bits = std::bit_cast<std::uint32_t>(z);
+        std::uint32_t const abs_bits = bits & 0x7fffffffU;
+        if (abs_bits > 0x7f800000U) return std::bit_cast<float>(bits | c::f32_quiet_bit);  // NaN
+        if (abs_bits < 0x39000000U) return z;                                              // 2^-13
+        if (abs_bits >= 0x41133333U)
+            return std::bit_cast<float>((bits & 0x80000000U) | 0x3f800000U);
+        return static_cast<float>(tanh_f64_core<one_lane>(static_cast<double>(z)));
+    } else {
+        auto const bits = std::bit_cast<std::uint64_t>(z);
+        std::uint64_t const abs_bits = bits & 0x7fffffffffffffffU;
+        if (abs_bits > 0x7ff0000000000000U) return std::bit_cast<double>(bits | c::f64_quiet_bit);
+        if (abs_bits < 0x3e40000000000000U) return z;  // 2^-27
+        if (abs_bits >= 0x4034000000000000U) {         // 20
+            return std::bit_cast<double>((bits & c::sign_bit) | 0x3ff0000000000000U);
+        }
+        return tanh_f64_core<one_lane>(z);
+    }
+}
+
+// tanh on one register of T lanes; NaN lanes give z with its quiet bit set.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v tanh_lanes(
+    typename vec<T>::v z) noexcept {
+    using V = vec<T>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        using D = vec<double>;
+        auto const y =
+            V::narrow(tanh_f64_core<D>(V::widen_lo(z)), tanh_f64_core<D>(V::widen_hi(z)));
+        return V::select(V::is_nan(z), V::or_bits(z, c::f32_quiet_bit), y);
+    } else {
+        return V::select(V::is_nan(z), V::or_bits(z, c::f64_quiet_bit), tanh_f64_core<V>(z));
+    }
+}
+
+// out_i = tanh(z_i), i < n; out may be z. Two registers per iteration, as for σ (one long
+// dependency chain each).
+template <ieee_binary T>
+void tanh_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (lanes == 1) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = tanh_one(z[i]);
+    } else {
+        std::size_t i = 0;
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            auto const z0 = V::load(z + i);
+            auto const z1 = V::load(z + i + lanes);
+            V::store(out + i, tanh_lanes<T>(z0));
+            V::store(out + i + lanes, tanh_lanes<T>(z1));
+        }
+        for (; i < n; i += lanes) {
+            std::size_t const c = n - i < lanes ? n - i : lanes;
+            V::store_first(out + i, tanh_lanes<T>(V::load_first(z + i, c, V::zero())), c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// softmax: y_i = e^(z_i - m) / Σ_j e^(z_j - m), m = max_j z_j
+//
+// One value at a time (portable vocabulary, constexpr; inside an x86-64 target region the
+// same operations with FMA instructions): the sum runs in index order, j = 0, 1, ..., n-1,
+// in double for float and double, and a vector sum would need a second order. Each term is
+// e^d for d = z_i - m <= 0 computed in double (exact or within 2^-53·|d| for float inputs;
+// -1024 where z_i < m - 1024), from exp_f64_parts rounded once (0.5 + 2^-7 ULP; subnormal
+// terms twice). Each y_i is one correctly rounded division (then rounded to float).
+// ---------------------------------------------------------------------------------------
+
+// e^d for d <= 0 in double (one value); d below -746 gives +0.
+[[nodiscard]] constexpr double exp_nonpositive(double d) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    double const a = one_lane::max(c::f64_a_min, d);
+    auto const [t, p_hi, p_lo] = exp_f64_parts<one_lane>(a);
+    (void)p_lo;  // p_hi is p_hi + p_lo rounded
+    // 2^k for k in [-1076, 0] as 2^(k + 600)·2^-600, as σ does: rounded once, only for
+    // subnormal terms. opaque: the sum must not fuse this product (inexact when subnormal).
+    return one_lane::opaque(
+        one_lane::mul(one_lane::add_exponent(p_hi, t, c::f64_k_shift), c::f64_unshift));
+}
+
+[[nodiscard]] constexpr double softmax_term(double z, double m) noexcept {
+    return exp_nonpositive(z < m + tanh_constants::softmax_d_min ? tanh_constants::softmax_d_min
+                                                                 : z - m);
+}
+
+// out = softmax(z), n values; out may be z. NaN anywhere: every output is the first NaN
+// of z with its quiet bit set. m = +inf or -inf (every finite term is then negligible, or
+// every z_i is -inf): the k entries equal to m share 1/k each (rounded), the others +0.
+template <ieee_binary T>
+constexpr void softmax_values(T const* z, T* out, std::size_t n) noexcept {
+    using c = sigmoid_constants;
+    if (n == 0) return;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (z[i] != z[i]) {
+            T nan = z[i];
+            if constexpr (std::same_as<T, float>) {
+                nan = std::bit_cast<float>(std::bit_cast<std::uint32_t>(nan) | c::f32_quiet_bit);
+            } else {
+                nan = std::bit_cast<double>(std::bit_cast<std::uint64_t>(nan) | c::f64_quiet_bit);
+            }
+            for (std::size_t j = 0; j < n; ++j) out[j] = nan;
+            return;
+        }
+    }
+    T m = z[0];
+    for (std::size_t i = 1; i < n; ++i) m = z[i] > m ? z[i] : m;
+    if (m > std::numeric_limits<T>::max() || m < std::numeric_limits<T>::lowest()) {  // ±inf
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < n; ++i) k += z[i] == m ? 1 : 0;
+        T const share = static_cast<T>(1.0 / static_cast<double>(k));
+        for (std::size_t i = 0; i < n; ++i) out[i] = z[i] == m ? share : T(0);
+        return;
+    }
+    double const md = static_cast<double>(m);
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += softmax_term(static_cast<double>(z[i]), md);
+    // s >= 1 (the term of m is e^0 = 1) and at most n. float recomputes each term (the same
+    // bits) rather than keeping it in out rounded to float.
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i] = static_cast<T>(softmax_term(static_cast<double>(z[i]), md) / s);
+    }
+}
+
+// The kernel table's entry (a function of this ISA's target region).
+template <ieee_binary T>
+void softmax_array(T const* z, T* out, std::size_t n) noexcept {
+    softmax_values<T>(z, out, n);
 }
 
 // out_i = u(z_i): 1 for z_i >= 0 (also -0), 0 below, NaN unchanged. out may be z.
@@ -730,7 +938,9 @@ inline constexpr kernel_table table = {
     this_isa,
     this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
-     &sigmoid_one<float>, &step_array<float>},
+     &sigmoid_one<float>, &step_array<float>, &tanh_array<float>, &tanh_one<float>,
+     &softmax_array<float>},
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
-     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
+     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>, &tanh_array<double>,
+     &tanh_one<double>, &softmax_array<double>},
 };

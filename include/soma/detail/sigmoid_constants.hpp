@@ -60,6 +60,19 @@ struct sigmoid_constants {
     static constexpr double f64_unshift = 0x1p-600;
 };
 
+// Constants of tanh and softmax, which evaluate e^a with the double algorithm above.
+struct tanh_constants {
+    // Above 20, 1 - tanh(|z|) < 2e^-40 < 2^-54 and tanh rounds to 1 in double (and float):
+    // clamping |z| there changes no result and keeps k >= -58, so that 2^k is normal.
+    static constexpr double x_max = 20.0;
+    // Below 2^-27, tanh(z) = z - z³/3 + ... lies within z²/3 < 2^-55.5 relative of z: z is
+    // the correctly rounded result (float and double), sign of zero included.
+    static constexpr double x_tiny = 0x1p-27;
+    // softmax: a term with z_i - m below -1024 is e^(z_i - m) = +0 in double; taking -1024
+    // there keeps z_i - m from overflowing for z_i and m of opposite signs.
+    static constexpr double softmax_d_min = -1024.0;
+};
+
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 #endif  // SOMA_DETAIL_SIGMOID_CONSTANTS_HPP
