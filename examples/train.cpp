@@ -1,16 +1,17 @@
 // train: fits a network inputs-H-outputs to a data set in FANN's training-file format.
 //
 //   train --train FILE --test FILE --hidden H [--epochs E] [--seed S]
-//         [--optimizer adam|sgd|gd] [--lr R] [--batch B]
+//         [--optimizer rprop|adam|sgd|gd] [--lr R] [--batch B]
 //
 // The network: H tanh neurons, then sigmoid outputs trained on cross-entropy, or, when
 // every training target is one-hot over 2+ outputs, linear outputs trained on softmax
 // cross-entropy (the outputs read as softmax(z)). Initial weights from soma::initialize
-// with the seed S (default 1); mini-batches of B examples (default 32; 0: all of them,
-// batch gradient descent), shuffled every epoch by soma's generator; optimizers Adam
-// (default, learning rate 0.01), sgd (momentum 0.9, learning rate 0.1) and gd (learning
-// rate 0.5). A progress line every tenth of the epochs goes to stderr; the last stdout line
-// is
+// with the seed S (default 1). Optimizers: rprop (default: iRPROP-, one step per epoch on
+// the whole training set, as FANN trains by default), adam (learning rate 0.01), sgd
+// (momentum 0.9, learning rate 0.1) and gd (learning rate 0.5); batches of B examples
+// (default 0, all of them, for rprop and gd; 32 for adam and sgd), shuffled every epoch by
+// soma's generator. A progress line every tenth of the epochs goes to stderr; the last
+// stdout line is
 //   test_mse M class_error C train_s T weights_hash H
 // M: the mean of (y_j - t_j)^2 over the test pairs and outputs; C: the fraction of test
 // pairs misclassified (argmax over the outputs, or y >= 0.5 for one output); T: the
@@ -38,15 +39,16 @@ struct options {
     std::size_t hidden = 0;
     std::size_t epochs = 300;
     std::uint64_t seed = 1;
-    std::string optimizer = "adam";
+    std::string optimizer = "rprop";
     double learning_rate = -1;  // the optimizer's default
-    std::size_t batch = 32;
+    std::size_t batch = 0;
+    bool batch_given = false;
 };
 
 [[noreturn]] void usage(char const* why) {
     std::fprintf(stderr,
                  "train: %s\nusage: train --train FILE --test FILE --hidden H [--epochs E] "
-                 "[--seed S] [--optimizer adam|sgd|gd] [--lr R] [--batch B]\n",
+                 "[--seed S] [--optimizer rprop|adam|sgd|gd] [--lr R] [--batch B]\n",
                  why);
     std::exit(2);
 }
@@ -76,10 +78,12 @@ options parse(int argc, char** argv) {
             o.seed = number(key, value);
         } else if (key == "--batch") {
             o.batch = number(key, value);
+            o.batch_given = true;
         } else if (key == "--optimizer") {
             o.optimizer = value;
-            if (o.optimizer != "adam" && o.optimizer != "sgd" && o.optimizer != "gd") {
-                usage("--optimizer is adam, sgd or gd");
+            if (o.optimizer != "adam" && o.optimizer != "sgd" && o.optimizer != "gd" &&
+                o.optimizer != "rprop") {
+                usage("--optimizer is rprop, adam, sgd or gd");
             }
         } else if (key == "--lr") {
             char* end = nullptr;
@@ -93,6 +97,7 @@ options parse(int argc, char** argv) {
     }
     if (o.train_file.empty() || o.test_file.empty()) usage("--train and --test are required");
     if (o.hidden == 0) usage("--hidden must be at least 1");
+    if (!o.batch_given) o.batch = o.optimizer == "adam" || o.optimizer == "sgd" ? 32 : 0;
     return o;
 }
 
@@ -193,6 +198,9 @@ int with_optimizer(options const& o, soma::dataset<T> const& train,
     if (o.optimizer == "sgd") {
         return run<soma::momentum<T>, Output>(o, train, test, soma::momentum<T>(lr(0.1), T(0.9)),
                                               loss);
+    }
+    if (o.optimizer == "rprop") {
+        return run<soma::rprop<T>, Output>(o, train, test, soma::rprop<T>(), loss);
     }
     if (o.optimizer == "gd") {
         return run<soma::gradient_descent<T>, Output>(o, train, test,

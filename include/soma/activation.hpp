@@ -74,6 +74,12 @@ struct tanh_activation {
     SOMA_ABI [[nodiscard]] constexpr T derivative(T z) const noexcept {
         return soma::tanh_derivative(z);
     }
+    // a'(z) from the output y = tanh(z): (1 - y)(1 + y) = 1 - y², three roundings (no
+    // contraction can fuse it: no product feeds a sum). What backpropagation uses.
+    template <detail::ieee_binary T>
+    [[nodiscard]] constexpr T derivative_of_output(T y) const noexcept {
+        return (T(1) - y) * (T(1) + y);
+    }
 };
 
 // a(z) = max(0, z), the rectified linear unit, with a'(z) = 1 for z > 0, else 0.
@@ -99,6 +105,12 @@ struct relu_activation {
             if (z != z) return z;
         }
         return z > T(0) ? T(1) : T(0);
+    }
+    // a'(z) from the output y = max(0, z): 1 for y > 0, else 0 (y = 0 for every z <= 0);
+    // NaN -> the same NaN.
+    template <scalar T>
+    [[nodiscard]] constexpr T derivative_of_output(T y) const noexcept {
+        return derivative(y);
     }
 };
 

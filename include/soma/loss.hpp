@@ -16,6 +16,7 @@
 
 #include "soma/activation.hpp"
 #include "soma/detail/fma.hpp"
+#include "soma/softmax.hpp"
 
 namespace soma {
 
@@ -82,6 +83,40 @@ struct cross_entropy {
                       "soma::cross_entropy: the output layer's activation must be "
                       "soma::sigmoid_activation (use soma::squared_error otherwise)");
         for (std::size_t j = 0; j < y.size(); ++j) delta[j] = y[j] - t[j];
+    }
+};
+
+// For classification into n >= 2 classes with one-hot targets: the output layer is linear
+// (soma::identity_activation), its outputs z are read through softmax,
+//   p_j = e^{z_j} / Σ_k e^{z_k}   (soma::softmax),
+//   E = -Σ_j t_j ln p_j,   δ_j = ∂E/∂z_j = p_j - t_j   (for Σ_j t_j = 1).
+// The output layer's activation must be soma::identity_activation (a compile error
+// otherwise). output_delta computes p with soma::softmax (the same bits everywhere);
+// value() uses std::log and std::exp (reports only): E = Σ_j t_j (m + ln Σ_k e^{z_k - m} - z_j)
+// with m = max z, finite for every finite z.
+struct softmax_cross_entropy {
+    template <std::floating_point T>
+    [[nodiscard]] T value(std::span<T const> z, std::span<T const> t) const noexcept {
+        if (z.empty()) return T(0);
+        T m = z[0];
+        for (T v : z) m = v > m ? v : m;
+        T s = 0;
+        for (T v : z) s = s + std::exp(v - m);
+        T const log_s = std::log(s);
+        T e = 0;
+        for (std::size_t j = 0; j < z.size(); ++j) {
+            if (t[j] != 0) e = e + t[j] * ((m - z[j]) + log_s);
+        }
+        return e;
+    }
+    template <class A, std::floating_point T>
+    void output_delta(A const&, std::span<T const> z, std::span<T const>, std::span<T const> t,
+                      std::span<T> delta) const {
+        static_assert(std::same_as<A, identity_activation>,
+                      "soma::softmax_cross_entropy: the output layer's activation must be "
+                      "soma::identity_activation (softmax is applied by the loss)");
+        soma::softmax<T>(z, delta);
+        for (std::size_t j = 0; j < z.size(); ++j) delta[j] = delta[j] - t[j];
     }
 };
 

@@ -1,5 +1,5 @@
-// soma/optimizer.hpp - how a gradient changes the parameters: gradient descent, momentum
-// and Adam, and fit(), the loop over epochs and mini-batches.
+// soma/optimizer.hpp - how a gradient changes the parameters: gradient descent, momentum,
+// Adam and RPROP, and fit(), the loop over epochs and mini-batches.
 //
 // An optimizer is a type with
 //   prepare(p)           make its state for parameters shaped like p (before the epochs:
@@ -131,6 +131,68 @@ private:
     std::vector<T> v_;
     T beta1_t_ = T(1);
     T beta2_t_ = T(1);
+};
+
+// Resilient backpropagation, iRPROP- (Riedmiller and Braun, 1993; Igel and Hüsken, 2000):
+// each parameter has its own step Δ_j, which only the sign of its gradient steers:
+//   g_j g'_j > 0:  Δ_j ← min(η⁺ Δ_j, Δ_max),  w_j ← w_j - sign(g_j) Δ_j
+//   g_j g'_j < 0:  Δ_j ← max(η⁻ Δ_j, Δ_min),  g_j ← 0 (no step; the next one starts afresh)
+//   otherwise:     w_j ← w_j - sign(g_j) Δ_j
+// with g' the gradient of the previous step, Δ_j = Δ₀ at first. Meant for whole-batch
+// gradients (fit_options::batch_size = 0); the scale does not matter, only signs do. Every
+// operation is a product by a constant, a comparison or an exact sign change.
+template <std::floating_point T>
+class rprop {
+public:
+    T increase;
+    T decrease;
+    T initial_step;
+    T max_step;
+    T min_step;
+
+    constexpr explicit rprop(T increase_ = T(1.2), T decrease_ = T(0.5), T initial_step_ = T(0.1),
+                             T max_step_ = T(50), T min_step_ = T(0)) noexcept
+        : increase(increase_),
+          decrease(decrease_),
+          initial_step(initial_step_),
+          max_step(max_step_),
+          min_step(min_step_) {}
+
+    template <class P>
+    void prepare(P const& p) {
+        step_.assign(p.size(), initial_step);
+        previous_.assign(p.size(), T(0));
+    }
+    template <class P>
+    SOMA_ABI void step(P& p, P const& g, T) noexcept {
+        auto const ps = p.spans();
+        auto const gs = g.spans();
+        std::size_t j = 0;
+        for (std::size_t s = 0; s < ps.size(); ++s) {
+            for (std::size_t i = 0; i < ps[s].size(); ++i, ++j) {
+                T grad = gs[s][i];
+                T const sign_change = grad * previous_[j];
+                if (sign_change > 0) {
+                    T const up = step_[j] * increase;
+                    step_[j] = up < max_step ? up : max_step;
+                } else if (sign_change < 0) {
+                    T const down = step_[j] * decrease;
+                    step_[j] = down > min_step ? down : min_step;
+                    grad = T(0);
+                }
+                if (grad > 0) {
+                    ps[s][i] = ps[s][i] - step_[j];
+                } else if (grad < 0) {
+                    ps[s][i] = ps[s][i] + step_[j];
+                }
+                previous_[j] = grad;
+            }
+        }
+    }
+
+private:
+    std::vector<T> step_;
+    std::vector<T> previous_;
 };
 
 // How fit() walks the data.

@@ -34,12 +34,11 @@ template <ieee_binary T>
         V::store(y + i + L, y1);
     }
     for (; i + L <= n; i += L) V::store(y + i, V::fma(va, V::load(x + i), V::load(y + i)));
-    if (i < n) {
-        std::size_t const c = n - i;
-        auto const z = V::zero();
-        V::store_first(y + i, V::fma(va, V::load_first(x + i, c, z), V::load_first(y + i, c, z)),
-                       c);
-    }
+    // The last n - i < L elements one at a time (the same fma, rounded once): a masked
+    // store here and the masked load of the next row's tail, in the same cache line,
+    // cannot be forwarded; measured, AVX-512, a 8-16-2 network: the stalls were a third of
+    // the training time.
+    for (; i < n; ++i) y[i] = detail::fma(a, x[i], y[i]);
 }
 
 // The gradient of one example, added: G[r, i] = fma(delta_r, x_i, G[r, i]) (G row-major,
