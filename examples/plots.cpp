@@ -5,6 +5,10 @@
 //   example1.svg Example 1's neuron (w = (5, 3), θ = 4) over the input plane: the
 //                boundary 5 x1 + 3 x2 = 4, the half-plane where it fires, and the four
 //                binary inputs marked fired or silent by soma::step_neuron
+//   xor_loss.svg the loss of the 2-2-1 sigmoid network of examples/logic_gates.cpp as it
+//                learns XOR (soma::fit, Adam, seed 1), epoch by epoch
+//   xor_boundary.svg  what that network learned over the input plane: where it outputs
+//                y >= 0.5, and the four examples
 //
 //   plots <output directory>
 //
@@ -141,6 +145,13 @@ public:
               std::string const& dash = "") {
         std::array<point, 2> const ab{a, b};
         polyline(ab, color, stroke_width, dash);
+    }
+
+    // A filled rectangle [x0, x1] x [y0, y1] in data coordinates.
+    void rect(double rx0, double rx1, double ry0, double ry1, std::string const& fill) {
+        svg_ += "<rect clip-path=\"url(#box)\" x=\"" + num(px(rx0)) + "\" y=\"" + num(py(ry1)) +
+                "\" width=\"" + num(px(rx1) - px(rx0)) + "\" height=\"" + num(py(ry0) - py(ry1)) +
+                "\" fill=\"" + fill + "\" shape-rendering=\"crispEdges\"/>\n";
     }
 
     // A filled (closed) or open dot at a data point.
@@ -283,6 +294,83 @@ bool example1_plot(std::string const& dir) {
     return p.write(dir + "/example1.svg");
 }
 
+// The XOR network of examples/logic_gates.cpp, trained the same way: its losses per epoch
+// and the trained network (the same bits on every CPU and compiler).
+using xor_network = soma::network<soma::dense_layer<float, 2, 2>, soma::dense_layer<float, 2, 1>>;
+
+struct xor_training {
+    xor_network net;
+    std::vector<double> losses;
+};
+
+xor_training train_xor() {
+    xor_training t;
+    soma::initialize(t.net, 1);
+    soma::backprop bp(t.net, soma::cross_entropy{});
+    std::array<float, 8> const X{0, 0, 0, 1, 1, 0, 1, 1};
+    std::array<float, 4> const Y{0, 1, 1, 0};
+    soma::adam<float> adam(0.1f);
+    t.losses = soma::fit(bp, std::span<float const>(X), std::span<float const>(Y), adam,
+                         {.epochs = 1000, .batch_size = 0});
+    bp.store(t.net);
+    return t;
+}
+
+bool xor_loss_plot(std::string const& dir, xor_training const& t) {
+    plot p(0, 1000, -3.5, 0.5);
+    p.begin("Learning XOR: cross-entropy loss per epoch (2-2-1, Adam)");
+    std::array<double, 6> const x_ticks{0, 200, 400, 600, 800, 1000};
+    std::array<double, 5> const y_ticks{-3, -2, -1, 0, 0.5};
+    p.axes(x_ticks, y_ticks, "epoch", "log\u2081\u2080 of the mean loss");
+    std::vector<point> curve;
+    for (std::size_t e = 0; e < t.losses.size(); ++e) {
+        curve.push_back({static_cast<double>(e + 1), std::log10(t.losses[e])});
+    }
+    p.polyline(curve, "#1f5fbf", 2.5);
+    p.label_at({1000, -0.5}, -8, 0, "epoch 1: mean loss " + label(t.losses.front()), "end");
+    p.label_at({1000, -0.5}, -8, 18, "epoch 1000: mean loss " + label(t.losses.back()), "end");
+    return p.write(dir + "/xor_loss.svg");
+}
+
+bool xor_boundary_plot(std::string const& dir, xor_training const& t) {
+    plot p(-0.5, 1.5, -0.5, 1.5);
+    p.begin("What the network learned: y = net(x\u2081, x\u2082) \u2265 0.5 shaded");
+    // One rectangle per run of grid cells where the network outputs y >= 0.5 (cells of
+    // 0.02 x 0.02, each judged at its centre).
+    constexpr int cells = 100;
+    constexpr double side = 2.0 / cells;
+    for (int row = 0; row < cells; ++row) {
+        double const x2 = -0.5 + (row + 0.5) * side;
+        int run = -1;
+        for (int col = 0; col <= cells; ++col) {
+            bool on = false;
+            if (col < cells) {
+                double const x1 = -0.5 + (col + 0.5) * side;
+                on = t.net({static_cast<float>(x1), static_cast<float>(x2)})[0] >= 0.5f;
+            }
+            if (on && run < 0) run = col;
+            if (!on && run >= 0) {
+                p.rect(-0.5 + run * side, -0.5 + col * side, -0.5 + row * side,
+                       -0.5 + (row + 1) * side, "#dbe8fb");
+                run = -1;
+            }
+        }
+    }
+    std::array<double, 5> const ticks{-0.5, 0, 0.5, 1, 1.5};
+    p.axes(ticks, ticks, "x\u2081", "x\u2082");
+    for (std::array<float, 2> const x : {std::array{0.0f, 0.0f}, std::array{0.0f, 1.0f},
+                                         std::array{1.0f, 0.0f}, std::array{1.0f, 1.0f}}) {
+        float const y = t.net(x)[0];
+        bool const one = y >= 0.5f;
+        p.dot({x[0], x[1]}, one, one ? "#1f5fbf" : "#444444");
+        std::array<char, 32> value{};
+        std::snprintf(value.data(), value.size(), "y = %.3f", static_cast<double>(y));
+        p.label_at({x[0], x[1]}, 9, 16, value.data(), "start");
+    }
+    p.label_at({1.5, 1.5}, -8, 18, "shaded: y \u2265 0.5 (XOR = 1)", "end");
+    return p.write(dir + "/xor_boundary.svg");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -291,6 +379,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::string const dir = argv[1];
-    bool const ok = step_plot(dir) && sigmoid_plot(dir) && example1_plot(dir);
+    xor_training const t = train_xor();
+    bool const ok = step_plot(dir) && sigmoid_plot(dir) && example1_plot(dir) &&
+                    xor_loss_plot(dir, t) && xor_boundary_plot(dir, t);
     return ok ? 0 : 1;
 }

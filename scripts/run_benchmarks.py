@@ -656,6 +656,14 @@ def write_document(out_md, compilers, results, counters, info, run_info):
             md.append(network_table(results[cxx][variant]))
     md.append(NOTES_DENSE)
 
+    # The training comparison (scripts/compare_fann.py) is measured by its own script: its
+    # block of the previous file is kept as it was.
+    begin, end = "<!-- training:begin -->", "<!-- training:end -->"
+    if os.path.exists(out_md):
+        with open(out_md, encoding="utf-8") as f:
+            old = f.read()
+        if begin in old and end in old:
+            md.append("\n" + old[old.index(begin):old.index(end) + len(end)] + "\n")
     os.makedirs(os.path.dirname(os.path.abspath(out_md)), exist_ok=True)
     with open(out_md, "w", encoding="utf-8") as f:
         f.write("\n".join(md))
@@ -775,6 +783,7 @@ run-time layers. Networks: `soma::network` of static sigmoid `dense_layer`s,
 with dynamic matrices, `(W h + b).logistic()` per layer (a matrix-vector product for one
 input, a matrix product for 256). Every layer's outputs are soma's canonical bits
 (bitwise `soma::neuron`), Eigen's are not (its `logistic()` is a fast approximation).
+RTNeural's own compile-time models, against these layers: [rtneural.md](rtneural.md).
 """
 
 if __name__ == "__main__":

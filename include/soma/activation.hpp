@@ -51,6 +51,12 @@ struct sigmoid_activation {
     SOMA_ABI [[nodiscard]] constexpr T derivative(T z) const noexcept {
         return soma::sigmoid_derivative(z);
     }
+    // a'(z) from the output y = σ(z): y(1 - y), two roundings (1 - y is exact for
+    // y >= 0.5). What backpropagation uses: the forward pass has y already.
+    template <std::floating_point T>
+    [[nodiscard]] constexpr T derivative_of_output(T y) const noexcept {
+        return y * (T(1) - y);
+    }
 };
 
 // a(z) = tanh(z) = (e^z - e^-z)/(e^z + e^-z) (soma::tanh), with a'(z) = 1 - tanh(z)²
@@ -67,6 +73,12 @@ struct tanh_activation {
     template <detail::ieee_binary T>
     SOMA_ABI [[nodiscard]] constexpr T derivative(T z) const noexcept {
         return soma::tanh_derivative(z);
+    }
+    // a'(z) from the output y = tanh(z): (1 - y)(1 + y) = 1 - y², three roundings (no
+    // contraction can fuse it: no product feeds a sum). What backpropagation uses.
+    template <detail::ieee_binary T>
+    [[nodiscard]] constexpr T derivative_of_output(T y) const noexcept {
+        return (T(1) - y) * (T(1) + y);
     }
 };
 
@@ -94,6 +106,12 @@ struct relu_activation {
         }
         return z > T(0) ? T(1) : T(0);
     }
+    // a'(z) from the output y = max(0, z): 1 for y > 0, else 0 (y = 0 for every z <= 0);
+    // NaN -> the same NaN.
+    template <scalar T>
+    [[nodiscard]] constexpr T derivative_of_output(T y) const noexcept {
+        return derivative(y);
+    }
 };
 
 // a(z) = z: the neuron outputs its weighted input (a linear unit).
@@ -106,6 +124,10 @@ struct identity_activation {
     constexpr void operator()(std::span<T>) const noexcept {}
     template <scalar T>
     [[nodiscard]] constexpr T derivative(T) const noexcept {
+        return T(1);
+    }
+    template <scalar T>
+    [[nodiscard]] constexpr T derivative_of_output(T) const noexcept {
         return T(1);
     }
 };

@@ -25,6 +25,7 @@
 #ifndef SOMA_DENSE_LAYER_HPP
 #define SOMA_DENSE_LAYER_HPP
 
+#include <algorithm>
 #include <array>
 #include <concepts>
 #include <cstddef>
@@ -303,6 +304,13 @@ public:
     [[nodiscard]] static constexpr std::size_t inputs() noexcept { return In; }
     [[nodiscard]] static constexpr std::size_t outputs() noexcept { return Out; }
 
+    // Replaces W (row-major, Out x In) and b, with the constructor's size checks (what a
+    // learning rule does after each step; soma/backprop.hpp).
+    template <detail::parameters_for<T, In * Out> WR, detail::parameters_for<T, Out> BR>
+    SOMA_ABI constexpr void set_parameters(WR const& W, BR const& b) {
+        set(std::ranges::data(W), detail::size_of(W), std::ranges::data(b), detail::size_of(b));
+    }
+
     // W[r, i], the weight of input i in neuron r (r < Out, i < In).
     SOMA_ABI [[nodiscard]] constexpr T weight(std::size_t r, std::size_t i) const {
         check_row(r);
@@ -535,6 +543,22 @@ public:
 
     [[nodiscard]] std::size_t inputs() const noexcept { return in_; }
     [[nodiscard]] std::size_t outputs() const noexcept { return out_; }
+
+    // Replaces W (row-major, outputs x inputs) and b; the shape stays: throws
+    // std::invalid_argument naming both sizes when W or b does not have its size.
+    template <detail::parameters_for<T, std::dynamic_extent> WR,
+              detail::parameters_for<T, std::dynamic_extent> BR>
+    SOMA_ABI void set_parameters(WR const& W, BR const& b) {
+        constexpr char const* f = "soma::dense_layer::set_parameters";
+        if (detail::size_of(W) != w_.size()) {
+            detail::throw_size_mismatch(f, "W", detail::size_of(W), "inputs * outputs", w_.size());
+        }
+        if (detail::size_of(b) != b_.size()) {
+            detail::throw_size_mismatch(f, "b", detail::size_of(b), "outputs", b_.size());
+        }
+        std::ranges::copy(std::span<T const>(std::ranges::data(W), w_.size()), w_.begin());
+        std::ranges::copy(std::span<T const>(std::ranges::data(b), b_.size()), b_.begin());
+    }
     SOMA_ABI [[nodiscard]] T weight(std::size_t r, std::size_t i) const {
         check_row(r);
         if (i >= in_) detail::throw_size_mismatch("soma::dense_layer::weight", "i", i, "In", in_);

@@ -157,6 +157,12 @@ public:
         return std::get<K>(layers_);
     }
 
+    // Replaces layer K's W (row-major) and b; the shapes stay (layer K's set_parameters).
+    template <std::size_t K, class WR, class BR>
+    requires(K < depth) SOMA_ABI constexpr void set_parameters(WR const& W, BR const& b) {
+        std::get<K>(layers_).set_parameters(W, b);
+    }
+
     [[nodiscard]] constexpr std::size_t inputs() const noexcept { return layer<0>().inputs(); }
     [[nodiscard]] constexpr std::size_t outputs() const noexcept {
         return layer<depth - 1>().outputs();

@@ -8,8 +8,10 @@
 //
 // Output: "isa <name>", "hash <16 hex digits>" (the inner products), "sigmoid_hash" (the
 // scalar and array sigmoid and the array step), "layer_hash" (dense sigmoid and step
-// layers through forward), "tanh_hash" (the scalar and array tanh and the scalar
-// tanh_derivative over the sigmoid's inputs) and "softmax_hash" (softmax of fixed vectors).
+// layers through forward), "train_hash" (every trained weight of small networks after
+// fit with each optimizer: the reproducible-training contract of soma/backprop.hpp),
+// "tanh_hash" (the scalar and array tanh and the scalar tanh_derivative over the
+// sigmoid's inputs) and "softmax_hash" (softmax of fixed vectors).
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -22,8 +24,14 @@
 #include <vector>
 
 #include "soma/activation.hpp"
+#include "soma/backprop.hpp"
+#include "soma/dense_layer.hpp"
 #include "soma/detail/inner_product.hpp"
 #include "soma/layer.hpp"
+#include "soma/loss.hpp"
+#include "soma/network.hpp"
+#include "soma/optimizer.hpp"
+#include "soma/random.hpp"
 #include "soma/sigmoid.hpp"
 #include "soma/softmax.hpp"
 #include "soma/step.hpp"
@@ -228,6 +236,43 @@ void hash_layers(fnv1a& h) {
     }
 }
 
+// Trains, then hashes every parameter's bits.
+template <class Net, class Loss, class Optimizer>
+void hash_training(fnv1a& h, Net net, Loss loss, Optimizer opt, std::uint64_t seed,
+                   std::size_t examples, soma::fit_options const& o) {
+    using T = typename Net::value_type;
+    soma::initialize(net, seed);
+    soma::random_generator g(seed + 1);
+    std::vector<T> X(examples * net.inputs());
+    std::vector<T> Y(examples * net.outputs());
+    for (T& v : X) v = g.uniform<T>(T(-2), T(2));
+    for (T& v : Y) v = g.below(2) != 0 ? T(1) : T(0);
+    soma::backprop bp(net, loss);
+    // (Not the losses fit returns: cross_entropy's value is the C library's std::log.)
+    (void)soma::fit(bp, std::span<T const>(X), std::span<T const>(Y), opt, o);
+    for (auto const& s : bp.parameters().spans()) {
+        for (T v : s) h.raw(v);
+    }
+}
+
+template <soma::detail::ieee_binary T>
+void hash_trainings(fnv1a& h) {
+    using L = soma::dense_layer<T>;
+    hash_training(h, soma::network<soma::dense_layer<T, 3, 6>, soma::dense_layer<T, 6, 2>>{},
+                  soma::cross_entropy{}, soma::adam<T>(T(0.01)), 5, 50,
+                  {.epochs = 20, .batch_size = 8, .seed = 6});
+    hash_training(h,
+                  soma::network<L, L>(L(70, 9, std::vector<T>(630), std::vector<T>(9)),
+                                      L(9, 1, std::vector<T>(9), std::vector<T>(1))),
+                  soma::squared_error{}, soma::momentum<T>(T(0.1), T(0.9)), 7, 40,
+                  {.epochs = 5, .batch_size = 5, .seed = 8});
+    hash_training(h,
+                  soma::network<soma::dense_layer<T, 17, 5>,
+                                soma::dense_layer<T, 5, 3, soma::identity_activation>>{},
+                  soma::squared_error{}, soma::gradient_descent<T>{T(0.2)}, 9, 30,
+                  {.epochs = 10, .batch_size = 0, .shuffle = false});
+}
+
 }  // namespace
 
 int main() {
@@ -241,8 +286,11 @@ int main() {
     hash_layers<float>(hl);
     hash_layers<double>(hl);
     fnv1a ht;
-    hash_tanh<float>(ht);
-    hash_tanh<double>(ht);
+    hash_trainings<float>(ht);
+    hash_trainings<double>(ht);
+    fnv1a htanh;
+    hash_tanh<float>(htanh);
+    hash_tanh<double>(htanh);
     fnv1a hm;
     hash_softmax<float>(hm);
     hash_softmax<double>(hm);
@@ -250,7 +298,8 @@ int main() {
     std::printf("isa %.*s\nhash %016llx\nsigmoid_hash %016llx\nlayer_hash %016llx\n",
                 static_cast<int>(isa.size()), isa.data(), static_cast<unsigned long long>(h.h),
                 static_cast<unsigned long long>(hs.h), static_cast<unsigned long long>(hl.h));
-    std::printf("tanh_hash %016llx\nsoftmax_hash %016llx\n", static_cast<unsigned long long>(ht.h),
-                static_cast<unsigned long long>(hm.h));
+    std::printf("train_hash %016llx\n", static_cast<unsigned long long>(ht.h));
+    std::printf("tanh_hash %016llx\nsoftmax_hash %016llx\n",
+                static_cast<unsigned long long>(htanh.h), static_cast<unsigned long long>(hm.h));
     return 0;
 }

@@ -23,6 +23,15 @@ auto bits(T v) {
     }
 }
 
+// The bit patterns of every element of v.
+template <std::floating_point T>
+auto bits(std::vector<T> const& v) {
+    std::vector<decltype(bits(T{}))> b;
+    b.reserve(v.size());
+    for (T e : v) b.push_back(bits(e));
+    return b;
+}
+
 // n values uniform in [-scale, scale].
 template <std::floating_point T>
 std::vector<T> random_values(std::size_t n, std::mt19937_64& rng, T scale = T(1)) {

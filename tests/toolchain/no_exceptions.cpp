@@ -14,6 +14,7 @@
 #include <cstring>
 #include <limits>
 #include <span>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,11 @@ void integer_overflow() {
 void overlap() {
     std::vector<double> v(10, 0.5);
     soma::sigmoid(std::span<double const>(v.data(), 9), std::span<double>(v.data() + 1, 9));
+}
+
+void malformed_data() {
+    std::istringstream in("1 2 1\n0 x\n1\n");
+    std::printf("%zu\n", soma::read_fann<float>(in).size());
 }
 
 // A replacement handler: checks what soma passes, then leaves with exit code 42.
@@ -140,6 +146,9 @@ int main(int argc, char** argv) {
                          "replacement handler called for a size mismatch");
     check_custom_handler(&integer_overflow, "std::overflow_error", "soma::weighted_input",
                          "replacement handler called for an integer overflow");
+    check_custom_handler(&malformed_data, "std::invalid_argument",
+                         "soma::read_fann: line 2: 'x' is not a number",
+                         "replacement handler called for malformed training data");
     // set_error_handler returns the previous handler; null restores the default.
     soma::error_handler const first = soma::set_error_handler(&checking_handler);
     soma::error_handler const second = soma::set_error_handler(nullptr);
