@@ -1238,8 +1238,8 @@ constexpr void softmax_values(T const* z, T* out, std::size_t n) noexcept {
     double const md = static_cast<double>(m);
     double s = 0.0;
     for (std::size_t i = 0; i < n; ++i) s += softmax_term(static_cast<double>(z[i]), md);
-    // s >= 1 (the term of m is e^0 = 1) and at most n. float recomputes each term (the same
-    // bits) rather than keeping it in out rounded to float.
+    // s >= 1 (the term of m is e^0 = 1) and at most n. Each term is computed again (the same
+    // bits): out may be z, and a float out could not hold the double term.
     for (std::size_t i = 0; i < n; ++i) {
         out[i] = static_cast<T>(softmax_term(static_cast<double>(z[i]), md) / s);
     }
@@ -2373,8 +2373,8 @@ constexpr void softmax_values(T const* z, T* out, std::size_t n) noexcept {
     double const md = static_cast<double>(m);
     double s = 0.0;
     for (std::size_t i = 0; i < n; ++i) s += softmax_term(static_cast<double>(z[i]), md);
-    // s >= 1 (the term of m is e^0 = 1) and at most n. float recomputes each term (the same
-    // bits) rather than keeping it in out rounded to float.
+    // s >= 1 (the term of m is e^0 = 1) and at most n. Each term is computed again (the same
+    // bits): out may be z, and a float out could not hold the double term.
     for (std::size_t i = 0; i < n; ++i) {
         out[i] = static_cast<T>(softmax_term(static_cast<double>(z[i]), md) / s);
     }
@@ -3556,8 +3556,8 @@ constexpr void softmax_values(T const* z, T* out, std::size_t n) noexcept {
     double const md = static_cast<double>(m);
     double s = 0.0;
     for (std::size_t i = 0; i < n; ++i) s += softmax_term(static_cast<double>(z[i]), md);
-    // s >= 1 (the term of m is e^0 = 1) and at most n. float recomputes each term (the same
-    // bits) rather than keeping it in out rounded to float.
+    // s >= 1 (the term of m is e^0 = 1) and at most n. Each term is computed again (the same
+    // bits): out may be z, and a float out could not hold the double term.
     for (std::size_t i = 0; i < n; ++i) {
         out[i] = static_cast<T>(softmax_term(static_cast<double>(z[i]), md) / s);
     }
@@ -4680,8 +4680,8 @@ constexpr void softmax_values(T const* z, T* out, std::size_t n) noexcept {
     double const md = static_cast<double>(m);
     double s = 0.0;
     for (std::size_t i = 0; i < n; ++i) s += softmax_term(static_cast<double>(z[i]), md);
-    // s >= 1 (the term of m is e^0 = 1) and at most n. float recomputes each term (the same
-    // bits) rather than keeping it in out rounded to float.
+    // s >= 1 (the term of m is e^0 = 1) and at most n. Each term is computed again (the same
+    // bits): out may be z, and a float out could not hold the double term.
     for (std::size_t i = 0; i < n; ++i) {
         out[i] = static_cast<T>(softmax_term(static_cast<double>(z[i]), md) / s);
     }
@@ -5882,12 +5882,15 @@ SOMA_ABI [[nodiscard]] constexpr T tanh(T z) noexcept {
 // Evaluated as 4·σ(2z)·σ(-2z), which equals 1 - tanh(z)² = 4e^-2|z|/(1 + e^-2|z|)² and
 // avoids the cancellation in 1 - tanh(z)² for large |z| (z is first clamped to [-1000, 1000],
 // where tanh' is already +0, so that 2z cannot overflow). Special values: tanh'(±0) = 1,
-// tanh'(±inf) = +0, NaN -> NaN. Accuracy: <= 4.5 ULP for float and double (two sigmoids
-// within 1 ULP each and one rounded product, as soma::sigmoid_derivative), tested against
-// a higher-precision reference.
+// tanh'(±inf) = +0, tanh'(NaN) = the same NaN with its quiet bit set. Accuracy: <= 4.5 ULP
+// for float and double (two sigmoids within 1 ULP each and one rounded product, as
+// soma::sigmoid_derivative), tested against a higher-precision reference.
 template <detail::ieee_binary T>
 SOMA_ABI [[nodiscard]] constexpr T tanh_derivative(T z) noexcept {
-    T const c = z > T(1000) ? T(1000) : (z < T(-1000) ? T(-1000) : z);  // NaN stays NaN
+    // NaN: the same NaN quieted, as tanh gives (a product of two NaNs would leave the choice
+    // of NaN, and its sign, to the compiler's operand order).
+    if (z != z) return detail::portable::tanh_one(z);
+    T const c = z > T(1000) ? T(1000) : (z < T(-1000) ? T(-1000) : z);
     T const two_z = c + c;
     return (T(4) * soma::sigmoid(two_z)) * soma::sigmoid(-two_z);
 }

@@ -232,7 +232,11 @@ TEMPLATE_TEST_CASE("tanh: special values", "[tanh]", float, double) {
     CHECK(same_bits(soma::tanh_derivative(limits::infinity()), T(0)));
     CHECK(same_bits(soma::tanh_derivative(-limits::infinity()), T(0)));
     CHECK(same_bits(soma::tanh_derivative(limits::max()), T(0)));
-    CHECK(std::isnan(soma::tanh_derivative(limits::quiet_NaN())));
+    // tanh'(NaN): the same NaN quieted, as tanh.
+    CHECK(same_bits(soma::tanh_derivative(limits::quiet_NaN()), limits::quiet_NaN()));
+    CHECK(same_bits(soma::tanh_derivative(-limits::quiet_NaN()), -limits::quiet_NaN()));
+    CHECK(same_bits(soma::tanh_derivative(limits::signaling_NaN()),
+                    soma::tanh(limits::signaling_NaN())));
 }
 
 TEMPLATE_TEST_CASE("tanh: accuracy against a higher-precision reference", "[tanh]", float, double) {

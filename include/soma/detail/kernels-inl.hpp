@@ -383,8 +383,8 @@ constexpr void softmax_values(T const* z, T* out, std::size_t n) noexcept {
     double const md = static_cast<double>(m);
     double s = 0.0;
     for (std::size_t i = 0; i < n; ++i) s += softmax_term(static_cast<double>(z[i]), md);
-    // s >= 1 (the term of m is e^0 = 1) and at most n. float recomputes each term (the same
-    // bits) rather than keeping it in out rounded to float.
+    // s >= 1 (the term of m is e^0 = 1) and at most n. Each term is computed again (the same
+    // bits): out may be z, and a float out could not hold the double term.
     for (std::size_t i = 0; i < n; ++i) {
         out[i] = static_cast<T>(softmax_term(static_cast<double>(z[i]), md) / s);
     }
