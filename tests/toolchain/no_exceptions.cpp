@@ -60,6 +60,17 @@ void overlap() {
     soma::sigmoid(std::span<double const>(v.data(), 9), std::span<double>(v.data() + 1, 9));
 }
 
+void tanh_size_mismatch() {
+    std::vector<double> const z(4, 1.0);
+    std::vector<double> out(5);
+    soma::tanh(z, out);
+}
+
+void softmax_overlap() {
+    std::vector<float> v(10, 0.5f);
+    soma::softmax(std::span<float const>(v.data(), 9), std::span<float>(v.data() + 1, 9));
+}
+
 void malformed_data() {
     std::istringstream in("1 2 1\n0 x\n1\n");
     std::printf("%zu\n", soma::read_fann<float>(in).size());
@@ -146,6 +157,12 @@ int main(int argc, char** argv) {
                          "replacement handler called for a size mismatch");
     check_custom_handler(&integer_overflow, "std::overflow_error", "soma::weighted_input",
                          "replacement handler called for an integer overflow");
+    check_custom_handler(&tanh_size_mismatch, "std::invalid_argument",
+                         "soma::tanh: z has 4 elements but out has 5",
+                         "replacement handler called for a tanh size mismatch");
+    check_default_handler(&softmax_overlap, "std::invalid_argument",
+                          "soma::softmax: out overlaps z",
+                          "default handler: softmax overlap printed, then std::abort()");
     check_custom_handler(&malformed_data, "std::invalid_argument",
                          "soma::read_fann: line 2: 'x' is not a number",
                          "replacement handler called for malformed training data");
