@@ -8,6 +8,8 @@
 #include "soma/loss.hpp"
 #include "soma/optimizer.hpp"
 #include "soma/random.hpp"
+#include "soma/softmax.hpp"
+#include "soma/tanh.hpp"
 
 #include <array>
 #include <atomic>
@@ -260,6 +262,16 @@ TEMPLATE_TEST_CASE("backprop: gradients agree with central finite differences", 
                                   soma::dense_layer<T, 4, 3, soma::identity_activation>>;
         check_gradient(random_network<Net>(3), soma::squared_error{}, 102, h, tol);
     }
+    SECTION("4-5-3, tanh hidden layer, softmax cross-entropy") {
+        using Net = soma::network<soma::dense_layer<T, 4, 5, soma::tanh_activation>,
+                                  soma::dense_layer<T, 5, 3, soma::identity_activation>>;
+        check_gradient(random_network<Net>(6), soma::softmax_cross_entropy{}, 104, h, tol);
+    }
+    SECTION("3-6-5-2, tanh and sigmoid hidden layers, sigmoid outputs, squared error") {
+        using Net = soma::network<soma::dense_layer<T, 3, 6, soma::tanh_activation>,
+                                  soma::dense_layer<T, 6, 5>, soma::dense_layer<T, 5, 2>>;
+        check_gradient(random_network<Net>(7), soma::squared_error{}, 105, h, tol);
+    }
     SECTION("run-time shapes 70-9-2 (rows longer than a register), cross-entropy") {
         using L = soma::dense_layer<T>;
         soma::network<L, L> net(L(70, 9, std::vector<T>(630), std::vector<T>(9)),
@@ -267,6 +279,12 @@ TEMPLATE_TEST_CASE("backprop: gradients agree with central finite differences", 
         soma::initialize(net, 4);
         check_gradient(net, soma::cross_entropy{}, 103, h, tol);
     }
+}
+
+TEST_CASE("backprop: ReLU hidden layer (double: no pre-activation within h of the kink)") {
+    using Net = soma::network<soma::dense_layer<double, 6, 8, soma::relu_activation>,
+                              soma::dense_layer<double, 8, 2>>;
+    check_gradient(random_network<Net>(8), soma::cross_entropy{}, 106, 1e-6, 1e-6);
 }
 
 TEMPLATE_TEST_CASE("backprop: the gradient of a batch is the sum of its examples'", "", float,
