@@ -43,8 +43,12 @@ void* operator new(std::size_t n) {
     if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
     throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
 
 namespace {
 
@@ -179,8 +183,7 @@ TEST_CASE("random_generator: uniform01, uniform, below and shuffle") {
     CHECK(v != sorted);  // 1 chance in 50! of a false failure
 }
 
-TEMPLATE_TEST_CASE("training kernels of every ISA: the sequential fma chains", "", float,
-                   double) {
+TEMPLATE_TEST_CASE("training kernels of every ISA: the sequential fma chains", "", float, double) {
     using T = TestType;
     auto const& portable = soma::detail::training_kernels_for<T>(soma::detail::isa::portable);
     std::mt19937_64 rng(11);
@@ -244,8 +247,7 @@ TEMPLATE_TEST_CASE("training kernels of every ISA: the sequential fma chains", "
     }
 }
 
-TEMPLATE_TEST_CASE("backprop: gradients agree with central finite differences", "", float,
-                   double) {
+TEMPLATE_TEST_CASE("backprop: gradients agree with central finite differences", "", float, double) {
     using T = TestType;
     constexpr double h = tolerance<T>::h;
     constexpr double tol = tolerance<T>::tol;
@@ -323,9 +325,8 @@ TEST_CASE("backprop: XOR learned by a 2-2-1 sigmoid network from a fixed seed") 
         soma::initialize(net, 1);
         soma::backprop bp(net, soma::cross_entropy{});
         soma::adam<float> opt(0.1f);
-        auto const history =
-            soma::fit(bp, std::span<float const>(X), std::span<float const>(Y), opt,
-                      {.epochs = 1000, .batch_size = 0});
+        auto const history = soma::fit(bp, std::span<float const>(X), std::span<float const>(Y),
+                                       opt, {.epochs = 1000, .batch_size = 0});
         bp.store(net);
         return std::pair(net, history);
     };
@@ -344,9 +345,10 @@ TEST_CASE("backprop: XOR learned by a 2-2-1 sigmoid network from a fixed seed") 
     CHECK(history == history_again);
 }
 
-TEMPLATE_TEST_CASE("fit: every optimizer lowers the loss; mini-batches; no allocation inside "
-                   "an epoch for static shapes",
-                   "", float, double) {
+TEMPLATE_TEST_CASE(
+    "fit: every optimizer lowers the loss; mini-batches; no allocation inside "
+    "an epoch for static shapes",
+    "", float, double) {
     using T = TestType;
     using Net = soma::network<soma::dense_layer<T, 4, 8>, soma::dense_layer<T, 8, 2>>;
     std::mt19937_64 rng(8);
@@ -373,8 +375,12 @@ TEMPLATE_TEST_CASE("fit: every optimizer lowers the loss; mini-batches; no alloc
         CHECK(h.back() < 0.8 * h.front());
         return h;
     };
-    SECTION("gradient descent, batch") { run(soma::gradient_descent<T>{T(0.5)}, 0); }
-    SECTION("momentum, mini-batches of 8") { run(soma::momentum<T>(T(0.05), T(0.9)), 8); }
+    SECTION("gradient descent, batch") {
+        run(soma::gradient_descent<T>{T(0.5)}, 0);
+    }
+    SECTION("momentum, mini-batches of 8") {
+        run(soma::momentum<T>(T(0.05), T(0.9)), 8);
+    }
     SECTION("adam, mini-batches of 7 (the last batch is partial)") {
         run(soma::adam<T>(T(0.01)), 7);
     }

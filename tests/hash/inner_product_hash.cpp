@@ -24,12 +24,12 @@
 #include "soma/activation.hpp"
 #include "soma/backprop.hpp"
 #include "soma/dense_layer.hpp"
+#include "soma/detail/inner_product.hpp"
+#include "soma/layer.hpp"
 #include "soma/loss.hpp"
 #include "soma/network.hpp"
 #include "soma/optimizer.hpp"
 #include "soma/random.hpp"
-#include "soma/detail/inner_product.hpp"
-#include "soma/layer.hpp"
 #include "soma/sigmoid.hpp"
 #include "soma/step.hpp"
 
@@ -202,8 +202,7 @@ void hash_training(fnv1a& h, Net net, Loss loss, Optimizer opt, std::uint64_t se
 template <soma::detail::ieee_binary T>
 void hash_trainings(fnv1a& h) {
     using L = soma::dense_layer<T>;
-    hash_training(h,
-                  soma::network<soma::dense_layer<T, 3, 6>, soma::dense_layer<T, 6, 2>>{},
+    hash_training(h, soma::network<soma::dense_layer<T, 3, 6>, soma::dense_layer<T, 6, 2>>{},
                   soma::cross_entropy{}, soma::adam<T>(T(0.01)), 5, 50,
                   {.epochs = 20, .batch_size = 8, .seed = 6});
     hash_training(h,
