@@ -7,8 +7,8 @@
 // soma/soma.hpp - everything soma offers, in one include.
 //
 // The artificial neuron of the textbook: weighted input z = w·x + b (b = -θ), the unit
-// step and the sigmoid as activations, the bias folded into an inner product, neurons,
-// layers and networks, training data and the perceptron learning rule, and the SIMD
+// step, the sigmoid, tanh and ReLU as activations, softmax over an output vector, the bias
+// folded into an inner product, neurons, layers and networks, how they learn, and the SIMD
 // kernels behind them.
 #ifndef SOMA_SOMA_HPP
 #define SOMA_SOMA_HPP
@@ -17,7 +17,8 @@
 // soma/activation.hpp - activation functions a(z) (激活函数) as types.
 //
 // y = a(z): the unit step gives the biological neuron's 0/1 output, the sigmoid a
-// smooth degree of excitement in (0, 1). Each activation here is an empty type usable
+// smooth degree of excitement in (0, 1), tanh the same centred on 0 in (-1, 1), ReLU
+// max(0, z) for deep networks. Each activation here is an empty type usable
 // as a template argument (soma::neuron<T, N, Activation>); any user callable T -> T
 // serves as well (concept soma::activation_for). An activation that can also be
 // called with std::span<T> transforms a whole vector in place (the vectorized path of
@@ -260,142 +261,6 @@ concept activation_for = scalar<T> && std::regular_invocable<A const&, T> &&
 
 #endif  // SOMA_CONCEPTS_HPP
 // ---- end soma/concepts.hpp ----
-// ---- begin soma/sigmoid.hpp ----
-// soma/sigmoid.hpp - the logistic sigmoid σ(z) = 1/(1 + e^-z), for one value and for arrays.
-#ifndef SOMA_SIGMOID_HPP
-#define SOMA_SIGMOID_HPP
-
-#include <concepts>
-#include <cstddef>
-#include <limits>
-#include <ranges>
-#include <span>
-#include <stdexcept>
-#include <string>
-#include <type_traits>
-
-// ---- begin soma/detail/dispatch.hpp ----
-// soma/detail/dispatch.hpp - one table of kernels, chosen once.
-//
-// kernels() is the table every run-time soma call goes through:
-//   - when the compiler flags enable an ISA of soma's (compiled_isa), that ISA's table, a
-//     constant: the calls are direct and the compiler may inline them;
-//   - otherwise, on x86-64 (runtime_dispatch), the best table the CPU runs, chosen on the
-//     first call from the CPU's feature set (cpu.hpp) and kept in a function-local static:
-//     later calls cost one load and an indirect call, and no call tests the CPU again.
-// kernels_for(i) gives any ISA's table (the tests run every available one).
-//
-// Adding an ISA: a vocabulary file soma/detail/simd/<isa>.hpp (see simd/portable.hpp for
-// the operations; it ends by including kernels-inl.hpp), its requirements in cpu.hpp, and
-// one line in `tables` below (docs/kernels.md walks through it).
-#ifndef SOMA_DETAIL_DISPATCH_HPP
-#define SOMA_DETAIL_DISPATCH_HPP
-
-#include <array>
-#include <cstddef>
-#include <iterator>
-
-// ---- begin soma/detail/cpu.hpp ----
-// soma/detail/cpu.hpp - what the running CPU can execute, as a set of features.
-//
-// cpu_features() queries the CPU (and the OS's saved register state) once and caches the
-// answer. An ISA of soma's kernels is runnable when every feature its table requires is
-// present (dispatch.hpp). Nothing here is consulted inside a kernel call: dispatch.hpp
-// reads it once to choose its table.
-#ifndef SOMA_DETAIL_CPU_HPP
-#define SOMA_DETAIL_CPU_HPP
-
-#include <cstddef>
-#include <cstdint>
-#include <initializer_list>
-
-
-#if defined(SOMA_NEON_KERNELS) && defined(__linux__)
-#include <sys/auxv.h>
-#endif
-
-namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
-
-// CPU features soma's kernels may use.
-enum class feature : std::uint32_t {
-    fma = 1U << 0,
-    avx2 = 1U << 1,
-    avx512f = 1U << 2,
-    avx512bw = 1U << 3,
-    avx512dq = 1U << 4,
-    avx512vl = 1U << 5,
-    avx512vnni = 1U << 6,
-    neon = 1U << 7,
-    dotprod = 1U << 8,
-};
-
-// A set of features.
-struct feature_set {
-    std::uint32_t bits = 0;
-    [[nodiscard]] constexpr bool has(feature f) const noexcept {
-        return (bits & static_cast<std::uint32_t>(f)) != 0U;
-    }
-    [[nodiscard]] constexpr bool has_all(feature_set s) const noexcept {
-        return (bits & s.bits) == s.bits;
-    }
-    constexpr feature_set& add(feature f) noexcept {
-        bits |= static_cast<std::uint32_t>(f);
-        return *this;
-    }
-};
-
-[[nodiscard]] constexpr feature_set features_of(std::initializer_list<feature> list) noexcept {
-    feature_set s;
-    for (feature f : list) s.add(f);
-    return s;
-}
-
-[[nodiscard]] inline feature_set detect_cpu_features() noexcept {
-    feature_set s;
-#if defined(SOMA_X86_KERNELS)
-    __builtin_cpu_init();
-    // __builtin_cpu_supports also checks that the OS saves the YMM / ZMM state.
-    if (__builtin_cpu_supports("fma")) s.add(feature::fma);
-    if (__builtin_cpu_supports("avx2")) s.add(feature::avx2);
-    if (__builtin_cpu_supports("avx512f")) s.add(feature::avx512f);
-    if (__builtin_cpu_supports("avx512bw")) s.add(feature::avx512bw);
-    if (__builtin_cpu_supports("avx512dq")) s.add(feature::avx512dq);
-    if (__builtin_cpu_supports("avx512vl")) s.add(feature::avx512vl);
-    if (__builtin_cpu_supports("avx512vnni")) s.add(feature::avx512vnni);
-#elif defined(SOMA_NEON_KERNELS)
-    s.add(feature::neon);  // part of the AArch64 baseline
-#if defined(__linux__) && defined(HWCAP_ASIMDDP)
-    if ((getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0U) s.add(feature::dotprod);
-#elif defined(__ARM_FEATURE_DOTPROD)
-    s.add(feature::dotprod);
-#endif
-#endif
-    return s;
-}
-
-// The running CPU's features, queried once.
-[[nodiscard]] inline feature_set cpu_features() noexcept {
-    static feature_set const features = detect_cpu_features();
-    return features;
-}
-
-}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
-
-#endif  // SOMA_DETAIL_CPU_HPP
-// ---- end soma/detail/cpu.hpp ----
-// ---- begin soma/detail/kernel_table.hpp ----
-// soma/detail/kernel_table.hpp - the kernels of one instruction set, as one table.
-//
-// Every ISA (soma/detail/simd/*.hpp) fills one kernel_table with its instantiations of
-// the algorithms in soma/detail/kernels-inl.hpp; dispatch.hpp chooses one table, once.
-// Every entry of every table returns the bits of the portable table's entry (the tests
-// check this for each ISA the CPU can run), so the choice only changes speed.
-#ifndef SOMA_DETAIL_KERNEL_TABLE_HPP
-#define SOMA_DETAIL_KERNEL_TABLE_HPP
-
-#include <concepts>
-#include <cstddef>
-
 // ---- begin soma/detail/fma.hpp ----
 // soma/detail/fma.hpp - a fused multiply-add that is exact in constant evaluation.
 //
@@ -596,6 +461,142 @@ template <ieee_binary T>
 
 #endif  // SOMA_DETAIL_FMA_HPP
 // ---- end soma/detail/fma.hpp ----
+// ---- begin soma/sigmoid.hpp ----
+// soma/sigmoid.hpp - the logistic sigmoid σ(z) = 1/(1 + e^-z), for one value and for arrays.
+#ifndef SOMA_SIGMOID_HPP
+#define SOMA_SIGMOID_HPP
+
+#include <concepts>
+#include <cstddef>
+#include <limits>
+#include <ranges>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+// ---- begin soma/detail/dispatch.hpp ----
+// soma/detail/dispatch.hpp - one table of kernels, chosen once.
+//
+// kernels() is the table every run-time soma call goes through:
+//   - when the compiler flags enable an ISA of soma's (compiled_isa), that ISA's table, a
+//     constant: the calls are direct and the compiler may inline them;
+//   - otherwise, on x86-64 (runtime_dispatch), the best table the CPU runs, chosen on the
+//     first call from the CPU's feature set (cpu.hpp) and kept in a function-local static:
+//     later calls cost one load and an indirect call, and no call tests the CPU again.
+// kernels_for(i) gives any ISA's table (the tests run every available one).
+//
+// Adding an ISA: a vocabulary file soma/detail/simd/<isa>.hpp (see simd/portable.hpp for
+// the operations; it ends by including kernels-inl.hpp), its requirements in cpu.hpp, and
+// one line in `tables` below (docs/kernels.md walks through it).
+#ifndef SOMA_DETAIL_DISPATCH_HPP
+#define SOMA_DETAIL_DISPATCH_HPP
+
+#include <array>
+#include <cstddef>
+#include <iterator>
+
+// ---- begin soma/detail/cpu.hpp ----
+// soma/detail/cpu.hpp - what the running CPU can execute, as a set of features.
+//
+// cpu_features() queries the CPU (and the OS's saved register state) once and caches the
+// answer. An ISA of soma's kernels is runnable when every feature its table requires is
+// present (dispatch.hpp). Nothing here is consulted inside a kernel call: dispatch.hpp
+// reads it once to choose its table.
+#ifndef SOMA_DETAIL_CPU_HPP
+#define SOMA_DETAIL_CPU_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+
+
+#if defined(SOMA_NEON_KERNELS) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// CPU features soma's kernels may use.
+enum class feature : std::uint32_t {
+    fma = 1U << 0,
+    avx2 = 1U << 1,
+    avx512f = 1U << 2,
+    avx512bw = 1U << 3,
+    avx512dq = 1U << 4,
+    avx512vl = 1U << 5,
+    avx512vnni = 1U << 6,
+    neon = 1U << 7,
+    dotprod = 1U << 8,
+};
+
+// A set of features.
+struct feature_set {
+    std::uint32_t bits = 0;
+    [[nodiscard]] constexpr bool has(feature f) const noexcept {
+        return (bits & static_cast<std::uint32_t>(f)) != 0U;
+    }
+    [[nodiscard]] constexpr bool has_all(feature_set s) const noexcept {
+        return (bits & s.bits) == s.bits;
+    }
+    constexpr feature_set& add(feature f) noexcept {
+        bits |= static_cast<std::uint32_t>(f);
+        return *this;
+    }
+};
+
+[[nodiscard]] constexpr feature_set features_of(std::initializer_list<feature> list) noexcept {
+    feature_set s;
+    for (feature f : list) s.add(f);
+    return s;
+}
+
+[[nodiscard]] inline feature_set detect_cpu_features() noexcept {
+    feature_set s;
+#if defined(SOMA_X86_KERNELS)
+    __builtin_cpu_init();
+    // __builtin_cpu_supports also checks that the OS saves the YMM / ZMM state.
+    if (__builtin_cpu_supports("fma")) s.add(feature::fma);
+    if (__builtin_cpu_supports("avx2")) s.add(feature::avx2);
+    if (__builtin_cpu_supports("avx512f")) s.add(feature::avx512f);
+    if (__builtin_cpu_supports("avx512bw")) s.add(feature::avx512bw);
+    if (__builtin_cpu_supports("avx512dq")) s.add(feature::avx512dq);
+    if (__builtin_cpu_supports("avx512vl")) s.add(feature::avx512vl);
+    if (__builtin_cpu_supports("avx512vnni")) s.add(feature::avx512vnni);
+#elif defined(SOMA_NEON_KERNELS)
+    s.add(feature::neon);  // part of the AArch64 baseline
+#if defined(__linux__) && defined(HWCAP_ASIMDDP)
+    if ((getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0U) s.add(feature::dotprod);
+#elif defined(__ARM_FEATURE_DOTPROD)
+    s.add(feature::dotprod);
+#endif
+#endif
+    return s;
+}
+
+// The running CPU's features, queried once.
+[[nodiscard]] inline feature_set cpu_features() noexcept {
+    static feature_set const features = detect_cpu_features();
+    return features;
+}
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+#endif  // SOMA_DETAIL_CPU_HPP
+// ---- end soma/detail/cpu.hpp ----
+// ---- begin soma/detail/kernel_table.hpp ----
+// soma/detail/kernel_table.hpp - the kernels of one instruction set, as one table.
+//
+// Every ISA (soma/detail/simd/*.hpp) fills one kernel_table with its instantiations of
+// the algorithms in soma/detail/kernels-inl.hpp; dispatch.hpp chooses one table, once.
+// Every entry of every table returns the bits of the portable table's entry (the tests
+// check this for each ISA the CPU can run), so the choice only changes speed.
+#ifndef SOMA_DETAIL_KERNEL_TABLE_HPP
+#define SOMA_DETAIL_KERNEL_TABLE_HPP
+
+#include <concepts>
+#include <cstddef>
+
 
 namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
@@ -619,6 +620,12 @@ struct kernels_of {
     T (*sigmoid_one)(T z) noexcept;
     // out_i = u(z_i) (unit step) for i < n; out == z allowed.
     void (*step)(T const* z, T* out, std::size_t n) noexcept;
+    // out_i = tanh(z_i) for i < n; out == z allowed.
+    void (*tanh)(T const* z, T* out, std::size_t n) noexcept;
+    // tanh(z) for one value.
+    T (*tanh_one)(T z) noexcept;
+    // out = softmax(z) over n values; out == z allowed.
+    void (*softmax)(T const* z, T* out, std::size_t n) noexcept;
 };
 
 struct kernel_table {
@@ -717,6 +724,19 @@ struct sigmoid_constants {
     static constexpr double f64_unshift = 0x1p-600;
 };
 
+// Constants of tanh and softmax, which evaluate e^a with the double algorithm above.
+struct tanh_constants {
+    // Above 20, 1 - tanh(|z|) < 2e^-40 < 2^-54 and tanh rounds to 1 in double (and float):
+    // clamping |z| there changes no result and keeps k >= -58, so that 2^k is normal.
+    static constexpr double x_max = 20.0;
+    // Below 2^-27, tanh(z) = z - z³/3 + ... lies within z²/3 < 2^-55.5 relative of z: z is
+    // the correctly rounded result (float and double), sign of zero included.
+    static constexpr double x_tiny = 0x1p-27;
+    // softmax: a term with z_i - m below -1024 is e^(z_i - m) = +0 in double; taking -1024
+    // there keeps z_i - m from overflowing for z_i and m of opposite signs.
+    static constexpr double softmax_d_min = -1024.0;
+};
+
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 #endif  // SOMA_DETAIL_SIGMOID_CONSTANTS_HPP
@@ -754,6 +774,7 @@ struct sigmoid_constants {
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 
 
@@ -849,6 +870,9 @@ inline constexpr feature_set this_isa_requires = {};
 //   sigmoid_one                               one value (portable vocabulary: the
 //                                             definition; elsewhere compiled with FMA)
 //   sigmoid_array, step_array                 arrays, L lanes at a time
+//   exp_f64_parts                             e^a for a <= 0 (σ, tanh, softmax)
+//   tanh_f64_core, tanh_one, tanh_array       tanh(z), the algorithm of soma/tanh.hpp
+//   softmax_values, softmax_array             softmax, of soma/softmax.hpp
 //   inner_product_lanes, inner_product        the canonical inner product
 //                                             (soma/detail/inner_product.hpp)
 //   inner_products, forward_sigmoid           several rows, L rows per pass
@@ -902,13 +926,20 @@ template <class V>
     return V::div(numerator, d);
 }
 
-// σ for double lanes, without the NaN patch.
+// e^a = 2^k·(p_hi + p_lo) for double lanes a in [-746, 0] (the caller clamps), with
+// t = k + round_magic, p_hi + p_lo = e^(a - k ln 2) to a relative error below 2^-60, and
+// p_hi = round(p_hi + p_lo) in [0.70, 1.42]. Shared by σ, tanh and softmax.
 template <class V>
-[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
-    typename V::v z) noexcept {
+struct exp_parts {
+    typename V::v t;
+    typename V::v p_hi;
+    typename V::v p_lo;
+};
+
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr exp_parts<V> exp_f64_parts(typename V::v a) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -941,6 +972,18 @@ template <class V>
     lo = V::fma(r_lo, V::add(s2, tail), lo);  // e^r·r_lo needs e^r only to 2^-20
     v const p_hi = V::add(s2, lo);            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
     v const p_lo = V::add(V::sub(s2, p_hi), lo);
+    return {t, p_hi, p_lo};
+}
+
+// σ for double lanes, without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
+    typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const one = V::splat(1.0);
 
     // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120): below 2^-120, e moves the
     // quotient by less than 2^-120, and the clamp keeps e's low part normal.
@@ -1019,6 +1062,192 @@ void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
             V::store_first(out + i, sigmoid_lanes<T>(V::load_first(z + i, c, V::zero())), c);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// tanh(z) = (1 - e^-2|z|)/(1 + e^-2|z|) with the sign of z
+//
+// With a = -2|z| (|z| clamped to 20, above which tanh rounds to 1) and e = e^a in
+// (0, 1] = 2^k·(p_hi + p_lo) from exp_f64_parts: the numerator 1 - e and the denominator
+// 1 + e are carried as unevaluated sums hi + lo, so the cancellation in 1 - e for small |z|
+// costs nothing (for k = 0, 1 - p_hi is exact and p_lo keeps the low bits; for k < 0, 1 - e
+// >= 1/3). The quotient is formed like σ's 1/(1 + e) and rounded once: 0.5 + 2^-6 ULP by
+// analysis, 1 ULP asserted. Below |z| = 2^-27 the result is z itself (correctly rounded,
+// signed zeros kept); those lanes compute tanh(1/2) meanwhile, so that no power of a tiny z
+// underflows. |z| only enters, and the sign is set at the end: tanh(-z) = -tanh(z) bit for
+// bit. float is evaluated in double and rounded once more (<= 0.5 + 2^-28 ULP).
+// ---------------------------------------------------------------------------------------
+
+// tanh for double lanes (float lanes widened), without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v tanh_f64_core(typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const one = V::splat(1.0);
+    v const minus_x = V::negative_abs(z);
+    auto const tiny = V::lt(V::splat(-tanh_constants::x_tiny), minus_x);  // |z| < 2^-27
+    v const half_a =
+        V::select(tiny, V::splat(-0.5), V::max(V::splat(-tanh_constants::x_max), minus_x));
+    v const a = V::add(half_a, half_a);  // -2|z| in [-40, 0], exact (no overflow for huge z)
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const scale = V::exponent_from(t, c::exponent_bias);  // 2^k, k in [-58, 0]
+    v const e_hi = V::add_exponent(p_hi, t, 0);             // exact
+    // 1 - e = n_hi + n_lo and 1 + e = d_hi + d_lo: Fast2Sums (|1| >= e_hi), then the low
+    // part of e, p_lo·2^k, fused on purpose (nothing left for a contracting compiler).
+    v const n_hi = V::sub(one, e_hi);
+    v const n_lo = V::fnma(p_lo, scale, V::sub(V::sub(one, n_hi), e_hi));
+    v const d_hi = V::add(one, e_hi);
+    v const d_lo = V::fma(p_lo, scale, V::add(V::sub(one, d_hi), e_hi));
+    // 1/d = q·(1 + rho) + O(rho²), q = 1/d_hi correctly rounded (1 - q·d_hi exact); then
+    // n/d = n_hi·q + (n_hi·q·rho + n_lo·q), rounded once by the outer fma.
+    v const q = V::div(one, d_hi);
+    v rho = V::fnma(q, d_hi, one);
+    rho = V::fnma(q, d_lo, rho);
+    v const y = V::fma(n_hi, q, V::fma(n_hi, V::mul(q, rho), V::mul(n_lo, q)));
+    v const signed_y = V::select(V::lt(z, V::zero()), V::negative_abs(y), y);
+    return V::select(tiny, z, signed_y);
+}
+
+// tanh(z) for one value: the definition (portable vocabulary, constexpr). Two ranges are
+// settled before the evaluation, with the bits the evaluation gives there (the lanes
+// compute them; the exhaustive test compares every float and sampled doubles): z itself
+// for |z| < 2^-13 (float; tanh(z) is within 2^-27.5 relative of z, which the rounding to
+// float returns) or 2^-27 (double), and ±1 for |z| >= 9.2 (float: 1 - tanh(z) < 2^-25) or
+// 20 (double: the clamp), where the branch is cheaper than the evaluation.
+template <ieee_binary T>
+[[nodiscard]] constexpr T tanh_one(T z) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        auto const bits = std::bit_cast<std::uint32_t>(z);
+        std::uint32_t const abs_bits = bits & 0x7fffffffU;
+        if (abs_bits > 0x7f800000U) return std::bit_cast<float>(bits | c::f32_quiet_bit);  // NaN
+        if (abs_bits < 0x39000000U) return z;                                              // 2^-13
+        if (abs_bits >= 0x41133333U)
+            return std::bit_cast<float>((bits & 0x80000000U) | 0x3f800000U);
+        return static_cast<float>(tanh_f64_core<one_lane>(static_cast<double>(z)));
+    } else {
+        auto const bits = std::bit_cast<std::uint64_t>(z);
+        std::uint64_t const abs_bits = bits & 0x7fffffffffffffffU;
+        if (abs_bits > 0x7ff0000000000000U) return std::bit_cast<double>(bits | c::f64_quiet_bit);
+        if (abs_bits < 0x3e40000000000000U) return z;  // 2^-27
+        if (abs_bits >= 0x4034000000000000U) {         // 20
+            return std::bit_cast<double>((bits & c::sign_bit) | 0x3ff0000000000000U);
+        }
+        return tanh_f64_core<one_lane>(z);
+    }
+}
+
+// tanh on one register of T lanes; NaN lanes give z with its quiet bit set.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v tanh_lanes(
+    typename vec<T>::v z) noexcept {
+    using V = vec<T>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        using D = vec<double>;
+        auto const y =
+            V::narrow(tanh_f64_core<D>(V::widen_lo(z)), tanh_f64_core<D>(V::widen_hi(z)));
+        return V::select(V::is_nan(z), V::or_bits(z, c::f32_quiet_bit), y);
+    } else {
+        return V::select(V::is_nan(z), V::or_bits(z, c::f64_quiet_bit), tanh_f64_core<V>(z));
+    }
+}
+
+// out_i = tanh(z_i), i < n; out may be z. Two registers per iteration, as for σ (one long
+// dependency chain each).
+template <ieee_binary T>
+void tanh_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (lanes == 1) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = tanh_one(z[i]);
+    } else {
+        std::size_t i = 0;
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            auto const z0 = V::load(z + i);
+            auto const z1 = V::load(z + i + lanes);
+            V::store(out + i, tanh_lanes<T>(z0));
+            V::store(out + i + lanes, tanh_lanes<T>(z1));
+        }
+        for (; i < n; i += lanes) {
+            std::size_t const c = n - i < lanes ? n - i : lanes;
+            V::store_first(out + i, tanh_lanes<T>(V::load_first(z + i, c, V::zero())), c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// softmax: y_i = e^(z_i - m) / Σ_j e^(z_j - m), m = max_j z_j
+//
+// One value at a time (portable vocabulary, constexpr; inside an x86-64 target region the
+// same operations with FMA instructions): the sum runs in index order, j = 0, 1, ..., n-1,
+// in double for float and double, and a vector sum would need a second order. Each term is
+// e^d for d = z_i - m <= 0 computed in double (exact or within 2^-53·|d| for float inputs;
+// -1024 where z_i < m - 1024), from exp_f64_parts rounded once (0.5 + 2^-7 ULP; subnormal
+// terms twice). Each y_i is one correctly rounded division (then rounded to float).
+// ---------------------------------------------------------------------------------------
+
+// e^d for d <= 0 in double (one value); d below -746 gives +0.
+[[nodiscard]] constexpr double exp_nonpositive(double d) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    double const a = one_lane::max(c::f64_a_min, d);
+    auto const [t, p_hi, p_lo] = exp_f64_parts<one_lane>(a);
+    (void)p_lo;  // p_hi is p_hi + p_lo rounded
+    // 2^k for k in [-1076, 0] as 2^(k + 600)·2^-600, as σ does: rounded once, only for
+    // subnormal terms. opaque: the sum must not fuse this product (inexact when subnormal).
+    return one_lane::opaque(
+        one_lane::mul(one_lane::add_exponent(p_hi, t, c::f64_k_shift), c::f64_unshift));
+}
+
+[[nodiscard]] constexpr double softmax_term(double z, double m) noexcept {
+    return exp_nonpositive(z < m + tanh_constants::softmax_d_min ? tanh_constants::softmax_d_min
+                                                                 : z - m);
+}
+
+// out = softmax(z), n values; out may be z. NaN anywhere: every output is the first NaN
+// of z with its quiet bit set. m = +inf or -inf (every finite term is then negligible, or
+// every z_i is -inf): the k entries equal to m share 1/k each (rounded), the others +0.
+template <ieee_binary T>
+constexpr void softmax_values(T const* z, T* out, std::size_t n) noexcept {
+    using c = sigmoid_constants;
+    if (n == 0) return;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (z[i] != z[i]) {
+            T nan = z[i];
+            if constexpr (std::same_as<T, float>) {
+                nan = std::bit_cast<float>(std::bit_cast<std::uint32_t>(nan) | c::f32_quiet_bit);
+            } else {
+                nan = std::bit_cast<double>(std::bit_cast<std::uint64_t>(nan) | c::f64_quiet_bit);
+            }
+            for (std::size_t j = 0; j < n; ++j) out[j] = nan;
+            return;
+        }
+    }
+    T m = z[0];
+    for (std::size_t i = 1; i < n; ++i) m = z[i] > m ? z[i] : m;
+    if (m > std::numeric_limits<T>::max() || m < std::numeric_limits<T>::lowest()) {  // ±inf
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < n; ++i) k += z[i] == m ? 1 : 0;
+        T const share = static_cast<T>(1.0 / static_cast<double>(k));
+        for (std::size_t i = 0; i < n; ++i) out[i] = z[i] == m ? share : T(0);
+        return;
+    }
+    double const md = static_cast<double>(m);
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += softmax_term(static_cast<double>(z[i]), md);
+    // s >= 1 (the term of m is e^0 = 1) and at most n. float recomputes each term (the same
+    // bits) rather than keeping it in out rounded to float.
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i] = static_cast<T>(softmax_term(static_cast<double>(z[i]), md) / s);
+    }
+}
+
+// The kernel table's entry (a function of this ISA's target region).
+template <ieee_binary T>
+void softmax_array(T const* z, T* out, std::size_t n) noexcept {
+    softmax_values<T>(z, out, n);
 }
 
 // out_i = u(z_i): 1 for z_i >= 0 (also -0), 0 below, NaN unchanged. out may be z.
@@ -1564,9 +1793,11 @@ inline constexpr kernel_table table = {
     this_isa,
     this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
-     &sigmoid_one<float>, &step_array<float>},
+     &sigmoid_one<float>, &step_array<float>, &tanh_array<float>, &tanh_one<float>,
+     &softmax_array<float>},
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
-     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
+     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>, &tanh_array<double>,
+     &tanh_one<double>, &softmax_array<double>},
 };
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
@@ -1773,6 +2004,9 @@ inline constexpr feature_set this_isa_requires = features_of({feature::avx2, fea
 //   sigmoid_one                               one value (portable vocabulary: the
 //                                             definition; elsewhere compiled with FMA)
 //   sigmoid_array, step_array                 arrays, L lanes at a time
+//   exp_f64_parts                             e^a for a <= 0 (σ, tanh, softmax)
+//   tanh_f64_core, tanh_one, tanh_array       tanh(z), the algorithm of soma/tanh.hpp
+//   softmax_values, softmax_array             softmax, of soma/softmax.hpp
 //   inner_product_lanes, inner_product        the canonical inner product
 //                                             (soma/detail/inner_product.hpp)
 //   inner_products, forward_sigmoid           several rows, L rows per pass
@@ -1826,13 +2060,20 @@ template <class V>
     return V::div(numerator, d);
 }
 
-// σ for double lanes, without the NaN patch.
+// e^a = 2^k·(p_hi + p_lo) for double lanes a in [-746, 0] (the caller clamps), with
+// t = k + round_magic, p_hi + p_lo = e^(a - k ln 2) to a relative error below 2^-60, and
+// p_hi = round(p_hi + p_lo) in [0.70, 1.42]. Shared by σ, tanh and softmax.
 template <class V>
-[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
-    typename V::v z) noexcept {
+struct exp_parts {
+    typename V::v t;
+    typename V::v p_hi;
+    typename V::v p_lo;
+};
+
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr exp_parts<V> exp_f64_parts(typename V::v a) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -1865,6 +2106,18 @@ template <class V>
     lo = V::fma(r_lo, V::add(s2, tail), lo);  // e^r·r_lo needs e^r only to 2^-20
     v const p_hi = V::add(s2, lo);            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
     v const p_lo = V::add(V::sub(s2, p_hi), lo);
+    return {t, p_hi, p_lo};
+}
+
+// σ for double lanes, without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
+    typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const one = V::splat(1.0);
 
     // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120): below 2^-120, e moves the
     // quotient by less than 2^-120, and the clamp keeps e's low part normal.
@@ -1943,6 +2196,192 @@ void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
             V::store_first(out + i, sigmoid_lanes<T>(V::load_first(z + i, c, V::zero())), c);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// tanh(z) = (1 - e^-2|z|)/(1 + e^-2|z|) with the sign of z
+//
+// With a = -2|z| (|z| clamped to 20, above which tanh rounds to 1) and e = e^a in
+// (0, 1] = 2^k·(p_hi + p_lo) from exp_f64_parts: the numerator 1 - e and the denominator
+// 1 + e are carried as unevaluated sums hi + lo, so the cancellation in 1 - e for small |z|
+// costs nothing (for k = 0, 1 - p_hi is exact and p_lo keeps the low bits; for k < 0, 1 - e
+// >= 1/3). The quotient is formed like σ's 1/(1 + e) and rounded once: 0.5 + 2^-6 ULP by
+// analysis, 1 ULP asserted. Below |z| = 2^-27 the result is z itself (correctly rounded,
+// signed zeros kept); those lanes compute tanh(1/2) meanwhile, so that no power of a tiny z
+// underflows. |z| only enters, and the sign is set at the end: tanh(-z) = -tanh(z) bit for
+// bit. float is evaluated in double and rounded once more (<= 0.5 + 2^-28 ULP).
+// ---------------------------------------------------------------------------------------
+
+// tanh for double lanes (float lanes widened), without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v tanh_f64_core(typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const one = V::splat(1.0);
+    v const minus_x = V::negative_abs(z);
+    auto const tiny = V::lt(V::splat(-tanh_constants::x_tiny), minus_x);  // |z| < 2^-27
+    v const half_a =
+        V::select(tiny, V::splat(-0.5), V::max(V::splat(-tanh_constants::x_max), minus_x));
+    v const a = V::add(half_a, half_a);  // -2|z| in [-40, 0], exact (no overflow for huge z)
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const scale = V::exponent_from(t, c::exponent_bias);  // 2^k, k in [-58, 0]
+    v const e_hi = V::add_exponent(p_hi, t, 0);             // exact
+    // 1 - e = n_hi + n_lo and 1 + e = d_hi + d_lo: Fast2Sums (|1| >= e_hi), then the low
+    // part of e, p_lo·2^k, fused on purpose (nothing left for a contracting compiler).
+    v const n_hi = V::sub(one, e_hi);
+    v const n_lo = V::fnma(p_lo, scale, V::sub(V::sub(one, n_hi), e_hi));
+    v const d_hi = V::add(one, e_hi);
+    v const d_lo = V::fma(p_lo, scale, V::add(V::sub(one, d_hi), e_hi));
+    // 1/d = q·(1 + rho) + O(rho²), q = 1/d_hi correctly rounded (1 - q·d_hi exact); then
+    // n/d = n_hi·q + (n_hi·q·rho + n_lo·q), rounded once by the outer fma.
+    v const q = V::div(one, d_hi);
+    v rho = V::fnma(q, d_hi, one);
+    rho = V::fnma(q, d_lo, rho);
+    v const y = V::fma(n_hi, q, V::fma(n_hi, V::mul(q, rho), V::mul(n_lo, q)));
+    v const signed_y = V::select(V::lt(z, V::zero()), V::negative_abs(y), y);
+    return V::select(tiny, z, signed_y);
+}
+
+// tanh(z) for one value: the definition (portable vocabulary, constexpr). Two ranges are
+// settled before the evaluation, with the bits the evaluation gives there (the lanes
+// compute them; the exhaustive test compares every float and sampled doubles): z itself
+// for |z| < 2^-13 (float; tanh(z) is within 2^-27.5 relative of z, which the rounding to
+// float returns) or 2^-27 (double), and ±1 for |z| >= 9.2 (float: 1 - tanh(z) < 2^-25) or
+// 20 (double: the clamp), where the branch is cheaper than the evaluation.
+template <ieee_binary T>
+[[nodiscard]] constexpr T tanh_one(T z) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        auto const bits = std::bit_cast<std::uint32_t>(z);
+        std::uint32_t const abs_bits = bits & 0x7fffffffU;
+        if (abs_bits > 0x7f800000U) return std::bit_cast<float>(bits | c::f32_quiet_bit);  // NaN
+        if (abs_bits < 0x39000000U) return z;                                              // 2^-13
+        if (abs_bits >= 0x41133333U)
+            return std::bit_cast<float>((bits & 0x80000000U) | 0x3f800000U);
+        return static_cast<float>(tanh_f64_core<one_lane>(static_cast<double>(z)));
+    } else {
+        auto const bits = std::bit_cast<std::uint64_t>(z);
+        std::uint64_t const abs_bits = bits & 0x7fffffffffffffffU;
+        if (abs_bits > 0x7ff0000000000000U) return std::bit_cast<double>(bits | c::f64_quiet_bit);
+        if (abs_bits < 0x3e40000000000000U) return z;  // 2^-27
+        if (abs_bits >= 0x4034000000000000U) {         // 20
+            return std::bit_cast<double>((bits & c::sign_bit) | 0x3ff0000000000000U);
+        }
+        return tanh_f64_core<one_lane>(z);
+    }
+}
+
+// tanh on one register of T lanes; NaN lanes give z with its quiet bit set.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v tanh_lanes(
+    typename vec<T>::v z) noexcept {
+    using V = vec<T>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        using D = vec<double>;
+        auto const y =
+            V::narrow(tanh_f64_core<D>(V::widen_lo(z)), tanh_f64_core<D>(V::widen_hi(z)));
+        return V::select(V::is_nan(z), V::or_bits(z, c::f32_quiet_bit), y);
+    } else {
+        return V::select(V::is_nan(z), V::or_bits(z, c::f64_quiet_bit), tanh_f64_core<V>(z));
+    }
+}
+
+// out_i = tanh(z_i), i < n; out may be z. Two registers per iteration, as for σ (one long
+// dependency chain each).
+template <ieee_binary T>
+void tanh_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (lanes == 1) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = tanh_one(z[i]);
+    } else {
+        std::size_t i = 0;
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            auto const z0 = V::load(z + i);
+            auto const z1 = V::load(z + i + lanes);
+            V::store(out + i, tanh_lanes<T>(z0));
+            V::store(out + i + lanes, tanh_lanes<T>(z1));
+        }
+        for (; i < n; i += lanes) {
+            std::size_t const c = n - i < lanes ? n - i : lanes;
+            V::store_first(out + i, tanh_lanes<T>(V::load_first(z + i, c, V::zero())), c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// softmax: y_i = e^(z_i - m) / Σ_j e^(z_j - m), m = max_j z_j
+//
+// One value at a time (portable vocabulary, constexpr; inside an x86-64 target region the
+// same operations with FMA instructions): the sum runs in index order, j = 0, 1, ..., n-1,
+// in double for float and double, and a vector sum would need a second order. Each term is
+// e^d for d = z_i - m <= 0 computed in double (exact or within 2^-53·|d| for float inputs;
+// -1024 where z_i < m - 1024), from exp_f64_parts rounded once (0.5 + 2^-7 ULP; subnormal
+// terms twice). Each y_i is one correctly rounded division (then rounded to float).
+// ---------------------------------------------------------------------------------------
+
+// e^d for d <= 0 in double (one value); d below -746 gives +0.
+[[nodiscard]] constexpr double exp_nonpositive(double d) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    double const a = one_lane::max(c::f64_a_min, d);
+    auto const [t, p_hi, p_lo] = exp_f64_parts<one_lane>(a);
+    (void)p_lo;  // p_hi is p_hi + p_lo rounded
+    // 2^k for k in [-1076, 0] as 2^(k + 600)·2^-600, as σ does: rounded once, only for
+    // subnormal terms. opaque: the sum must not fuse this product (inexact when subnormal).
+    return one_lane::opaque(
+        one_lane::mul(one_lane::add_exponent(p_hi, t, c::f64_k_shift), c::f64_unshift));
+}
+
+[[nodiscard]] constexpr double softmax_term(double z, double m) noexcept {
+    return exp_nonpositive(z < m + tanh_constants::softmax_d_min ? tanh_constants::softmax_d_min
+                                                                 : z - m);
+}
+
+// out = softmax(z), n values; out may be z. NaN anywhere: every output is the first NaN
+// of z with its quiet bit set. m = +inf or -inf (every finite term is then negligible, or
+// every z_i is -inf): the k entries equal to m share 1/k each (rounded), the others +0.
+template <ieee_binary T>
+constexpr void softmax_values(T const* z, T* out, std::size_t n) noexcept {
+    using c = sigmoid_constants;
+    if (n == 0) return;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (z[i] != z[i]) {
+            T nan = z[i];
+            if constexpr (std::same_as<T, float>) {
+                nan = std::bit_cast<float>(std::bit_cast<std::uint32_t>(nan) | c::f32_quiet_bit);
+            } else {
+                nan = std::bit_cast<double>(std::bit_cast<std::uint64_t>(nan) | c::f64_quiet_bit);
+            }
+            for (std::size_t j = 0; j < n; ++j) out[j] = nan;
+            return;
+        }
+    }
+    T m = z[0];
+    for (std::size_t i = 1; i < n; ++i) m = z[i] > m ? z[i] : m;
+    if (m > std::numeric_limits<T>::max() || m < std::numeric_limits<T>::lowest()) {  // ±inf
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < n; ++i) k += z[i] == m ? 1 : 0;
+        T const share = static_cast<T>(1.0 / static_cast<double>(k));
+        for (std::size_t i = 0; i < n; ++i) out[i] = z[i] == m ? share : T(0);
+        return;
+    }
+    double const md = static_cast<double>(m);
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += softmax_term(static_cast<double>(z[i]), md);
+    // s >= 1 (the term of m is e^0 = 1) and at most n. float recomputes each term (the same
+    // bits) rather than keeping it in out rounded to float.
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i] = static_cast<T>(softmax_term(static_cast<double>(z[i]), md) / s);
+    }
+}
+
+// The kernel table's entry (a function of this ISA's target region).
+template <ieee_binary T>
+void softmax_array(T const* z, T* out, std::size_t n) noexcept {
+    softmax_values<T>(z, out, n);
 }
 
 // out_i = u(z_i): 1 for z_i >= 0 (also -0), 0 below, NaN unchanged. out may be z.
@@ -2488,9 +2927,11 @@ inline constexpr kernel_table table = {
     this_isa,
     this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
-     &sigmoid_one<float>, &step_array<float>},
+     &sigmoid_one<float>, &step_array<float>, &tanh_array<float>, &tanh_one<float>,
+     &softmax_array<float>},
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
-     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
+     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>, &tanh_array<double>,
+     &tanh_one<double>, &softmax_array<double>},
 };
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
@@ -2745,6 +3186,9 @@ inline constexpr feature_set this_isa_requires =
 //   sigmoid_one                               one value (portable vocabulary: the
 //                                             definition; elsewhere compiled with FMA)
 //   sigmoid_array, step_array                 arrays, L lanes at a time
+//   exp_f64_parts                             e^a for a <= 0 (σ, tanh, softmax)
+//   tanh_f64_core, tanh_one, tanh_array       tanh(z), the algorithm of soma/tanh.hpp
+//   softmax_values, softmax_array             softmax, of soma/softmax.hpp
 //   inner_product_lanes, inner_product        the canonical inner product
 //                                             (soma/detail/inner_product.hpp)
 //   inner_products, forward_sigmoid           several rows, L rows per pass
@@ -2798,13 +3242,20 @@ template <class V>
     return V::div(numerator, d);
 }
 
-// σ for double lanes, without the NaN patch.
+// e^a = 2^k·(p_hi + p_lo) for double lanes a in [-746, 0] (the caller clamps), with
+// t = k + round_magic, p_hi + p_lo = e^(a - k ln 2) to a relative error below 2^-60, and
+// p_hi = round(p_hi + p_lo) in [0.70, 1.42]. Shared by σ, tanh and softmax.
 template <class V>
-[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
-    typename V::v z) noexcept {
+struct exp_parts {
+    typename V::v t;
+    typename V::v p_hi;
+    typename V::v p_lo;
+};
+
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr exp_parts<V> exp_f64_parts(typename V::v a) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -2837,6 +3288,18 @@ template <class V>
     lo = V::fma(r_lo, V::add(s2, tail), lo);  // e^r·r_lo needs e^r only to 2^-20
     v const p_hi = V::add(s2, lo);            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
     v const p_lo = V::add(V::sub(s2, p_hi), lo);
+    return {t, p_hi, p_lo};
+}
+
+// σ for double lanes, without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
+    typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const one = V::splat(1.0);
 
     // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120): below 2^-120, e moves the
     // quotient by less than 2^-120, and the clamp keeps e's low part normal.
@@ -2915,6 +3378,192 @@ void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
             V::store_first(out + i, sigmoid_lanes<T>(V::load_first(z + i, c, V::zero())), c);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// tanh(z) = (1 - e^-2|z|)/(1 + e^-2|z|) with the sign of z
+//
+// With a = -2|z| (|z| clamped to 20, above which tanh rounds to 1) and e = e^a in
+// (0, 1] = 2^k·(p_hi + p_lo) from exp_f64_parts: the numerator 1 - e and the denominator
+// 1 + e are carried as unevaluated sums hi + lo, so the cancellation in 1 - e for small |z|
+// costs nothing (for k = 0, 1 - p_hi is exact and p_lo keeps the low bits; for k < 0, 1 - e
+// >= 1/3). The quotient is formed like σ's 1/(1 + e) and rounded once: 0.5 + 2^-6 ULP by
+// analysis, 1 ULP asserted. Below |z| = 2^-27 the result is z itself (correctly rounded,
+// signed zeros kept); those lanes compute tanh(1/2) meanwhile, so that no power of a tiny z
+// underflows. |z| only enters, and the sign is set at the end: tanh(-z) = -tanh(z) bit for
+// bit. float is evaluated in double and rounded once more (<= 0.5 + 2^-28 ULP).
+// ---------------------------------------------------------------------------------------
+
+// tanh for double lanes (float lanes widened), without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v tanh_f64_core(typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const one = V::splat(1.0);
+    v const minus_x = V::negative_abs(z);
+    auto const tiny = V::lt(V::splat(-tanh_constants::x_tiny), minus_x);  // |z| < 2^-27
+    v const half_a =
+        V::select(tiny, V::splat(-0.5), V::max(V::splat(-tanh_constants::x_max), minus_x));
+    v const a = V::add(half_a, half_a);  // -2|z| in [-40, 0], exact (no overflow for huge z)
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const scale = V::exponent_from(t, c::exponent_bias);  // 2^k, k in [-58, 0]
+    v const e_hi = V::add_exponent(p_hi, t, 0);             // exact
+    // 1 - e = n_hi + n_lo and 1 + e = d_hi + d_lo: Fast2Sums (|1| >= e_hi), then the low
+    // part of e, p_lo·2^k, fused on purpose (nothing left for a contracting compiler).
+    v const n_hi = V::sub(one, e_hi);
+    v const n_lo = V::fnma(p_lo, scale, V::sub(V::sub(one, n_hi), e_hi));
+    v const d_hi = V::add(one, e_hi);
+    v const d_lo = V::fma(p_lo, scale, V::add(V::sub(one, d_hi), e_hi));
+    // 1/d = q·(1 + rho) + O(rho²), q = 1/d_hi correctly rounded (1 - q·d_hi exact); then
+    // n/d = n_hi·q + (n_hi·q·rho + n_lo·q), rounded once by the outer fma.
+    v const q = V::div(one, d_hi);
+    v rho = V::fnma(q, d_hi, one);
+    rho = V::fnma(q, d_lo, rho);
+    v const y = V::fma(n_hi, q, V::fma(n_hi, V::mul(q, rho), V::mul(n_lo, q)));
+    v const signed_y = V::select(V::lt(z, V::zero()), V::negative_abs(y), y);
+    return V::select(tiny, z, signed_y);
+}
+
+// tanh(z) for one value: the definition (portable vocabulary, constexpr). Two ranges are
+// settled before the evaluation, with the bits the evaluation gives there (the lanes
+// compute them; the exhaustive test compares every float and sampled doubles): z itself
+// for |z| < 2^-13 (float; tanh(z) is within 2^-27.5 relative of z, which the rounding to
+// float returns) or 2^-27 (double), and ±1 for |z| >= 9.2 (float: 1 - tanh(z) < 2^-25) or
+// 20 (double: the clamp), where the branch is cheaper than the evaluation.
+template <ieee_binary T>
+[[nodiscard]] constexpr T tanh_one(T z) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        auto const bits = std::bit_cast<std::uint32_t>(z);
+        std::uint32_t const abs_bits = bits & 0x7fffffffU;
+        if (abs_bits > 0x7f800000U) return std::bit_cast<float>(bits | c::f32_quiet_bit);  // NaN
+        if (abs_bits < 0x39000000U) return z;                                              // 2^-13
+        if (abs_bits >= 0x41133333U)
+            return std::bit_cast<float>((bits & 0x80000000U) | 0x3f800000U);
+        return static_cast<float>(tanh_f64_core<one_lane>(static_cast<double>(z)));
+    } else {
+        auto const bits = std::bit_cast<std::uint64_t>(z);
+        std::uint64_t const abs_bits = bits & 0x7fffffffffffffffU;
+        if (abs_bits > 0x7ff0000000000000U) return std::bit_cast<double>(bits | c::f64_quiet_bit);
+        if (abs_bits < 0x3e40000000000000U) return z;  // 2^-27
+        if (abs_bits >= 0x4034000000000000U) {         // 20
+            return std::bit_cast<double>((bits & c::sign_bit) | 0x3ff0000000000000U);
+        }
+        return tanh_f64_core<one_lane>(z);
+    }
+}
+
+// tanh on one register of T lanes; NaN lanes give z with its quiet bit set.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v tanh_lanes(
+    typename vec<T>::v z) noexcept {
+    using V = vec<T>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        using D = vec<double>;
+        auto const y =
+            V::narrow(tanh_f64_core<D>(V::widen_lo(z)), tanh_f64_core<D>(V::widen_hi(z)));
+        return V::select(V::is_nan(z), V::or_bits(z, c::f32_quiet_bit), y);
+    } else {
+        return V::select(V::is_nan(z), V::or_bits(z, c::f64_quiet_bit), tanh_f64_core<V>(z));
+    }
+}
+
+// out_i = tanh(z_i), i < n; out may be z. Two registers per iteration, as for σ (one long
+// dependency chain each).
+template <ieee_binary T>
+void tanh_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (lanes == 1) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = tanh_one(z[i]);
+    } else {
+        std::size_t i = 0;
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            auto const z0 = V::load(z + i);
+            auto const z1 = V::load(z + i + lanes);
+            V::store(out + i, tanh_lanes<T>(z0));
+            V::store(out + i + lanes, tanh_lanes<T>(z1));
+        }
+        for (; i < n; i += lanes) {
+            std::size_t const c = n - i < lanes ? n - i : lanes;
+            V::store_first(out + i, tanh_lanes<T>(V::load_first(z + i, c, V::zero())), c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// softmax: y_i = e^(z_i - m) / Σ_j e^(z_j - m), m = max_j z_j
+//
+// One value at a time (portable vocabulary, constexpr; inside an x86-64 target region the
+// same operations with FMA instructions): the sum runs in index order, j = 0, 1, ..., n-1,
+// in double for float and double, and a vector sum would need a second order. Each term is
+// e^d for d = z_i - m <= 0 computed in double (exact or within 2^-53·|d| for float inputs;
+// -1024 where z_i < m - 1024), from exp_f64_parts rounded once (0.5 + 2^-7 ULP; subnormal
+// terms twice). Each y_i is one correctly rounded division (then rounded to float).
+// ---------------------------------------------------------------------------------------
+
+// e^d for d <= 0 in double (one value); d below -746 gives +0.
+[[nodiscard]] constexpr double exp_nonpositive(double d) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    double const a = one_lane::max(c::f64_a_min, d);
+    auto const [t, p_hi, p_lo] = exp_f64_parts<one_lane>(a);
+    (void)p_lo;  // p_hi is p_hi + p_lo rounded
+    // 2^k for k in [-1076, 0] as 2^(k + 600)·2^-600, as σ does: rounded once, only for
+    // subnormal terms. opaque: the sum must not fuse this product (inexact when subnormal).
+    return one_lane::opaque(
+        one_lane::mul(one_lane::add_exponent(p_hi, t, c::f64_k_shift), c::f64_unshift));
+}
+
+[[nodiscard]] constexpr double softmax_term(double z, double m) noexcept {
+    return exp_nonpositive(z < m + tanh_constants::softmax_d_min ? tanh_constants::softmax_d_min
+                                                                 : z - m);
+}
+
+// out = softmax(z), n values; out may be z. NaN anywhere: every output is the first NaN
+// of z with its quiet bit set. m = +inf or -inf (every finite term is then negligible, or
+// every z_i is -inf): the k entries equal to m share 1/k each (rounded), the others +0.
+template <ieee_binary T>
+constexpr void softmax_values(T const* z, T* out, std::size_t n) noexcept {
+    using c = sigmoid_constants;
+    if (n == 0) return;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (z[i] != z[i]) {
+            T nan = z[i];
+            if constexpr (std::same_as<T, float>) {
+                nan = std::bit_cast<float>(std::bit_cast<std::uint32_t>(nan) | c::f32_quiet_bit);
+            } else {
+                nan = std::bit_cast<double>(std::bit_cast<std::uint64_t>(nan) | c::f64_quiet_bit);
+            }
+            for (std::size_t j = 0; j < n; ++j) out[j] = nan;
+            return;
+        }
+    }
+    T m = z[0];
+    for (std::size_t i = 1; i < n; ++i) m = z[i] > m ? z[i] : m;
+    if (m > std::numeric_limits<T>::max() || m < std::numeric_limits<T>::lowest()) {  // ±inf
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < n; ++i) k += z[i] == m ? 1 : 0;
+        T const share = static_cast<T>(1.0 / static_cast<double>(k));
+        for (std::size_t i = 0; i < n; ++i) out[i] = z[i] == m ? share : T(0);
+        return;
+    }
+    double const md = static_cast<double>(m);
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += softmax_term(static_cast<double>(z[i]), md);
+    // s >= 1 (the term of m is e^0 = 1) and at most n. float recomputes each term (the same
+    // bits) rather than keeping it in out rounded to float.
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i] = static_cast<T>(softmax_term(static_cast<double>(z[i]), md) / s);
+    }
+}
+
+// The kernel table's entry (a function of this ISA's target region).
+template <ieee_binary T>
+void softmax_array(T const* z, T* out, std::size_t n) noexcept {
+    softmax_values<T>(z, out, n);
 }
 
 // out_i = u(z_i): 1 for z_i >= 0 (also -0), 0 below, NaN unchanged. out may be z.
@@ -3460,9 +4109,11 @@ inline constexpr kernel_table table = {
     this_isa,
     this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
-     &sigmoid_one<float>, &step_array<float>},
+     &sigmoid_one<float>, &step_array<float>, &tanh_array<float>, &tanh_one<float>,
+     &softmax_array<float>},
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
-     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
+     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>, &tanh_array<double>,
+     &tanh_one<double>, &softmax_array<double>},
 };
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
@@ -3658,6 +4309,9 @@ inline constexpr feature_set this_isa_requires = features_of({feature::neon});
 //   sigmoid_one                               one value (portable vocabulary: the
 //                                             definition; elsewhere compiled with FMA)
 //   sigmoid_array, step_array                 arrays, L lanes at a time
+//   exp_f64_parts                             e^a for a <= 0 (σ, tanh, softmax)
+//   tanh_f64_core, tanh_one, tanh_array       tanh(z), the algorithm of soma/tanh.hpp
+//   softmax_values, softmax_array             softmax, of soma/softmax.hpp
 //   inner_product_lanes, inner_product        the canonical inner product
 //                                             (soma/detail/inner_product.hpp)
 //   inner_products, forward_sigmoid           several rows, L rows per pass
@@ -3711,13 +4365,20 @@ template <class V>
     return V::div(numerator, d);
 }
 
-// σ for double lanes, without the NaN patch.
+// e^a = 2^k·(p_hi + p_lo) for double lanes a in [-746, 0] (the caller clamps), with
+// t = k + round_magic, p_hi + p_lo = e^(a - k ln 2) to a relative error below 2^-60, and
+// p_hi = round(p_hi + p_lo) in [0.70, 1.42]. Shared by σ, tanh and softmax.
 template <class V>
-[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
-    typename V::v z) noexcept {
+struct exp_parts {
+    typename V::v t;
+    typename V::v p_hi;
+    typename V::v p_lo;
+};
+
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr exp_parts<V> exp_f64_parts(typename V::v a) noexcept {
     using c = sigmoid_constants;
     using v = typename V::v;
-    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
     v const magic = V::splat(c::round_magic);
     v const t = V::fma(a, V::splat(c::log2e), magic);
     v const k = V::sub(t, magic);
@@ -3750,6 +4411,18 @@ template <class V>
     lo = V::fma(r_lo, V::add(s2, tail), lo);  // e^r·r_lo needs e^r only to 2^-20
     v const p_hi = V::add(s2, lo);            // e^(a - k ln2) = p_hi + p_lo, error < 2^-60
     v const p_lo = V::add(V::sub(s2, p_hi), lo);
+    return {t, p_hi, p_lo};
+}
+
+// σ for double lanes, without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v sigmoid_f64_core(
+    typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const a = V::max(V::splat(c::f64_a_min), V::negative_abs(z));
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const one = V::splat(1.0);
 
     // d = 1 + e as d_hi + d_lo, e = (p_hi + p_lo)·2^max(k, -120): below 2^-120, e moves the
     // quotient by less than 2^-120, and the clamp keeps e's low part normal.
@@ -3828,6 +4501,192 @@ void sigmoid_array(T const* z, T* out, std::size_t n) noexcept {
             V::store_first(out + i, sigmoid_lanes<T>(V::load_first(z + i, c, V::zero())), c);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// tanh(z) = (1 - e^-2|z|)/(1 + e^-2|z|) with the sign of z
+//
+// With a = -2|z| (|z| clamped to 20, above which tanh rounds to 1) and e = e^a in
+// (0, 1] = 2^k·(p_hi + p_lo) from exp_f64_parts: the numerator 1 - e and the denominator
+// 1 + e are carried as unevaluated sums hi + lo, so the cancellation in 1 - e for small |z|
+// costs nothing (for k = 0, 1 - p_hi is exact and p_lo keeps the low bits; for k < 0, 1 - e
+// >= 1/3). The quotient is formed like σ's 1/(1 + e) and rounded once: 0.5 + 2^-6 ULP by
+// analysis, 1 ULP asserted. Below |z| = 2^-27 the result is z itself (correctly rounded,
+// signed zeros kept); those lanes compute tanh(1/2) meanwhile, so that no power of a tiny z
+// underflows. |z| only enters, and the sign is set at the end: tanh(-z) = -tanh(z) bit for
+// bit. float is evaluated in double and rounded once more (<= 0.5 + 2^-28 ULP).
+// ---------------------------------------------------------------------------------------
+
+// tanh for double lanes (float lanes widened), without the NaN patch.
+template <class V>
+[[nodiscard, gnu::always_inline]] constexpr typename V::v tanh_f64_core(typename V::v z) noexcept {
+    using c = sigmoid_constants;
+    using v = typename V::v;
+    v const one = V::splat(1.0);
+    v const minus_x = V::negative_abs(z);
+    auto const tiny = V::lt(V::splat(-tanh_constants::x_tiny), minus_x);  // |z| < 2^-27
+    v const half_a =
+        V::select(tiny, V::splat(-0.5), V::max(V::splat(-tanh_constants::x_max), minus_x));
+    v const a = V::add(half_a, half_a);  // -2|z| in [-40, 0], exact (no overflow for huge z)
+    auto const [t, p_hi, p_lo] = exp_f64_parts<V>(a);
+    v const scale = V::exponent_from(t, c::exponent_bias);  // 2^k, k in [-58, 0]
+    v const e_hi = V::add_exponent(p_hi, t, 0);             // exact
+    // 1 - e = n_hi + n_lo and 1 + e = d_hi + d_lo: Fast2Sums (|1| >= e_hi), then the low
+    // part of e, p_lo·2^k, fused on purpose (nothing left for a contracting compiler).
+    v const n_hi = V::sub(one, e_hi);
+    v const n_lo = V::fnma(p_lo, scale, V::sub(V::sub(one, n_hi), e_hi));
+    v const d_hi = V::add(one, e_hi);
+    v const d_lo = V::fma(p_lo, scale, V::add(V::sub(one, d_hi), e_hi));
+    // 1/d = q·(1 + rho) + O(rho²), q = 1/d_hi correctly rounded (1 - q·d_hi exact); then
+    // n/d = n_hi·q + (n_hi·q·rho + n_lo·q), rounded once by the outer fma.
+    v const q = V::div(one, d_hi);
+    v rho = V::fnma(q, d_hi, one);
+    rho = V::fnma(q, d_lo, rho);
+    v const y = V::fma(n_hi, q, V::fma(n_hi, V::mul(q, rho), V::mul(n_lo, q)));
+    v const signed_y = V::select(V::lt(z, V::zero()), V::negative_abs(y), y);
+    return V::select(tiny, z, signed_y);
+}
+
+// tanh(z) for one value: the definition (portable vocabulary, constexpr). Two ranges are
+// settled before the evaluation, with the bits the evaluation gives there (the lanes
+// compute them; the exhaustive test compares every float and sampled doubles): z itself
+// for |z| < 2^-13 (float; tanh(z) is within 2^-27.5 relative of z, which the rounding to
+// float returns) or 2^-27 (double), and ±1 for |z| >= 9.2 (float: 1 - tanh(z) < 2^-25) or
+// 20 (double: the clamp), where the branch is cheaper than the evaluation.
+template <ieee_binary T>
+[[nodiscard]] constexpr T tanh_one(T z) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        auto const bits = std::bit_cast<std::uint32_t>(z);
+        std::uint32_t const abs_bits = bits & 0x7fffffffU;
+        if (abs_bits > 0x7f800000U) return std::bit_cast<float>(bits | c::f32_quiet_bit);  // NaN
+        if (abs_bits < 0x39000000U) return z;                                              // 2^-13
+        if (abs_bits >= 0x41133333U)
+            return std::bit_cast<float>((bits & 0x80000000U) | 0x3f800000U);
+        return static_cast<float>(tanh_f64_core<one_lane>(static_cast<double>(z)));
+    } else {
+        auto const bits = std::bit_cast<std::uint64_t>(z);
+        std::uint64_t const abs_bits = bits & 0x7fffffffffffffffU;
+        if (abs_bits > 0x7ff0000000000000U) return std::bit_cast<double>(bits | c::f64_quiet_bit);
+        if (abs_bits < 0x3e40000000000000U) return z;  // 2^-27
+        if (abs_bits >= 0x4034000000000000U) {         // 20
+            return std::bit_cast<double>((bits & c::sign_bit) | 0x3ff0000000000000U);
+        }
+        return tanh_f64_core<one_lane>(z);
+    }
+}
+
+// tanh on one register of T lanes; NaN lanes give z with its quiet bit set.
+template <ieee_binary T>
+[[nodiscard, gnu::always_inline]] inline typename vec<T>::v tanh_lanes(
+    typename vec<T>::v z) noexcept {
+    using V = vec<T>;
+    using c = sigmoid_constants;
+    if constexpr (std::same_as<T, float>) {
+        using D = vec<double>;
+        auto const y =
+            V::narrow(tanh_f64_core<D>(V::widen_lo(z)), tanh_f64_core<D>(V::widen_hi(z)));
+        return V::select(V::is_nan(z), V::or_bits(z, c::f32_quiet_bit), y);
+    } else {
+        return V::select(V::is_nan(z), V::or_bits(z, c::f64_quiet_bit), tanh_f64_core<V>(z));
+    }
+}
+
+// out_i = tanh(z_i), i < n; out may be z. Two registers per iteration, as for σ (one long
+// dependency chain each).
+template <ieee_binary T>
+void tanh_array(T const* z, T* out, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    if constexpr (lanes == 1) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = tanh_one(z[i]);
+    } else {
+        std::size_t i = 0;
+        for (; i + 2 * lanes <= n; i += 2 * lanes) {
+            auto const z0 = V::load(z + i);
+            auto const z1 = V::load(z + i + lanes);
+            V::store(out + i, tanh_lanes<T>(z0));
+            V::store(out + i + lanes, tanh_lanes<T>(z1));
+        }
+        for (; i < n; i += lanes) {
+            std::size_t const c = n - i < lanes ? n - i : lanes;
+            V::store_first(out + i, tanh_lanes<T>(V::load_first(z + i, c, V::zero())), c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// softmax: y_i = e^(z_i - m) / Σ_j e^(z_j - m), m = max_j z_j
+//
+// One value at a time (portable vocabulary, constexpr; inside an x86-64 target region the
+// same operations with FMA instructions): the sum runs in index order, j = 0, 1, ..., n-1,
+// in double for float and double, and a vector sum would need a second order. Each term is
+// e^d for d = z_i - m <= 0 computed in double (exact or within 2^-53·|d| for float inputs;
+// -1024 where z_i < m - 1024), from exp_f64_parts rounded once (0.5 + 2^-7 ULP; subnormal
+// terms twice). Each y_i is one correctly rounded division (then rounded to float).
+// ---------------------------------------------------------------------------------------
+
+// e^d for d <= 0 in double (one value); d below -746 gives +0.
+[[nodiscard]] constexpr double exp_nonpositive(double d) noexcept {
+    using one_lane = portable::vec<double>;
+    using c = sigmoid_constants;
+    double const a = one_lane::max(c::f64_a_min, d);
+    auto const [t, p_hi, p_lo] = exp_f64_parts<one_lane>(a);
+    (void)p_lo;  // p_hi is p_hi + p_lo rounded
+    // 2^k for k in [-1076, 0] as 2^(k + 600)·2^-600, as σ does: rounded once, only for
+    // subnormal terms. opaque: the sum must not fuse this product (inexact when subnormal).
+    return one_lane::opaque(
+        one_lane::mul(one_lane::add_exponent(p_hi, t, c::f64_k_shift), c::f64_unshift));
+}
+
+[[nodiscard]] constexpr double softmax_term(double z, double m) noexcept {
+    return exp_nonpositive(z < m + tanh_constants::softmax_d_min ? tanh_constants::softmax_d_min
+                                                                 : z - m);
+}
+
+// out = softmax(z), n values; out may be z. NaN anywhere: every output is the first NaN
+// of z with its quiet bit set. m = +inf or -inf (every finite term is then negligible, or
+// every z_i is -inf): the k entries equal to m share 1/k each (rounded), the others +0.
+template <ieee_binary T>
+constexpr void softmax_values(T const* z, T* out, std::size_t n) noexcept {
+    using c = sigmoid_constants;
+    if (n == 0) return;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (z[i] != z[i]) {
+            T nan = z[i];
+            if constexpr (std::same_as<T, float>) {
+                nan = std::bit_cast<float>(std::bit_cast<std::uint32_t>(nan) | c::f32_quiet_bit);
+            } else {
+                nan = std::bit_cast<double>(std::bit_cast<std::uint64_t>(nan) | c::f64_quiet_bit);
+            }
+            for (std::size_t j = 0; j < n; ++j) out[j] = nan;
+            return;
+        }
+    }
+    T m = z[0];
+    for (std::size_t i = 1; i < n; ++i) m = z[i] > m ? z[i] : m;
+    if (m > std::numeric_limits<T>::max() || m < std::numeric_limits<T>::lowest()) {  // ±inf
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < n; ++i) k += z[i] == m ? 1 : 0;
+        T const share = static_cast<T>(1.0 / static_cast<double>(k));
+        for (std::size_t i = 0; i < n; ++i) out[i] = z[i] == m ? share : T(0);
+        return;
+    }
+    double const md = static_cast<double>(m);
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += softmax_term(static_cast<double>(z[i]), md);
+    // s >= 1 (the term of m is e^0 = 1) and at most n. float recomputes each term (the same
+    // bits) rather than keeping it in out rounded to float.
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i] = static_cast<T>(softmax_term(static_cast<double>(z[i]), md) / s);
+    }
+}
+
+// The kernel table's entry (a function of this ISA's target region).
+template <ieee_binary T>
+void softmax_array(T const* z, T* out, std::size_t n) noexcept {
+    softmax_values<T>(z, out, n);
 }
 
 // out_i = u(z_i): 1 for z_i >= 0 (also -0), 0 below, NaN unchanged. out may be z.
@@ -4373,9 +5232,11 @@ inline constexpr kernel_table table = {
     this_isa,
     this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
-     &sigmoid_one<float>, &step_array<float>},
+     &sigmoid_one<float>, &step_array<float>, &tanh_array<float>, &tanh_one<float>,
+     &softmax_array<float>},
     {&inner_product<double>, &inner_products<double>, &forward_sigmoid<double>,
-     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>},
+     &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>, &tanh_array<double>,
+     &tanh_one<double>, &softmax_array<double>},
 };
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
@@ -4969,6 +5830,117 @@ requires input_vector<Z> &&
 
 #endif  // SOMA_STEP_HPP
 // ---- end soma/step.hpp ----
+// ---- begin soma/tanh.hpp ----
+// soma/tanh.hpp - the hyperbolic tangent tanh(z) = (e^z - e^-z)/(e^z + e^-z), the symmetric
+// sigmoid, for one value and for arrays.
+#ifndef SOMA_TANH_HPP
+#define SOMA_TANH_HPP
+
+#include <concepts>
+#include <cstddef>
+#include <ranges>
+#include <span>
+#include <type_traits>
+
+
+namespace soma {
+
+// tanh(z) = (e^z - e^-z)/(e^z + e^-z) = 2σ(2z) - 1, the activation of a tanh neuron: odd,
+// increasing, with values in (-1, 1).
+//
+// Domain: every z, for float and double. Special values: tanh(±0) = ±0 (the sign kept),
+// tanh(±inf) = ±1 (also every |z| >= 20), tanh(NaN) = the same NaN with its quiet bit set
+// (bit for bit on every path). tanh(-z) = -tanh(z) bit for bit; the result lies in [-1, 1]
+// and is non-decreasing in z.
+// Flags: no non-NaN z raises FE_OVERFLOW, FE_INVALID, FE_DIVBYZERO or FE_UNDERFLOW; a quiet
+// NaN may raise FE_INVALID in the array kernels (never in the scalar call). FE_INEXACT is
+// raised.
+//
+// Accuracy against the exact value:
+//   float   <= 1 ULP over all 2^32 inputs (exhaustive test; evaluated in double, 0.5 + 2^-28
+//           ULP by analysis)
+//   double  <= 1 ULP (numerator 1 - e^-2|z| and denominator 1 + e^-2|z| as double-double
+//           sums, one rounding: 0.5 + 2^-6 ULP by analysis; dense sweep + 10^7 random
+//           inputs against an x87 long double reference)
+//
+// Bitwise contract: as soma::sigmoid. The constant evaluation, the scalar call and the
+// array forms return identical bits on every target (portable, AVX2, AVX-512, NEON); the
+// algorithm is written once, in soma/detail/kernels-inl.hpp (tanh_one, tanh_lanes), and
+// shares σ's exponential.
+template <detail::ieee_binary T>
+SOMA_ABI [[nodiscard]] constexpr T tanh(T z) noexcept {
+    if (std::is_constant_evaluated()) return detail::portable::tanh_one(z);
+    return detail::kernels().of<T>().tanh_one(z);
+}
+
+// tanh'(z) = 1 - tanh(z)², the derivative used by gradient descent.
+//
+// Evaluated as 4·σ(2z)·σ(-2z), which equals 1 - tanh(z)² = 4e^-2|z|/(1 + e^-2|z|)² and
+// avoids the cancellation in 1 - tanh(z)² for large |z| (z is first clamped to [-1000, 1000],
+// where tanh' is already +0, so that 2z cannot overflow). Special values: tanh'(±0) = 1,
+// tanh'(±inf) = +0, NaN -> NaN. Accuracy: <= 4.5 ULP for float and double (two sigmoids
+// within 1 ULP each and one rounded product, as soma::sigmoid_derivative), tested against
+// a higher-precision reference.
+template <detail::ieee_binary T>
+SOMA_ABI [[nodiscard]] constexpr T tanh_derivative(T z) noexcept {
+    T const c = z > T(1000) ? T(1000) : (z < T(-1000) ? T(-1000) : z);  // NaN stays NaN
+    T const two_z = c + c;
+    return (T(4) * soma::sigmoid(two_z)) * soma::sigmoid(-two_z);
+}
+
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+[[noreturn]] inline void throw_tanh_size_mismatch(std::size_t z_size, std::size_t out_size) {
+    throw_size_mismatch("soma::tanh", "z", z_size, "out", out_size);
+}
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+// out[i] = tanh(z[i]) for every i: the same bits as the scalar tanh, vectorized (AVX-512 or
+// AVX2+FMA chosen once per process at run time on x86, NEON on AArch64).
+// Preconditions: out.size() == z.size(), else throws std::invalid_argument naming both
+// sizes; out is z itself (in place) or shares no element with z, else throws
+// std::invalid_argument ("out overlaps z"). Nothing is written when it throws. Elements
+// outside [0, size) are never read or written.
+template <detail::ieee_binary T>
+SOMA_ABI void tanh(std::span<std::type_identity_t<T> const> z, std::span<T> out) {
+    if (z.size() != out.size()) detail::throw_tanh_size_mismatch(z.size(), out.size());
+    if (detail::partial_overlap<T>(out.data(), out.size(), z.data(), z.size())) {
+        detail::throw_overlap("soma::tanh", "out", "z", " (out may be z itself, not part of it)");
+    }
+    detail::kernels().of<T>().tanh(z.data(), out.data(), z.size());
+}
+
+// z[i] = tanh(z[i]) in place.
+template <detail::ieee_binary T>
+SOMA_ABI void tanh(std::span<T> z_in_out) noexcept {
+    detail::kernels().of<T>().tanh(z_in_out.data(), z_in_out.data(), z_in_out.size());
+}
+
+// The same for std::vector, std::array and other contiguous ranges, which do not deduce T
+// in the span overloads above.
+template <class Z, class Out>
+requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
+    std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>> &&
+    detail::ieee_binary<std::ranges::range_value_t<Out>> &&
+    (!detail::is_span_v<std::remove_cvref_t<Z>> ||
+     !detail::is_span_v<std::remove_cvref_t<Out>>)SOMA_ABI void tanh(Z&& z, Out&& out) {
+    using T = std::ranges::range_value_t<Out>;
+    soma::tanh<T>(std::span<T const>(std::ranges::data(z), std::ranges::size(z)),
+                  std::span<T>(std::ranges::data(out), std::ranges::size(out)));
+}
+
+template <class R>
+requires detail::sigmoid_output_range<R> && detail::ieee_binary<std::ranges::range_value_t<R>> &&
+    (!detail::is_span_v<std::remove_cvref_t<R>>)SOMA_ABI void tanh(R&& z_in_out) noexcept {
+    using T = std::ranges::range_value_t<R>;
+    soma::tanh<T>(std::span<T>(std::ranges::data(z_in_out), std::ranges::size(z_in_out)));
+}
+
+}  // namespace soma
+
+#endif  // SOMA_TANH_HPP
+// ---- end soma/tanh.hpp ----
 
 namespace soma {
 
@@ -5002,6 +5974,67 @@ struct sigmoid_activation {
     SOMA_ABI [[nodiscard]] constexpr T derivative(T z) const noexcept {
         return soma::sigmoid_derivative(z);
     }
+    // a'(z) from the output y = σ(z): y(1 - y), two roundings (1 - y is exact for
+    // y >= 0.5). What backpropagation uses: the forward pass has y already.
+    template <std::floating_point T>
+    [[nodiscard]] constexpr T derivative_of_output(T y) const noexcept {
+        return y * (T(1) - y);
+    }
+};
+
+// a(z) = tanh(z) = (e^z - e^-z)/(e^z + e^-z) (soma::tanh), with a'(z) = 1 - tanh(z)²
+// (soma::tanh_derivative); float and double.
+struct tanh_activation {
+    template <detail::ieee_binary T>
+    SOMA_ABI [[nodiscard]] constexpr T operator()(T z) const noexcept {
+        return soma::tanh(z);
+    }
+    template <detail::ieee_binary T>
+    SOMA_ABI void operator()(std::span<T> z) const noexcept {
+        soma::tanh(z);
+    }
+    template <detail::ieee_binary T>
+    SOMA_ABI [[nodiscard]] constexpr T derivative(T z) const noexcept {
+        return soma::tanh_derivative(z);
+    }
+    // a'(z) from the output y = tanh(z): (1 - y)(1 + y) = 1 - y², three roundings (no
+    // contraction can fuse it: no product feeds a sum). What backpropagation uses.
+    template <detail::ieee_binary T>
+    [[nodiscard]] constexpr T derivative_of_output(T y) const noexcept {
+        return (T(1) - y) * (T(1) + y);
+    }
+};
+
+// a(z) = max(0, z), the rectified linear unit, with a'(z) = 1 for z > 0, else 0.
+//
+// Exact (no rounding). Special values: a(-0) = +0 (every z <= 0 gives +0), a(+inf) = +inf,
+// a(-inf) = +0, a(NaN) = the same NaN, bit for bit; a'(NaN) = the same NaN, a'(0) = 0
+// (the subgradient at the kink chosen as 0), a'(±inf) = 1 and 0. Any scalar type.
+struct relu_activation {
+    template <scalar T>
+    SOMA_ABI [[nodiscard]] constexpr T operator()(T z) const noexcept {
+        if constexpr (std::floating_point<T>) {
+            if (z != z) return z;
+        }
+        return z > T(0) ? z : T(0);
+    }
+    template <scalar T>
+    SOMA_ABI constexpr void operator()(std::span<T> z) const noexcept {
+        for (T& v : z) v = (*this)(v);
+    }
+    template <scalar T>
+    SOMA_ABI [[nodiscard]] constexpr T derivative(T z) const noexcept {
+        if constexpr (std::floating_point<T>) {
+            if (z != z) return z;
+        }
+        return z > T(0) ? T(1) : T(0);
+    }
+    // a'(z) from the output y = max(0, z): 1 for y > 0, else 0 (y = 0 for every z <= 0);
+    // NaN -> the same NaN.
+    template <scalar T>
+    [[nodiscard]] constexpr T derivative_of_output(T y) const noexcept {
+        return derivative(y);
+    }
 };
 
 // a(z) = z: the neuron outputs its weighted input (a linear unit).
@@ -5016,682 +6049,50 @@ struct identity_activation {
     [[nodiscard]] constexpr T derivative(T) const noexcept {
         return T(1);
     }
+    template <scalar T>
+    [[nodiscard]] constexpr T derivative_of_output(T) const noexcept {
+        return T(1);
+    }
 };
 
 }  // namespace soma
 
 #endif  // SOMA_ACTIVATION_HPP
 // ---- end soma/activation.hpp ----
-// ---- begin soma/bias.hpp ----
-// soma/bias.hpp - threshold θ, bias b = -θ (偏置), and the bias as part of an inner product.
-#ifndef SOMA_BIAS_HPP
-#define SOMA_BIAS_HPP
+// ---- begin soma/backprop.hpp ----
+// soma/backprop.hpp - neurons learn: the gradient of a loss with respect to every weight
+// and bias of a soma::network, by backpropagation.
+//
+// For layers k = 1..L with y_0 = x, z_k = W_k y_{k-1} + b_k and y_k = a_k(z_k), and a loss
+// E(y_L, t) (soma/loss.hpp):
+//   δ_L = ∂E/∂z_L                                  (the loss's output_delta)
+//   δ_k = (W_{k+1}ᵀ δ_{k+1}) ⊙ a_k'(z_k)            k = L-1, ..., 1
+//   ∂E/∂W_k = δ_k y_{k-1}ᵀ,   ∂E/∂b_k = δ_k
+// (the chain rule; for the sigmoid a'(z) = σ(z)(1 - σ(z)) = y(1 - y), from the output).
+//
+// Reproducible training, the contract: the same data, initial parameters and settings
+// give the same bits of every gradient, hence of every trained weight, on every target
+// (portable, AVX2, AVX-512, NEON), with every compiler and optimization level. The
+// forward pass is the layers' own (canonical inner products, the activations' bitwise
+// array forms); every other sum -- over the rows in W_{k+1}ᵀ δ_{k+1}, over the examples
+// of a batch in the gradients -- is a chain of fused multiply-adds in increasing index
+// order, vectorized only across independent chains (soma/detail/training_kernels-inl.hpp).
+// Nothing is reordered with the SIMD width, and nothing is left for the compiler to fuse.
+#ifndef SOMA_BACKPROP_HPP
+#define SOMA_BACKPROP_HPP
 
 #include <array>
+#include <cmath>
 #include <concepts>
 #include <cstddef>
-#include <limits>
-#include <ranges>
+#include <cstdint>
+#include <functional>
 #include <span>
-#include <vector>
-
-
-namespace soma {
-
-// A type in which -θ is meaningful: floating point or signed integral. (An unsigned
-// threshold has no bias; using one is a compile error.)
-template <class T>
-concept signed_scalar = scalar<T> &&(std::floating_point<T> || std::signed_integral<T>);
-
-// b = -θ. Exact. For integral T, θ = min() has no negation in T and throws
-// std::overflow_error (a compile error in constant evaluation).
-template <signed_scalar T>
-SOMA_ABI [[nodiscard]] constexpr T bias_from_threshold(T theta) {
-    if constexpr (std::integral<T>) {
-        if (theta == std::numeric_limits<T>::min())
-            detail::throw_overflow("soma::bias_from_threshold");
-    }
-    return static_cast<T>(-theta);
-}
-
-// θ = -b, the inverse of bias_from_threshold.
-template <signed_scalar T>
-SOMA_ABI [[nodiscard]] constexpr T threshold_from_bias(T b) {
-    if constexpr (std::integral<T>) {
-        if (b == std::numeric_limits<T>::min()) detail::throw_overflow("soma::threshold_from_bias");
-    }
-    return static_cast<T>(-b);
-}
-
-namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
-
-template <class R>
-using augmented_t =
-    std::conditional_t<static_extent_v<R> == std::dynamic_extent, std::vector<element_t<R>>,
-                       std::array<element_t<R>, static_extent_v<R> + 1>>;
-
-template <class R>
-constexpr augmented_t<R> append(R const& v, element_t<R> last) {
-    auto const n = static_cast<std::size_t>(std::ranges::size(v));
-    augmented_t<R> out{};
-    if constexpr (static_extent_v<R> == std::dynamic_extent) out.resize(n + 1);
-    auto const* p = std::ranges::data(v);
-    for (std::size_t i = 0; i < n; ++i) out[i] = p[i];
-    out[n] = last;
-    return out;
-}
-
-}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
-
-// augment(x) = (x_1, ..., x_n, 1): the inputs with a constant 1 appended, so that
-// z = (x_1..x_n, 1)·(w_1..w_n, b). std::array<T, N+1> for a static extent N, else
-// std::vector<T>.
-template <input_vector X>
-SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<X> augment(X const& x) {
-    return detail::append(x, element_t<X>(1));
-}
-
-// augment(w, b) = (w_1, ..., w_n, b): the weights with the bias appended.
-template <input_vector W>
-SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<W> augment(
-    W const& w, std::type_identity_t<element_t<W>> b) {
-    return detail::append(w, b);
-}
-
-}  // namespace soma
-
-#endif  // SOMA_BIAS_HPP
-// ---- end soma/bias.hpp ----
-// ---- begin soma/data.hpp ----
-// soma/data.hpp - training data: pairs (x, t) of an input vector and a target vector.
-//
-// A soma::dataset<T> holds P pairs, each of n inputs x and m outputs (targets) t. The
-// inputs of all pairs are one row-major P x n matrix in one contiguous std::vector<T>
-// (row p is x_p), the outputs one P x m matrix; input(p) and output(p) are spans into them.
-//
-// Two text formats are read:
-//
-//   FANN's training-file format (read_fann, written by write_fann):
-//       P n m                        line 1: pairs, inputs per pair, outputs per pair
-//       x_1 x_2 ... x_n              line 2: the inputs of pair 1
-//       t_1 ... t_m                  line 3: its outputs
-//       ...                          (P pairs: 2P lines after the header)
-//   Values are separated by spaces or tabs. Every pair is exactly two lines, as in the data
-//   files that come with FANN: a line with too few or too many values is an error. A
-//   trailing '\r' (CRLF line ends) and trailing whitespace are ignored, and so are blank
-//   lines after the last pair; anything else after it is an error.
-//
-//   CSV (read_csv): one pair per line, the last m columns are the outputs t, the others the
-//   inputs x; every line has the same number of columns. The separator is a parameter
-//   (default ','), an optional first line (a header) is skipped, spaces and tabs around a
-//   value are ignored, blank lines at the end are allowed. No quoting: a quoted value is
-//   not a number.
-//
-// Numbers. Floating-point values are decimal (1, -0.5, 2.5e-3, .5) or hexadecimal floats
-// (0x1.8p+1, -0x1p-3), read with std::from_chars: correctly rounded to T (round to
-// nearest even). A leading '+' is allowed; -0 reads as -0. A value too large for T
-// (1e39 for float) is an error; one below 1e-46 for float or 1e-324 for double (under
-// half the smallest subnormal, 2^-149 ≈ 1.4e-45 and 2^-1074 ≈ 4.9e-324) rounds to ±0, as
-// correct rounding says; one between that and half the smallest subnormal is reported as
-// out of range (libraries differ there). NaN and infinity are rejected
-// ("nan", "inf"): they are no data a neuron can learn from. Integral T reads decimal
-// integers in T's range.
-//
-// Errors. Every reader throws std::invalid_argument (through soma's error mechanism: the
-// error handler of soma/errors.hpp under -fno-exceptions) whose message names the
-// function, the file when read from a path, the line (1-based) and what is wrong, e.g.
-//     soma::read_fann: data/xor.train: line 5: 'O.5' is not a number
-//     soma::read_fann: line 4: 3 values, expected 2 (the inputs of pair 2)
-//     soma::read_fann: line 9: the data end after 3 of the 4 pairs the header (line 1) announces
-// Nothing is returned on error.
-#ifndef SOMA_DATA_HPP
-#define SOMA_DATA_HPP
-
-#include <algorithm>
-#include <charconv>
-#include <concepts>
-#include <cstddef>
-#include <filesystem>
-#include <fstream>
-#include <istream>
-#include <limits>
-#include <ostream>
-#include <span>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <system_error>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
-
-namespace soma {
-
-// P pairs (x_p, t_p) of n = inputs() inputs and m = outputs() outputs each.
-template <scalar T>
-class dataset {
-public:
-    using value_type = T;
-
-    // No pairs, and 0 inputs and outputs: a placeholder to assign to.
-    dataset() = default;
-
-    // No pairs yet; push_back adds them. Requires inputs >= 1 and outputs >= 1 (else
-    // std::invalid_argument).
-    dataset(std::size_t inputs, std::size_t outputs) : n_(inputs), m_(outputs) { check_shape(); }
-
-    // From the two row-major matrices: X is P x inputs, Y is P x outputs (row p the pair p).
-    // Requires inputs >= 1, outputs >= 1, X.size() a multiple of inputs and the same P
-    // rows in Y (else std::invalid_argument naming the sizes).
-    dataset(std::size_t inputs, std::size_t outputs, std::vector<T> X, std::vector<T> Y)
-        : n_(inputs), m_(outputs), x_(std::move(X)), t_(std::move(Y)) {
-        check_shape();
-        if (x_.size() % n_ != 0 || t_.size() != x_.size() / n_ * m_) {
-            detail::raise<std::invalid_argument>(
-                "soma::dataset: X has " + std::to_string(x_.size()) + " values and Y has " +
-                std::to_string(t_.size()) + ", which are not P x " + std::to_string(n_) +
-                " and P x " + std::to_string(m_) + " for one P");
-        }
-    }
-
-    // Appends the pair (x, t). Sizes must be inputs() and outputs() (else
-    // std::invalid_argument naming both sizes; nothing is appended).
-    void push_back(std::span<T const> x, std::span<T const> t) {
-        if (x.size() != n_)
-            detail::throw_size_mismatch("soma::dataset", "x", x.size(), "the pairs' inputs", n_);
-        if (t.size() != m_)
-            detail::throw_size_mismatch("soma::dataset", "t", t.size(), "the pairs' outputs", m_);
-        x_.insert(x_.end(), x.begin(), x.end());
-        t_.insert(t_.end(), t.begin(), t.end());
-    }
-
-    // P, the number of pairs.
-    [[nodiscard]] std::size_t size() const noexcept { return n_ == 0 ? 0 : x_.size() / n_; }
-    [[nodiscard]] bool empty() const noexcept { return x_.empty(); }
-    // n, the inputs of a pair.
-    [[nodiscard]] std::size_t inputs() const noexcept { return n_; }
-    // m, the outputs of a pair.
-    [[nodiscard]] std::size_t outputs() const noexcept { return m_; }
-
-    // x_p, the inputs of pair p (0-based); p < size() (else std::invalid_argument).
-    [[nodiscard]] std::span<T const> input(std::size_t p) const {
-        check_pair(p);
-        return std::span<T const>(x_).subspan(p * n_, n_);
-    }
-    // t_p, the outputs of pair p (0-based); p < size() (else std::invalid_argument).
-    [[nodiscard]] std::span<T const> output(std::size_t p) const {
-        check_pair(p);
-        return std::span<T const>(t_).subspan(p * m_, m_);
-    }
-
-    // The P x n matrix of all inputs, row-major (row p is x_p).
-    [[nodiscard]] std::span<T const> inputs_matrix() const noexcept { return x_; }
-    // The P x m matrix of all outputs, row-major (row p is t_p).
-    [[nodiscard]] std::span<T const> outputs_matrix() const noexcept { return t_; }
-
-    // The same shape and values compare equal with == (so -0 == +0; compare bits to tell).
-    friend bool operator==(dataset const&, dataset const&) = default;
-
-private:
-    void check_shape() const {
-        if (n_ == 0 || m_ == 0) {
-            detail::raise<std::invalid_argument>(
-                "soma::dataset: a pair needs at least one input and one output (got " +
-                std::to_string(n_) + " inputs, " + std::to_string(m_) + " outputs)");
-        }
-    }
-    void check_pair(std::size_t p) const {
-        if (p >= size()) {
-            detail::raise<std::invalid_argument>("soma::dataset: pair " + std::to_string(p) +
-                                                 " of a dataset of " + std::to_string(size()) +
-                                                 " pairs");
-        }
-    }
-
-    std::size_t n_ = 0;
-    std::size_t m_ = 0;
-    std::vector<T> x_;
-    std::vector<T> t_;
-};
-
-// read_csv's options.
-struct csv_options {
-    // Between two values on a line. Not a character of a number (digit, sign, '.', a
-    // letter), not a line end.
-    char separator = ',';
-    // Whether line 1 is a header (column names) to skip; it is not checked.
-    bool header = false;
-};
-
-namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
-
-[[nodiscard]] constexpr bool blank_char(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-[[nodiscard]] constexpr bool digit_char(char c) noexcept {
-    return c >= '0' && c <= '9';
-}
-[[nodiscard]] constexpr bool hex_digit_char(char c) noexcept {
-    return digit_char(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-[[nodiscard]] inline std::string_view trimmed(std::string_view s) noexcept {
-    while (!s.empty() && blank_char(s.front())) s.remove_prefix(1);
-    while (!s.empty() && blank_char(s.back())) s.remove_suffix(1);
-    return s;
-}
-
-enum class parse_status { ok, not_a_number, out_of_range };
-
-// For a number std::from_chars reports out of range: whether it certainly rounds to
-// zero in T, being below half the smallest subnormal 2^d, d = min_exponent - digits
-// (float 2^-149, double 2^-1074). s is the significand and exponent, without sign or 0x.
-// With k the position of the first nonzero digit relative to the point (12.5: 2, 0.03: -1)
-// and e the exponent, the value is below 10^(k + e), or 16^k 2^e for hex. Libraries differ
-// on whether a subnormal result is "out of range"; values near the subnormal range are
-// therefore reported as out of range rather than guessed.
-template <std::floating_point T>
-[[nodiscard]] bool rounds_to_zero(std::string_view s, bool hex) noexcept {
-    std::size_t const e_at = s.find_first_of(hex ? "pP" : "eE");
-    std::string_view const significand = s.substr(0, e_at);
-    long long e = 0;
-    if (e_at != std::string_view::npos) {
-        std::string_view x = s.substr(e_at + 1);
-        bool const negative = !x.empty() && x.front() == '-';
-        if (!x.empty() && (x.front() == '-' || x.front() == '+')) x.remove_prefix(1);
-        auto const r = std::from_chars(x.data(), x.data() + x.size(), e);
-        // An exponent this large decides alone (and k + e below cannot overflow).
-        if (r.ec == std::errc::result_out_of_range || e > (1LL << 40)) return negative;
-        if (negative) e = -e;
-    }
-    std::size_t const point = std::min(significand.find('.'), significand.size());
-    std::size_t const first = significand.find_first_not_of("0.");
-    if (first == std::string_view::npos) return true;  // zero
-    long long const k = first < point ? static_cast<long long>(point - first)
-                                      : -static_cast<long long>(first - point - 1);
-    long long const half_denorm = std::numeric_limits<T>::min_exponent -
-                                  std::numeric_limits<T>::digits - 1;  // log2(denorm_min / 2)
-    // 10^x = 2^(3.3219... x) < 2^(3.32 x) for x < 0.
-    return hex ? 4 * k + e <= half_denorm : 332 * (k + e) <= 100 * half_denorm;
-}
-
-// Parses the whole of token as a T (the rules at the top of this file).
-template <scalar T>
-[[nodiscard]] parse_status parse_value(std::string_view token, T& v) noexcept {
-    char const* first = token.data();
-    char const* const last = token.data() + token.size();
-    if (first != last && *first == '+') {
-        ++first;
-        if (first == last || *first == '-' || *first == '+') return parse_status::not_a_number;
-    }
-    if constexpr (std::floating_point<T>) {
-        bool const negative = first != last && *first == '-';
-        if (negative) ++first;
-        bool const hex =
-            last - first >= 2 && first[0] == '0' && (first[1] == 'x' || first[1] == 'X');
-        if (hex) first += 2;
-        // from_chars reads "inf", "nan" and signs of its own: only a digit or '.' may start.
-        if (first == last ||
-            !((hex ? hex_digit_char(*first) : digit_char(*first)) || *first == '.'))
-            return parse_status::not_a_number;
-        auto const r = std::from_chars(first, last, v,
-                                       hex ? std::chars_format::hex : std::chars_format::general);
-        if (r.ptr != last || (r.ec != std::errc{} && r.ec != std::errc::result_out_of_range))
-            return parse_status::not_a_number;
-        if (r.ec == std::errc::result_out_of_range) {
-            if (!rounds_to_zero<T>(std::string_view(first, static_cast<std::size_t>(last - first)),
-                                   hex))
-                return parse_status::out_of_range;
-            v = T(0);  // the correctly rounded value
-        }
-        if (negative) v = -v;
-        return parse_status::ok;
-    } else {
-        if (first == last || !(digit_char(*first) || *first == '-'))
-            return parse_status::not_a_number;
-        auto const r = std::from_chars(first, last, v);
-        if (r.ptr != last) return parse_status::not_a_number;
-        if (r.ec == std::errc::result_out_of_range) return parse_status::out_of_range;
-        if (r.ec != std::errc{}) return parse_status::not_a_number;
-        return parse_status::ok;
-    }
-}
-
-template <class T>
-[[nodiscard]] constexpr char const* type_name() noexcept {
-    if constexpr (std::same_as<T, float>)
-        return "float";
-    else if constexpr (std::same_as<T, double>)
-        return "double";
-    else if constexpr (std::same_as<T, long double>)
-        return "long double";
-    else if constexpr (std::signed_integral<T>)
-        return "a signed integer of this size";
-    else
-        return "an unsigned integer of this size";
-}
-
-// The lines of a text, numbered from 1, with the line ends (LF or CRLF) removed, and the
-// errors that name them: "<function>: <source>: line <k>: <what>".
-class line_reader {
-public:
-    line_reader(std::istream& in, char const* function, std::string source)
-        : in_(in), function_(function), source_(std::move(source)) {}
-
-    // The next line, or false at the end of the text.
-    bool next() {
-        if (!std::getline(in_, text_)) {
-            if (in_.bad()) fail("reading failed");
-            return false;
-        }
-        ++number_;
-        if (!text_.empty() && text_.back() == '\r') text_.pop_back();
-        return true;
-    }
-    [[nodiscard]] std::string_view text() const noexcept { return text_; }
-    [[nodiscard]] std::size_t number() const noexcept { return number_; }
-    [[nodiscard]] bool blank() const noexcept { return trimmed(text_).empty(); }
-
-    [[noreturn]] void fail(std::string const& what) const { fail_at(number_, what); }
-    [[noreturn]] void fail_at(std::size_t line, std::string const& what) const {
-        std::string message = std::string(function_) + ": ";
-        if (!source_.empty()) message += source_ + ": ";
-        if (line != 0) message += "line " + std::to_string(line) + ": ";
-        raise<std::invalid_argument>(message + what);
-    }
-
-    // The value of token on the current line, or an error quoting it.
-    template <scalar T>
-    T value(std::string_view token) const {
-        T v{};
-        switch (parse_value(token, v)) {
-            case parse_status::ok:
-                return v;
-            case parse_status::out_of_range:
-                fail("'" + std::string(token) + "' is out of the range of " + type_name<T>());
-            case parse_status::not_a_number:
-                break;
-        }
-        fail("'" + std::string(token) + "' is not " +
-             (std::floating_point<T> ? "a number" : "an integer"));
-    }
-
-private:
-    std::istream& in_;
-    char const* function_;
-    std::string source_;
-    std::string text_;
-    std::size_t number_ = 0;
-};
-
-// "1 value", "2 values".
-inline std::string count_of(std::size_t k, char const* noun) {
-    return std::to_string(k) + ' ' + noun + (k == 1 ? "" : "s");
-}
-
-// The whitespace-separated tokens of a line.
-inline void split_blanks(std::string_view line, std::vector<std::string_view>& tokens) {
-    tokens.clear();
-    std::size_t i = 0;
-    while (i < line.size()) {
-        while (i < line.size() && blank_char(line[i])) ++i;
-        std::size_t const start = i;
-        while (i < line.size() && !blank_char(line[i])) ++i;
-        if (i > start) tokens.push_back(line.substr(start, i - start));
-    }
-}
-
-// A count of the FANN header: a decimal integer >= 1.
-inline std::size_t header_count(line_reader const& lines, std::string_view token,
-                                char const* what) {
-    std::size_t v = 0;
-    auto const r = std::from_chars(token.data(), token.data() + token.size(), v);
-    if (r.ptr != token.data() + token.size() || r.ec != std::errc{} || v == 0) {
-        lines.fail("the number of " + std::string(what) + " is '" + std::string(token) +
-                   "', expected an integer >= 1");
-    }
-    return v;
-}
-
-// Reserving for what a header announces, but not more than this many values up front:
-// a wrong header must not allocate gigabytes before the data prove it wrong.
-inline constexpr std::size_t reserve_limit = std::size_t(1) << 20;
-
-template <scalar T>
-dataset<T> read_fann(line_reader& lines) {
-    if (!lines.next())
-        lines.fail_at(1, "the text is empty; expected the header 'pairs inputs outputs'");
-    std::vector<std::string_view> tokens;
-    split_blanks(lines.text(), tokens);
-    if (tokens.size() != 3) {
-        lines.fail("the header has " + count_of(tokens.size(), "value") +
-                   ", expected 3: pairs inputs outputs");
-    }
-    std::size_t const pairs = header_count(lines, tokens[0], "pairs");
-    std::size_t const n = header_count(lines, tokens[1], "inputs");
-    std::size_t const m = header_count(lines, tokens[2], "outputs");
-    std::size_t nx = 0;
-    std::size_t nt = 0;
-    if (__builtin_mul_overflow(pairs, n, &nx) || __builtin_mul_overflow(pairs, m, &nt))
-        lines.fail("pairs x inputs or pairs x outputs overflows std::size_t");
-    std::vector<T> X;
-    std::vector<T> Y;
-    X.reserve(std::min(nx, reserve_limit));
-    Y.reserve(std::min(nt, reserve_limit));
-    for (std::size_t p = 1; p <= pairs; ++p) {
-        for (int part = 0; part < 2; ++part) {
-            std::size_t const want = part == 0 ? n : m;
-            char const* const what = part == 0 ? "inputs" : "outputs";
-            if (!lines.next()) {
-                lines.fail_at(lines.number() + 1, "the data end after " + std::to_string(p - 1) +
-                                                      " of the " + count_of(pairs, "pair") +
-                                                      " the header (line 1) announces");
-            }
-            split_blanks(lines.text(), tokens);
-            if (tokens.size() != want) {
-                lines.fail((tokens.empty() ? std::string("a blank line")
-                                           : count_of(tokens.size(), "value")) +
-                           ", expected " + std::to_string(want) + " (the " + what + " of pair " +
-                           std::to_string(p) + ")");
-            }
-            auto& out = part == 0 ? X : Y;
-            for (auto const token : tokens) out.push_back(lines.value<T>(token));
-        }
-    }
-    while (lines.next()) {
-        if (!lines.blank()) {
-            lines.fail("data after the " + count_of(pairs, "pair") +
-                       " the header (line 1) announces");
-        }
-    }
-    return dataset<T>(n, m, std::move(X), std::move(Y));
-}
-
-template <scalar T>
-dataset<T> read_csv(line_reader& lines, std::size_t m, csv_options const& options) {
-    char const s = options.separator;
-    if (m == 0) lines.fail_at(0, "outputs is 0; a pair needs at least one output");
-    if (s == '\n' || s == '\r' || s == '.' || s == '+' || s == '-' || digit_char(s) ||
-        (s >= 'a' && s <= 'z') || (s >= 'A' && s <= 'Z')) {
-        lines.fail_at(0, "the separator '" + std::string(1, s) + "' can be part of a number");
-    }
-    if (options.header && !lines.next())
-        lines.fail_at(1, "the text is empty; expected a header line");
-    std::vector<T> X;
-    std::vector<T> Y;
-    std::vector<std::string_view> fields;
-    std::size_t columns = 0;
-    std::size_t first_data = 0;
-    std::size_t first_blank = 0;
-    while (lines.next()) {
-        if (lines.blank()) {
-            if (first_blank == 0) first_blank = lines.number();
-            continue;
-        }
-        if (first_blank != 0) {
-            lines.fail_at(first_blank, "a blank line before more data (line " +
-                                           std::to_string(lines.number()) +
-                                           "); blank lines are allowed only at the end");
-        }
-        fields.clear();
-        std::string_view line = lines.text();
-        for (;;) {
-            std::size_t const at = line.find(s);
-            fields.push_back(line.substr(0, at));
-            if (at == std::string_view::npos) break;
-            line.remove_prefix(at + 1);
-        }
-        if (columns == 0) {
-            if (fields.size() <= m) {
-                lines.fail(count_of(fields.size(), "value") + ", but " + count_of(m, "output") +
-                           " need at least " + std::to_string(m + 1) + " (one input or more)");
-            }
-            columns = fields.size();
-            first_data = lines.number();
-        } else if (fields.size() != columns) {
-            lines.fail(count_of(fields.size(), "value") + ", expected " + std::to_string(columns) +
-                       " (as on line " + std::to_string(first_data) + ")");
-        }
-        for (std::size_t k = 0; k < fields.size(); ++k) {
-            std::string_view const field = trimmed(fields[k]);
-            if (field.empty()) lines.fail("value " + std::to_string(k + 1) + " is empty");
-            (k + m < columns ? X : Y).push_back(lines.value<T>(field));
-        }
-    }
-    if (columns == 0) lines.fail_at(0, "no data (no line with values)");
-    return dataset<T>(columns - m, m, std::move(X), std::move(Y));
-}
-
-// The file at path for reading, or an error naming it.
-inline std::ifstream open_data_file(char const* function, std::filesystem::path const& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        raise<std::invalid_argument>(std::string(function) + ": cannot open '" + path.string() +
-                                     "'");
-    return in;
-}
-
-// The shortest text that reads back as v (std::to_chars without a format); integers in
-// decimal.
-template <scalar T>
-void write_number(std::ostream& out, T v) {
-    char buffer[64];
-    auto const r = std::to_chars(buffer, buffer + sizeof buffer, v);
-    out.write(buffer, r.ptr - buffer);
-}
-
-// What FANN's format and read_fann accept: at least one pair, finite values.
-template <scalar T>
-void check_fann_writable(dataset<T> const& d) {
-    if (d.empty()) {
-        raise<std::invalid_argument>(
-            "soma::write_fann: the dataset has no pairs, which FANN's format cannot hold");
-    }
-    if constexpr (std::floating_point<T>) {
-        auto const finite = [](T v) { return v - v == T(0); };
-        for (std::size_t p = 0; p < d.size(); ++p) {
-            if (!std::ranges::all_of(d.input(p), finite) ||
-                !std::ranges::all_of(d.output(p), finite)) {
-                raise<std::invalid_argument>("soma::write_fann: pair " + std::to_string(p) +
-                                             " has a NaN or an infinity, which read_fann rejects");
-            }
-        }
-    }
-}
-
-template <scalar T>
-void write_fann_text(std::ostream& out, dataset<T> const& d) {
-    write_number(out, d.size());
-    out << ' ';
-    write_number(out, d.inputs());
-    out << ' ';
-    write_number(out, d.outputs());
-    out << '\n';
-    auto const row = [&out](std::span<T const> v) {
-        for (std::size_t i = 0; i < v.size(); ++i) {
-            if (i != 0) out << ' ';
-            write_number(out, v[i]);
-        }
-        out << '\n';
-    };
-    for (std::size_t p = 0; p < d.size(); ++p) {
-        row(d.input(p));
-        row(d.output(p));
-    }
-}
-
-}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
-
-// Reads a dataset in FANN's training-file format (top of this file). Throws
-// std::invalid_argument naming the line and what is wrong: a header that is not three
-// integers >= 1, a value that is not a number of T (quoted), a line with too few or too
-// many values, fewer pairs than the header announces, data after the last pair.
-template <scalar T>
-SOMA_ABI [[nodiscard]] dataset<T> read_fann(std::istream& in) {
-    detail::line_reader lines(in, "soma::read_fann", "");
-    return detail::read_fann<T>(lines);
-}
-
-// The same from a file; the errors also name the file, or say that it cannot be opened.
-template <scalar T>
-SOMA_ABI [[nodiscard]] dataset<T> read_fann(std::filesystem::path const& path) {
-    std::ifstream in = detail::open_data_file("soma::read_fann", path);
-    detail::line_reader lines(in, "soma::read_fann", path.string());
-    return detail::read_fann<T>(lines);
-}
-
-// Reads a dataset from CSV text whose last `outputs` columns are the outputs t (top of
-// this file). Requires outputs >= 1 and at least outputs + 1 columns. Throws
-// std::invalid_argument naming the line and what is wrong: a value that is not a number
-// of T (quoted), an empty value, a line with another number of values than the first, a
-// blank line before more data, no data at all.
-template <scalar T>
-SOMA_ABI [[nodiscard]] dataset<T> read_csv(std::istream& in, std::size_t outputs,
-                                           csv_options const& options = {}) {
-    detail::line_reader lines(in, "soma::read_csv", "");
-    return detail::read_csv<T>(lines, outputs, options);
-}
-
-// The same from a file; the errors also name the file, or say that it cannot be opened.
-template <scalar T>
-SOMA_ABI [[nodiscard]] dataset<T> read_csv(std::filesystem::path const& path, std::size_t outputs,
-                                           csv_options const& options = {}) {
-    std::ifstream in = detail::open_data_file("soma::read_csv", path);
-    detail::line_reader lines(in, "soma::read_csv", path.string());
-    return detail::read_csv<T>(lines, outputs, options);
-}
-
-// Writes d in FANN's training-file format, every value as the shortest decimal text that
-// reads back as the same bits (std::to_chars), so read_fann<T>(write_fann(d)) == d bit for
-// bit (-0 included). Requires at least one pair and finite values, as read_fann does (else
-// std::invalid_argument naming the pair; nothing is written).
-template <scalar T>
-SOMA_ABI void write_fann(std::ostream& out, dataset<T> const& d) {
-    detail::check_fann_writable(d);
-    detail::write_fann_text(out, d);
-}
-
-// The same into a file (created or truncated); an error names a file that cannot be opened.
-template <scalar T>
-SOMA_ABI void write_fann(std::filesystem::path const& path, dataset<T> const& d) {
-    detail::check_fann_writable(d);
-    std::ofstream out(path, std::ios::binary);
-    if (!out) {
-        detail::raise<std::invalid_argument>("soma::write_fann: cannot open '" + path.string() +
-                                             "' for writing");
-    }
-    detail::write_fann_text(out, d);
-    out.flush();
-    if (!out) {
-        detail::raise<std::invalid_argument>("soma::write_fann: writing '" + path.string() +
-                                             "' failed");
-    }
-}
-
-}  // namespace soma
-
-#endif  // SOMA_DATA_HPP
-// ---- end soma/data.hpp ----
 // ---- begin soma/dense_layer.hpp ----
 // soma/dense_layer.hpp - Out neurons sharing In inputs: a dense (fully connected) layer.
 //
@@ -5720,6 +6121,7 @@ SOMA_ABI void write_fann(std::filesystem::path const& path, dataset<T> const& d)
 #ifndef SOMA_DENSE_LAYER_HPP
 #define SOMA_DENSE_LAYER_HPP
 
+#include <algorithm>
 #include <array>
 #include <concepts>
 #include <cstddef>
@@ -6437,6 +6839,86 @@ SOMA_ABI void batch_weighted_input(in_span<detail::layer_value_t<Z>> w,
 #include <utility>
 #include <vector>
 
+// ---- begin soma/bias.hpp ----
+// soma/bias.hpp - threshold θ, bias b = -θ (偏置), and the bias as part of an inner product.
+#ifndef SOMA_BIAS_HPP
+#define SOMA_BIAS_HPP
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <limits>
+#include <ranges>
+#include <span>
+#include <vector>
+
+
+namespace soma {
+
+// A type in which -θ is meaningful: floating point or signed integral. (An unsigned
+// threshold has no bias; using one is a compile error.)
+template <class T>
+concept signed_scalar = scalar<T> &&(std::floating_point<T> || std::signed_integral<T>);
+
+// b = -θ. Exact. For integral T, θ = min() has no negation in T and throws
+// std::overflow_error (a compile error in constant evaluation).
+template <signed_scalar T>
+SOMA_ABI [[nodiscard]] constexpr T bias_from_threshold(T theta) {
+    if constexpr (std::integral<T>) {
+        if (theta == std::numeric_limits<T>::min())
+            detail::throw_overflow("soma::bias_from_threshold");
+    }
+    return static_cast<T>(-theta);
+}
+
+// θ = -b, the inverse of bias_from_threshold.
+template <signed_scalar T>
+SOMA_ABI [[nodiscard]] constexpr T threshold_from_bias(T b) {
+    if constexpr (std::integral<T>) {
+        if (b == std::numeric_limits<T>::min()) detail::throw_overflow("soma::threshold_from_bias");
+    }
+    return static_cast<T>(-b);
+}
+
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+template <class R>
+using augmented_t =
+    std::conditional_t<static_extent_v<R> == std::dynamic_extent, std::vector<element_t<R>>,
+                       std::array<element_t<R>, static_extent_v<R> + 1>>;
+
+template <class R>
+constexpr augmented_t<R> append(R const& v, element_t<R> last) {
+    auto const n = static_cast<std::size_t>(std::ranges::size(v));
+    augmented_t<R> out{};
+    if constexpr (static_extent_v<R> == std::dynamic_extent) out.resize(n + 1);
+    auto const* p = std::ranges::data(v);
+    for (std::size_t i = 0; i < n; ++i) out[i] = p[i];
+    out[n] = last;
+    return out;
+}
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+// augment(x) = (x_1, ..., x_n, 1): the inputs with a constant 1 appended, so that
+// z = (x_1..x_n, 1)·(w_1..w_n, b). std::array<T, N+1> for a static extent N, else
+// std::vector<T>.
+template <input_vector X>
+SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<X> augment(X const& x) {
+    return detail::append(x, element_t<X>(1));
+}
+
+// augment(w, b) = (w_1, ..., w_n, b): the weights with the bias appended.
+template <input_vector W>
+SOMA_ABI [[nodiscard]] constexpr detail::augmented_t<W> augment(
+    W const& w, std::type_identity_t<element_t<W>> b) {
+    return detail::append(w, b);
+}
+
+}  // namespace soma
+
+#endif  // SOMA_BIAS_HPP
+// ---- end soma/bias.hpp ----
 // ---- begin soma/weighted_input.hpp ----
 // soma/weighted_input.hpp - the weighted input z = w·x + b of a neuron (加权输入).
 //
@@ -8358,6 +8840,13 @@ public:
     [[nodiscard]] static constexpr std::size_t inputs() noexcept { return In; }
     [[nodiscard]] static constexpr std::size_t outputs() noexcept { return Out; }
 
+    // Replaces W (row-major, Out x In) and b, with the constructor's size checks (what a
+    // learning rule does after each step; soma/backprop.hpp).
+    template <detail::parameters_for<T, In * Out> WR, detail::parameters_for<T, Out> BR>
+    SOMA_ABI constexpr void set_parameters(WR const& W, BR const& b) {
+        set(std::ranges::data(W), detail::size_of(W), std::ranges::data(b), detail::size_of(b));
+    }
+
     // W[r, i], the weight of input i in neuron r (r < Out, i < In).
     SOMA_ABI [[nodiscard]] constexpr T weight(std::size_t r, std::size_t i) const {
         check_row(r);
@@ -8590,6 +9079,22 @@ public:
 
     [[nodiscard]] std::size_t inputs() const noexcept { return in_; }
     [[nodiscard]] std::size_t outputs() const noexcept { return out_; }
+
+    // Replaces W (row-major, outputs x inputs) and b; the shape stays: throws
+    // std::invalid_argument naming both sizes when W or b does not have its size.
+    template <detail::parameters_for<T, std::dynamic_extent> WR,
+              detail::parameters_for<T, std::dynamic_extent> BR>
+    SOMA_ABI void set_parameters(WR const& W, BR const& b) {
+        constexpr char const* f = "soma::dense_layer::set_parameters";
+        if (detail::size_of(W) != w_.size()) {
+            detail::throw_size_mismatch(f, "W", detail::size_of(W), "inputs * outputs", w_.size());
+        }
+        if (detail::size_of(b) != b_.size()) {
+            detail::throw_size_mismatch(f, "b", detail::size_of(b), "outputs", b_.size());
+        }
+        std::ranges::copy(std::span<T const>(std::ranges::data(W), w_.size()), w_.begin());
+        std::ranges::copy(std::span<T const>(std::ranges::data(b), b_.size()), b_.begin());
+    }
     SOMA_ABI [[nodiscard]] T weight(std::size_t r, std::size_t i) const {
         check_row(r);
         if (i >= in_) detail::throw_size_mismatch("soma::dense_layer::weight", "i", i, "In", in_);
@@ -8733,6 +9238,224 @@ using dynamic_dense_layer = dense_layer<T, std::dynamic_extent, std::dynamic_ext
 
 #endif  // SOMA_DENSE_LAYER_HPP
 // ---- end soma/dense_layer.hpp ----
+// ---- begin soma/loss.hpp ----
+// soma/loss.hpp - how far a network's outputs y are from the targets t: the function that
+// learning makes small, and its gradient at the output layer.
+//
+// Backpropagation (soma/backprop.hpp) starts from δ_j = ∂E/∂z_j, the derivative of the
+// loss E with respect to the output layer's weighted inputs z_j; each loss here gives it:
+//   output_delta(a, z, y, t, δ)     δ_j from z_j, y_j = a(z_j) and t_j
+// and value(y, t), E itself for one example (for reports; the gradients do not use it).
+#ifndef SOMA_LOSS_HPP
+#define SOMA_LOSS_HPP
+
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <span>
+#include <type_traits>
+
+// ---- begin soma/softmax.hpp ----
+// soma/softmax.hpp - softmax over an output vector: y_i = e^(z_i) / Σ_j e^(z_j).
+#ifndef SOMA_SOFTMAX_HPP
+#define SOMA_SOFTMAX_HPP
+
+#include <concepts>
+#include <cstddef>
+#include <ranges>
+#include <span>
+#include <type_traits>
+
+
+namespace soma {
+
+// y_i = e^(z_i - m) / Σ_j e^(z_j - m), m = max_j z_j, for i < n = z.size(): the output
+// layer of a classifier, y_i > 0 summing to 1 (up to rounding).
+//
+// Domain: every vector of float or double, stable for all finite z (no overflow, also for
+// z = ±1e38 or ±1e308: z_i - m is taken as -1024 where z_i < m - 1024, which gives +0 as
+// e^(z_i - m) does). Special values:
+//   any NaN in z    every y_i is the first NaN of z with its quiet bit set
+//   m = +inf        the k entries equal to +inf share 1/k each (rounded), the others +0
+//   z_i = -inf      y_i = +0 (a masked entry) when some z_j is finite
+//   every z_i -inf  y_i = 1/n (the limit of softmax(c, ..., c) as c -> -inf)
+//   n = 0           nothing is written
+// Flags: no FE_OVERFLOW, FE_INVALID or FE_DIVBYZERO for non-NaN z; FE_UNDERFLOW where a
+// term e^(z_i - m) is subnormal in double.
+//
+// Order: terms e_j = e^(z_j - m) are evaluated in double by soma's own exponential (that
+// of soma::sigmoid, never the C library) and summed in double in index order,
+// s = (...((e_0 + e_1) + e_2) + ...) + e_{n-1}; y_i = e_i / s, one division, rounded to T.
+// The same bits on every target and compiler, in constant evaluation too.
+//
+// Accuracy, with u = 2^-53 and D = max_j min(m - z_j, 746) (the largest shift that still
+// yields a nonzero term): for results above the smallest normal number,
+//   double  |y_i - exact_i| <= (n + 3 + 2D)·u·exact_i  (the rounding of z_i - m, the
+//           exponential, n - 1 additions and one division; first order)
+//   float   <= 0.5 ULP + (n + 3 + 2D)·2^-29 ULP, i.e. <= 1 ULP for n + 2D <= 2^28
+// tested against an x87 long double reference.
+//
+// Preconditions: out.size() == z.size(), else throws std::invalid_argument naming both
+// sizes; out is z itself (in place) or shares no element with z, else throws
+// std::invalid_argument ("out overlaps z"). Nothing is written when it throws. Elements
+// outside [0, n) are never read or written.
+template <detail::ieee_binary T>
+SOMA_ABI constexpr void softmax(std::span<std::type_identity_t<T> const> z, std::span<T> out) {
+    if (z.size() != out.size()) {
+        detail::throw_size_mismatch("soma::softmax", "z", z.size(), "out", out.size());
+    }
+    if (std::is_constant_evaluated()) {
+        detail::portable::softmax_values<T>(z.data(), out.data(), z.size());
+        return;
+    }
+    if (detail::partial_overlap<T>(out.data(), out.size(), z.data(), z.size())) {
+        detail::throw_overlap("soma::softmax", "out", "z",
+                              " (out may be z itself, not part of it)");
+    }
+    detail::kernels().of<T>().softmax(z.data(), out.data(), z.size());
+}
+
+// z = softmax(z) in place.
+template <detail::ieee_binary T>
+SOMA_ABI constexpr void softmax(std::span<T> z_in_out) noexcept {
+    if (std::is_constant_evaluated()) {
+        detail::portable::softmax_values<T>(z_in_out.data(), z_in_out.data(), z_in_out.size());
+        return;
+    }
+    detail::kernels().of<T>().softmax(z_in_out.data(), z_in_out.data(), z_in_out.size());
+}
+
+// The same for std::vector and other contiguous ranges, which do not deduce T in the span
+// overloads above.
+template <class Z, class Out>
+requires detail::sigmoid_input_range<Z> && detail::sigmoid_output_range<Out> &&
+    std::same_as<std::ranges::range_value_t<Z>, std::ranges::range_value_t<Out>> &&
+    detail::ieee_binary<std::ranges::range_value_t<Out>> &&
+    (!detail::is_span_v<std::remove_cvref_t<Z>> ||
+     !detail::is_span_v<std::remove_cvref_t<Out>>)SOMA_ABI void softmax(Z&& z, Out&& out) {
+    using T = std::ranges::range_value_t<Out>;
+    soma::softmax<T>(std::span<T const>(std::ranges::data(z), std::ranges::size(z)),
+                     std::span<T>(std::ranges::data(out), std::ranges::size(out)));
+}
+
+template <class R>
+requires detail::sigmoid_output_range<R> && detail::ieee_binary<std::ranges::range_value_t<R>> &&
+    (!detail::is_span_v<std::remove_cvref_t<R>>)SOMA_ABI void softmax(R&& z_in_out) noexcept {
+    using T = std::ranges::range_value_t<R>;
+    soma::softmax<T>(std::span<T>(std::ranges::data(z_in_out), std::ranges::size(z_in_out)));
+}
+
+}  // namespace soma
+
+#endif  // SOMA_SOFTMAX_HPP
+// ---- end soma/softmax.hpp ----
+
+namespace soma {
+
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// a'(z_j), from y_j = a(z_j) where the activation can (sigmoid: y(1 - y)), else from z_j.
+template <class A, class T>
+[[nodiscard]] constexpr T activation_derivative(A const& a, T z, T y) noexcept {
+    if constexpr (requires { a.derivative_of_output(y); }) {
+        (void)z;
+        return static_cast<T>(a.derivative_of_output(y));
+    } else {
+        (void)y;
+        return static_cast<T>(a.derivative(z));
+    }
+}
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+// E = ½ Σ_j (y_j - t_j)²,   ∂E/∂y_j = y_j - t_j,   δ_j = (y_j - t_j) a'(z_j).
+// Works with any differentiable output activation (a type with derivative(z) or
+// derivative_of_output(y)). value() sums in order with fused multiply-adds (the same bits
+// everywhere).
+struct squared_error {
+    template <std::floating_point T>
+    [[nodiscard]] constexpr T value(std::span<T const> y, std::span<T const> t) const noexcept {
+        T e = 0;
+        for (std::size_t j = 0; j < y.size(); ++j) {
+            T const d = y[j] - t[j];
+            e = detail::fma(d, d, e);
+        }
+        return e / 2;
+    }
+    template <class A, std::floating_point T>
+    constexpr void output_delta(A const& a, std::span<T const> z, std::span<T const> y,
+                                std::span<T const> t, std::span<T> delta) const noexcept {
+        for (std::size_t j = 0; j < y.size(); ++j) {
+            delta[j] = (y[j] - t[j]) * detail::activation_derivative(a, z[j], y[j]);
+        }
+    }
+};
+
+// For sigmoid outputs y_j = σ(z_j) read as probabilities, targets t_j in [0, 1]:
+//   E = -Σ_j [t_j ln y_j + (1 - t_j) ln(1 - y_j)],   δ_j = ∂E/∂z_j = y_j - t_j,
+// since ∂E/∂y_j = (y_j - t_j) / (y_j (1 - y_j)) and σ'(z) = y(1 - y) cancel: no vanishing
+// gradient when a sigmoid saturates on the wrong side. The output layer's activation must
+// be soma::sigmoid_activation (a compile error otherwise). value() uses std::log (its bits
+// are the C library's; only reports use it) and is +inf where y_j is 0 or 1 against the
+// opposite target.
+struct cross_entropy {
+    template <std::floating_point T>
+    [[nodiscard]] T value(std::span<T const> y, std::span<T const> t) const noexcept {
+        T e = 0;
+        for (std::size_t j = 0; j < y.size(); ++j) {
+            if (t[j] != 0) e = e - t[j] * std::log(y[j]);
+            if (t[j] != 1) e = e - (1 - t[j]) * std::log1p(-y[j]);
+        }
+        return e;
+    }
+    template <class A, std::floating_point T>
+    constexpr void output_delta(A const&, std::span<T const>, std::span<T const> y,
+                                std::span<T const> t, std::span<T> delta) const noexcept {
+        static_assert(std::same_as<A, sigmoid_activation>,
+                      "soma::cross_entropy: the output layer's activation must be "
+                      "soma::sigmoid_activation (use soma::squared_error otherwise)");
+        for (std::size_t j = 0; j < y.size(); ++j) delta[j] = y[j] - t[j];
+    }
+};
+
+// For classification into n >= 2 classes with one-hot targets: the output layer is linear
+// (soma::identity_activation), its outputs z are read through softmax,
+//   p_j = e^{z_j} / Σ_k e^{z_k}   (soma::softmax),
+//   E = -Σ_j t_j ln p_j,   δ_j = ∂E/∂z_j = p_j - t_j   (for Σ_j t_j = 1).
+// The output layer's activation must be soma::identity_activation (a compile error
+// otherwise). output_delta computes p with soma::softmax (the same bits everywhere);
+// value() uses std::log and std::exp (reports only): E = Σ_j t_j (m + ln Σ_k e^{z_k - m} - z_j)
+// with m = max z, finite for every finite z.
+struct softmax_cross_entropy {
+    template <std::floating_point T>
+    [[nodiscard]] T value(std::span<T const> z, std::span<T const> t) const noexcept {
+        if (z.empty()) return T(0);
+        T m = z[0];
+        for (T v : z) m = v > m ? v : m;
+        T s = 0;
+        for (T v : z) s = s + std::exp(v - m);
+        T const log_s = std::log(s);
+        T e = 0;
+        for (std::size_t j = 0; j < z.size(); ++j) {
+            if (t[j] != 0) e = e + t[j] * ((m - z[j]) + log_s);
+        }
+        return e;
+    }
+    template <class A, std::floating_point T>
+    void output_delta(A const&, std::span<T const> z, std::span<T const>, std::span<T const> t,
+                      std::span<T> delta) const {
+        static_assert(std::same_as<A, identity_activation>,
+                      "soma::softmax_cross_entropy: the output layer's activation must be "
+                      "soma::identity_activation (softmax is applied by the loss)");
+        soma::softmax<T>(z, delta);
+        for (std::size_t j = 0; j < z.size(); ++j) delta[j] = delta[j] - t[j];
+    }
+};
+
+}  // namespace soma
+
+#endif  // SOMA_LOSS_HPP
+// ---- end soma/loss.hpp ----
 // ---- begin soma/network.hpp ----
 // soma/network.hpp - neurons form a network: layers in a chain, each one's outputs the next
 // one's inputs.
@@ -8886,6 +9609,12 @@ public:
     template <std::size_t K>
     requires(K < depth) [[nodiscard]] constexpr auto const& layer() const noexcept {
         return std::get<K>(layers_);
+    }
+
+    // Replaces layer K's W (row-major) and b; the shapes stay (layer K's set_parameters).
+    template <std::size_t K, class WR, class BR>
+    requires(K < depth) SOMA_ABI constexpr void set_parameters(WR const& W, BR const& b) {
+        std::get<K>(layers_).set_parameters(W, b);
     }
 
     [[nodiscard]] constexpr std::size_t inputs() const noexcept { return layer<0>().inputs(); }
@@ -9078,6 +9807,1631 @@ private:
 
 #endif  // SOMA_NETWORK_HPP
 // ---- end soma/network.hpp ----
+// ---- begin soma/random.hpp ----
+// soma/random.hpp - soma's own random numbers: the same sequence from a seed with every
+// compiler, standard library and CPU, for initial weights and mini-batch order.
+//
+// The standard library's engines are specified bit for bit, but its distributions
+// (std::uniform_real_distribution, std::shuffle) are not: libstdc++, libc++ and MSVC give
+// different numbers from the same engine. Training that must give the same weights
+// everywhere therefore draws through the functions below, each defined here exactly.
+#ifndef SOMA_RANDOM_HPP
+#define SOMA_RANDOM_HPP
+
+#include <bit>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <utility>
+
+
+namespace soma {
+
+// xoshiro256** (Blackman and Vigna, 2018): 256 bits of state, period 2^256 - 1, the state
+// filled from the 64-bit seed by four steps of splitmix64 (Steele, Lea and Flood), so that
+// every seed, 0 included, gives a non-zero state. A UniformRandomBitGenerator: it can
+// drive the standard distributions too, but only the members below are reproducible
+// across standard libraries.
+class random_generator {
+public:
+    using result_type = std::uint64_t;
+
+    constexpr explicit random_generator(std::uint64_t seed = 0) noexcept {
+        for (std::uint64_t& word : s_) {
+            seed += 0x9e3779b97f4a7c15U;
+            std::uint64_t z = seed;
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9U;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebU;
+            word = z ^ (z >> 31);
+        }
+    }
+
+    [[nodiscard]] static constexpr result_type min() noexcept { return 0; }
+    [[nodiscard]] static constexpr result_type max() noexcept {
+        return std::numeric_limits<result_type>::max();
+    }
+
+    // The next 64 random bits.
+    constexpr result_type operator()() noexcept {
+        std::uint64_t const result = std::rotl(s_[1] * 5, 7) * 9;
+        std::uint64_t const t = s_[1] << 17;
+        s_[2] ^= s_[0];
+        s_[3] ^= s_[1];
+        s_[1] ^= s_[2];
+        s_[0] ^= s_[3];
+        s_[2] ^= t;
+        s_[3] = std::rotl(s_[3], 45);
+        return result;
+    }
+
+    // u in [0, 1): the top p bits of the next value times 2^-p (p = 24 for float, 53 for
+    // double, the significand's precision), so every value k·2^-p, k < 2^p, is equally
+    // likely and the conversion is exact.
+    template <std::floating_point T>
+    [[nodiscard]] constexpr T uniform01() noexcept {
+        constexpr int p = std::numeric_limits<T>::digits;
+        constexpr T scale = T(1) / static_cast<T>(std::uint64_t{1} << p);
+        return static_cast<T>((*this)() >> (64 - p)) * scale;
+    }
+
+    // lo + (hi - lo)·u, u = uniform01<T>(), fused (one rounding): in [lo, hi] (hi itself
+    // only by rounding). Precondition: lo <= hi, both finite, hi - lo finite.
+    template <std::floating_point T>
+    [[nodiscard]] constexpr T uniform(T lo, T hi) noexcept {
+        return detail::fma(hi - lo, uniform01<T>(), lo);
+    }
+
+    // k in [0, n), every k equally likely (n >= 1): the high word of the 128-bit product of
+    // the next value and n, redrawn when the low word falls in the 2^64 mod n values that
+    // would favour some k (Lemire, 2019: "Fast random integer generation in an interval").
+    [[nodiscard]] constexpr std::uint64_t below(std::uint64_t n) noexcept {
+        __extension__ using wide = unsigned __int128;
+        wide m = static_cast<wide>((*this)()) * n;
+        auto low = static_cast<std::uint64_t>(m);
+        if (low < n) {
+            std::uint64_t const threshold = (0 - n) % n;
+            while (low < threshold) {
+                m = static_cast<wide>((*this)()) * n;
+                low = static_cast<std::uint64_t>(m);
+            }
+        }
+        return static_cast<std::uint64_t>(m >> 64);
+    }
+
+    friend constexpr bool operator==(random_generator const&,
+                                     random_generator const&) noexcept = default;
+
+private:
+    std::uint64_t s_[4]{};
+};
+
+// Fisher-Yates: for i = n-1 down to 1, swap v[i] with v[below(i + 1)]. Every permutation
+// equally likely; the same one for the same generator state everywhere.
+template <class E>
+constexpr void shuffle(std::span<E> v, random_generator& g) noexcept(
+    std::is_nothrow_swappable_v<E>) {
+    for (std::size_t i = v.size(); i > 1; --i) {
+        auto const j = static_cast<std::size_t>(g.below(i));
+        using std::swap;
+        swap(v[i - 1], v[j]);
+    }
+}
+
+}  // namespace soma
+
+#endif  // SOMA_RANDOM_HPP
+// ---- end soma/random.hpp ----
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// The kernels of backpropagation and of the optimizers, for one ISA.
+template <ieee_binary T>
+struct training_kernels_of {
+    // G[r, i] = fma(delta_r, x_i, G[r, i]), g_r = g_r + delta_r (r < rows, i < n).
+    void (*accumulate_outer)(T const* delta, std::size_t rows, T const* x, std::size_t n,
+                             T* G, T* g) noexcept;
+    // e_i = Σ_r W[r, i] delta_r, in increasing r, from -0 (i < n).
+    void (*transposed_product)(T const* W, std::size_t rows, std::size_t n, T const* delta,
+                               T* e) noexcept;
+    // v_j = fma(mu, v_j, a·g_j), w_j = w_j + v_j (j < n).
+    void (*momentum_step)(T mu, T a, T const* g, T* v, T* w, std::size_t n) noexcept;
+    // y_j = fma(a, x_j, y_j) (j < n).
+    void (*axpy)(T a, T const* x, T* y, std::size_t n) noexcept;
+};
+
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+#if defined(SOMA_X86_KERNELS)
+SOMA_DETAIL_TARGET_AVX512_BEGIN
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx512 {
+#define SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE 1
+// ---- begin soma/detail/training_kernels-inl.hpp ----
+// soma/detail/training_kernels-inl.hpp - the sums of backpropagation, written once over an
+// ISA's vocabulary.
+//
+// No include guard, on purpose: soma/backprop.hpp includes this file (with
+// SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE defined) inside each ISA's namespace (avx512,
+// avx2, neon, portable) and, on x86-64, inside that ISA's target region, after the ISA's
+// vocabulary has defined vec<T> there.
+//
+// The order: every sum here is a chain of fused multiply-adds in increasing index order,
+// one chain per output element, s = fma(a_k, b_k, s) for k = 0, 1, ... The kernels
+// vectorize across the independent chains (L output elements per register), never along a
+// chain, so each chain sees the same operations whatever L is: the same bits on every ISA
+// (an fma is correctly rounded everywhere) and with every compiler (every fused operation
+// is explicit; no plain product feeds a plain sum, so contraction has nothing to fuse).
+// The weighted inputs of the forward pass are the layers' own canonical inner products.
+
+#if !defined(SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE)
+#error "soma/detail/training_kernels-inl.hpp is included by soma/backprop.hpp only"
+#endif
+
+// y_i = fma(a, x_i, y_i), i < n.
+template <ieee_binary T>
+[[gnu::always_inline]] inline void fused_axpy(T a, T const* x, T* y, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t L = V::lanes;
+    auto const va = V::splat(a);
+    std::size_t i = 0;
+    // Two registers per step: the chains are independent, so this is load/store bound
+    // (two loads and one store per fma); unrolling further gains nothing measurable.
+    for (; i + 2 * L <= n; i += 2 * L) {
+        auto const y0 = V::fma(va, V::load(x + i), V::load(y + i));
+        auto const y1 = V::fma(va, V::load(x + i + L), V::load(y + i + L));
+        V::store(y + i, y0);
+        V::store(y + i + L, y1);
+    }
+    for (; i + L <= n; i += L) V::store(y + i, V::fma(va, V::load(x + i), V::load(y + i)));
+    // The last n - i < L elements one at a time (the same fma, rounded once): a masked
+    // store here and the masked load of the next row's tail, in the same cache line,
+    // cannot be forwarded; measured, AVX-512, a 8-16-2 network: the stalls were a third of
+    // the training time.
+    for (; i < n; ++i) y[i] = detail::fma(a, x[i], y[i]);
+}
+
+// The gradient of one example, added: G[r, i] = fma(delta_r, x_i, G[r, i]) (G row-major,
+// rows x n) and g_r = g_r + delta_r, r < rows.
+template <ieee_binary T>
+void accumulate_outer(T const* delta, std::size_t rows, T const* x, std::size_t n, T* G,
+                      T* g) noexcept {
+    for (std::size_t r = 0; r < rows; ++r) {
+        fused_axpy<T>(delta[r], x, G + r * n, n);
+        g[r] = g[r] + delta[r];
+    }
+}
+
+// e_i = Σ_r W[r, i] delta_r (W row-major, rows x n): the chain for e_i starts at -0 and
+// adds fma(W[r, i], delta_r, e_i) for r = 0, 1, ..., rows - 1. Four registers of outputs
+// per pass over the rows: four independent chains hide the fma latency (4 cycles), and
+// each row's four loads are contiguous.
+template <ieee_binary T>
+void transposed_product(T const* W, std::size_t rows, std::size_t n, T const* delta,
+                        T* e) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t L = V::lanes;
+    auto const negative_zero = V::splat(T(-0.0));
+    std::size_t i = 0;
+    for (; i + 4 * L <= n; i += 4 * L) {
+        auto e0 = negative_zero, e1 = negative_zero, e2 = negative_zero, e3 = negative_zero;
+        for (std::size_t r = 0; r < rows; ++r) {
+            T const* const w = W + r * n + i;
+            auto const d = V::splat(delta[r]);
+            e0 = V::fma(V::load(w), d, e0);
+            e1 = V::fma(V::load(w + L), d, e1);
+            e2 = V::fma(V::load(w + 2 * L), d, e2);
+            e3 = V::fma(V::load(w + 3 * L), d, e3);
+        }
+        V::store(e + i, e0);
+        V::store(e + i + L, e1);
+        V::store(e + i + 2 * L, e2);
+        V::store(e + i + 3 * L, e3);
+    }
+    for (; i + L <= n; i += L) {
+        auto s = negative_zero;
+        for (std::size_t r = 0; r < rows; ++r) {
+            s = V::fma(V::load(W + r * n + i), V::splat(delta[r]), s);
+        }
+        V::store(e + i, s);
+    }
+    if (i < n) {
+        std::size_t const c = n - i;
+        auto s = negative_zero;
+        for (std::size_t r = 0; r < rows; ++r) {
+            s = V::fma(V::load_first(W + r * n + i, c, negative_zero), V::splat(delta[r]), s);
+        }
+        V::store_first(e + i, s, c);
+    }
+}
+
+// One step of gradient descent with momentum, element by element:
+//   v_j = fma(mu, v_j, a·g_j),  w_j = w_j + v_j     (a = -learning rate · scale).
+// mu = 0 is plain gradient descent: v_j = a·g_j + 0 (the same value as fma(a, g_j, 0)).
+template <ieee_binary T>
+void momentum_step(T mu, T a, T const* grad, T* velocity, T* w, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t L = V::lanes;
+    auto const vmu = V::splat(mu);
+    auto const va = V::splat(a);
+    std::size_t i = 0;
+    for (; i + L <= n; i += L) {
+        auto const v = V::fma(vmu, V::load(velocity + i), V::mul(va, V::load(grad + i)));
+        V::store(velocity + i, v);
+        V::store(w + i, V::add(V::load(w + i), v));
+    }
+    if (i < n) {
+        std::size_t const c = n - i;
+        auto const z = V::zero();
+        auto const v = V::fma(vmu, V::load_first(velocity + i, c, z),
+                              V::mul(va, V::load_first(grad + i, c, z)));
+        V::store_first(velocity + i, v, c);
+        V::store_first(w + i, V::add(V::load_first(w + i, c, z), v), c);
+    }
+}
+
+// The kernels of this ISA for T, as one table (soma/backprop.hpp chooses one).
+template <ieee_binary T>
+inline constexpr training_kernels_of<T> training_table{
+    &accumulate_outer<T>, &transposed_product<T>, &momentum_step<T>, &fused_axpy<T>};
+// ---- end soma/detail/training_kernels-inl.hpp ----
+#undef SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx512
+SOMA_DETAIL_TARGET_END
+
+SOMA_DETAIL_TARGET_AVX2_BEGIN
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx2 {
+#define SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE 1
+// ---- begin soma/detail/training_kernels-inl.hpp ----
+// soma/detail/training_kernels-inl.hpp - the sums of backpropagation, written once over an
+// ISA's vocabulary.
+//
+// No include guard, on purpose: soma/backprop.hpp includes this file (with
+// SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE defined) inside each ISA's namespace (avx512,
+// avx2, neon, portable) and, on x86-64, inside that ISA's target region, after the ISA's
+// vocabulary has defined vec<T> there.
+//
+// The order: every sum here is a chain of fused multiply-adds in increasing index order,
+// one chain per output element, s = fma(a_k, b_k, s) for k = 0, 1, ... The kernels
+// vectorize across the independent chains (L output elements per register), never along a
+// chain, so each chain sees the same operations whatever L is: the same bits on every ISA
+// (an fma is correctly rounded everywhere) and with every compiler (every fused operation
+// is explicit; no plain product feeds a plain sum, so contraction has nothing to fuse).
+// The weighted inputs of the forward pass are the layers' own canonical inner products.
+
+#if !defined(SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE)
+#error "soma/detail/training_kernels-inl.hpp is included by soma/backprop.hpp only"
+#endif
+
+// y_i = fma(a, x_i, y_i), i < n.
+template <ieee_binary T>
+[[gnu::always_inline]] inline void fused_axpy(T a, T const* x, T* y, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t L = V::lanes;
+    auto const va = V::splat(a);
+    std::size_t i = 0;
+    // Two registers per step: the chains are independent, so this is load/store bound
+    // (two loads and one store per fma); unrolling further gains nothing measurable.
+    for (; i + 2 * L <= n; i += 2 * L) {
+        auto const y0 = V::fma(va, V::load(x + i), V::load(y + i));
+        auto const y1 = V::fma(va, V::load(x + i + L), V::load(y + i + L));
+        V::store(y + i, y0);
+        V::store(y + i + L, y1);
+    }
+    for (; i + L <= n; i += L) V::store(y + i, V::fma(va, V::load(x + i), V::load(y + i)));
+    // The last n - i < L elements one at a time (the same fma, rounded once): a masked
+    // store here and the masked load of the next row's tail, in the same cache line,
+    // cannot be forwarded; measured, AVX-512, a 8-16-2 network: the stalls were a third of
+    // the training time.
+    for (; i < n; ++i) y[i] = detail::fma(a, x[i], y[i]);
+}
+
+// The gradient of one example, added: G[r, i] = fma(delta_r, x_i, G[r, i]) (G row-major,
+// rows x n) and g_r = g_r + delta_r, r < rows.
+template <ieee_binary T>
+void accumulate_outer(T const* delta, std::size_t rows, T const* x, std::size_t n, T* G,
+                      T* g) noexcept {
+    for (std::size_t r = 0; r < rows; ++r) {
+        fused_axpy<T>(delta[r], x, G + r * n, n);
+        g[r] = g[r] + delta[r];
+    }
+}
+
+// e_i = Σ_r W[r, i] delta_r (W row-major, rows x n): the chain for e_i starts at -0 and
+// adds fma(W[r, i], delta_r, e_i) for r = 0, 1, ..., rows - 1. Four registers of outputs
+// per pass over the rows: four independent chains hide the fma latency (4 cycles), and
+// each row's four loads are contiguous.
+template <ieee_binary T>
+void transposed_product(T const* W, std::size_t rows, std::size_t n, T const* delta,
+                        T* e) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t L = V::lanes;
+    auto const negative_zero = V::splat(T(-0.0));
+    std::size_t i = 0;
+    for (; i + 4 * L <= n; i += 4 * L) {
+        auto e0 = negative_zero, e1 = negative_zero, e2 = negative_zero, e3 = negative_zero;
+        for (std::size_t r = 0; r < rows; ++r) {
+            T const* const w = W + r * n + i;
+            auto const d = V::splat(delta[r]);
+            e0 = V::fma(V::load(w), d, e0);
+            e1 = V::fma(V::load(w + L), d, e1);
+            e2 = V::fma(V::load(w + 2 * L), d, e2);
+            e3 = V::fma(V::load(w + 3 * L), d, e3);
+        }
+        V::store(e + i, e0);
+        V::store(e + i + L, e1);
+        V::store(e + i + 2 * L, e2);
+        V::store(e + i + 3 * L, e3);
+    }
+    for (; i + L <= n; i += L) {
+        auto s = negative_zero;
+        for (std::size_t r = 0; r < rows; ++r) {
+            s = V::fma(V::load(W + r * n + i), V::splat(delta[r]), s);
+        }
+        V::store(e + i, s);
+    }
+    if (i < n) {
+        std::size_t const c = n - i;
+        auto s = negative_zero;
+        for (std::size_t r = 0; r < rows; ++r) {
+            s = V::fma(V::load_first(W + r * n + i, c, negative_zero), V::splat(delta[r]), s);
+        }
+        V::store_first(e + i, s, c);
+    }
+}
+
+// One step of gradient descent with momentum, element by element:
+//   v_j = fma(mu, v_j, a·g_j),  w_j = w_j + v_j     (a = -learning rate · scale).
+// mu = 0 is plain gradient descent: v_j = a·g_j + 0 (the same value as fma(a, g_j, 0)).
+template <ieee_binary T>
+void momentum_step(T mu, T a, T const* grad, T* velocity, T* w, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t L = V::lanes;
+    auto const vmu = V::splat(mu);
+    auto const va = V::splat(a);
+    std::size_t i = 0;
+    for (; i + L <= n; i += L) {
+        auto const v = V::fma(vmu, V::load(velocity + i), V::mul(va, V::load(grad + i)));
+        V::store(velocity + i, v);
+        V::store(w + i, V::add(V::load(w + i), v));
+    }
+    if (i < n) {
+        std::size_t const c = n - i;
+        auto const z = V::zero();
+        auto const v = V::fma(vmu, V::load_first(velocity + i, c, z),
+                              V::mul(va, V::load_first(grad + i, c, z)));
+        V::store_first(velocity + i, v, c);
+        V::store_first(w + i, V::add(V::load_first(w + i, c, z), v), c);
+    }
+}
+
+// The kernels of this ISA for T, as one table (soma/backprop.hpp chooses one).
+template <ieee_binary T>
+inline constexpr training_kernels_of<T> training_table{
+    &accumulate_outer<T>, &transposed_product<T>, &momentum_step<T>, &fused_axpy<T>};
+// ---- end soma/detail/training_kernels-inl.hpp ----
+#undef SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx2
+SOMA_DETAIL_TARGET_END
+#endif
+
+#if defined(SOMA_NEON_KERNELS)
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::neon {
+#define SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE 1
+// ---- begin soma/detail/training_kernels-inl.hpp ----
+// soma/detail/training_kernels-inl.hpp - the sums of backpropagation, written once over an
+// ISA's vocabulary.
+//
+// No include guard, on purpose: soma/backprop.hpp includes this file (with
+// SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE defined) inside each ISA's namespace (avx512,
+// avx2, neon, portable) and, on x86-64, inside that ISA's target region, after the ISA's
+// vocabulary has defined vec<T> there.
+//
+// The order: every sum here is a chain of fused multiply-adds in increasing index order,
+// one chain per output element, s = fma(a_k, b_k, s) for k = 0, 1, ... The kernels
+// vectorize across the independent chains (L output elements per register), never along a
+// chain, so each chain sees the same operations whatever L is: the same bits on every ISA
+// (an fma is correctly rounded everywhere) and with every compiler (every fused operation
+// is explicit; no plain product feeds a plain sum, so contraction has nothing to fuse).
+// The weighted inputs of the forward pass are the layers' own canonical inner products.
+
+#if !defined(SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE)
+#error "soma/detail/training_kernels-inl.hpp is included by soma/backprop.hpp only"
+#endif
+
+// y_i = fma(a, x_i, y_i), i < n.
+template <ieee_binary T>
+[[gnu::always_inline]] inline void fused_axpy(T a, T const* x, T* y, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t L = V::lanes;
+    auto const va = V::splat(a);
+    std::size_t i = 0;
+    // Two registers per step: the chains are independent, so this is load/store bound
+    // (two loads and one store per fma); unrolling further gains nothing measurable.
+    for (; i + 2 * L <= n; i += 2 * L) {
+        auto const y0 = V::fma(va, V::load(x + i), V::load(y + i));
+        auto const y1 = V::fma(va, V::load(x + i + L), V::load(y + i + L));
+        V::store(y + i, y0);
+        V::store(y + i + L, y1);
+    }
+    for (; i + L <= n; i += L) V::store(y + i, V::fma(va, V::load(x + i), V::load(y + i)));
+    // The last n - i < L elements one at a time (the same fma, rounded once): a masked
+    // store here and the masked load of the next row's tail, in the same cache line,
+    // cannot be forwarded; measured, AVX-512, a 8-16-2 network: the stalls were a third of
+    // the training time.
+    for (; i < n; ++i) y[i] = detail::fma(a, x[i], y[i]);
+}
+
+// The gradient of one example, added: G[r, i] = fma(delta_r, x_i, G[r, i]) (G row-major,
+// rows x n) and g_r = g_r + delta_r, r < rows.
+template <ieee_binary T>
+void accumulate_outer(T const* delta, std::size_t rows, T const* x, std::size_t n, T* G,
+                      T* g) noexcept {
+    for (std::size_t r = 0; r < rows; ++r) {
+        fused_axpy<T>(delta[r], x, G + r * n, n);
+        g[r] = g[r] + delta[r];
+    }
+}
+
+// e_i = Σ_r W[r, i] delta_r (W row-major, rows x n): the chain for e_i starts at -0 and
+// adds fma(W[r, i], delta_r, e_i) for r = 0, 1, ..., rows - 1. Four registers of outputs
+// per pass over the rows: four independent chains hide the fma latency (4 cycles), and
+// each row's four loads are contiguous.
+template <ieee_binary T>
+void transposed_product(T const* W, std::size_t rows, std::size_t n, T const* delta,
+                        T* e) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t L = V::lanes;
+    auto const negative_zero = V::splat(T(-0.0));
+    std::size_t i = 0;
+    for (; i + 4 * L <= n; i += 4 * L) {
+        auto e0 = negative_zero, e1 = negative_zero, e2 = negative_zero, e3 = negative_zero;
+        for (std::size_t r = 0; r < rows; ++r) {
+            T const* const w = W + r * n + i;
+            auto const d = V::splat(delta[r]);
+            e0 = V::fma(V::load(w), d, e0);
+            e1 = V::fma(V::load(w + L), d, e1);
+            e2 = V::fma(V::load(w + 2 * L), d, e2);
+            e3 = V::fma(V::load(w + 3 * L), d, e3);
+        }
+        V::store(e + i, e0);
+        V::store(e + i + L, e1);
+        V::store(e + i + 2 * L, e2);
+        V::store(e + i + 3 * L, e3);
+    }
+    for (; i + L <= n; i += L) {
+        auto s = negative_zero;
+        for (std::size_t r = 0; r < rows; ++r) {
+            s = V::fma(V::load(W + r * n + i), V::splat(delta[r]), s);
+        }
+        V::store(e + i, s);
+    }
+    if (i < n) {
+        std::size_t const c = n - i;
+        auto s = negative_zero;
+        for (std::size_t r = 0; r < rows; ++r) {
+            s = V::fma(V::load_first(W + r * n + i, c, negative_zero), V::splat(delta[r]), s);
+        }
+        V::store_first(e + i, s, c);
+    }
+}
+
+// One step of gradient descent with momentum, element by element:
+//   v_j = fma(mu, v_j, a·g_j),  w_j = w_j + v_j     (a = -learning rate · scale).
+// mu = 0 is plain gradient descent: v_j = a·g_j + 0 (the same value as fma(a, g_j, 0)).
+template <ieee_binary T>
+void momentum_step(T mu, T a, T const* grad, T* velocity, T* w, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t L = V::lanes;
+    auto const vmu = V::splat(mu);
+    auto const va = V::splat(a);
+    std::size_t i = 0;
+    for (; i + L <= n; i += L) {
+        auto const v = V::fma(vmu, V::load(velocity + i), V::mul(va, V::load(grad + i)));
+        V::store(velocity + i, v);
+        V::store(w + i, V::add(V::load(w + i), v));
+    }
+    if (i < n) {
+        std::size_t const c = n - i;
+        auto const z = V::zero();
+        auto const v = V::fma(vmu, V::load_first(velocity + i, c, z),
+                              V::mul(va, V::load_first(grad + i, c, z)));
+        V::store_first(velocity + i, v, c);
+        V::store_first(w + i, V::add(V::load_first(w + i, c, z), v), c);
+    }
+}
+
+// The kernels of this ISA for T, as one table (soma/backprop.hpp chooses one).
+template <ieee_binary T>
+inline constexpr training_kernels_of<T> training_table{
+    &accumulate_outer<T>, &transposed_product<T>, &momentum_step<T>, &fused_axpy<T>};
+// ---- end soma/detail/training_kernels-inl.hpp ----
+#undef SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::neon
+#endif
+
+namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::portable {
+#define SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE 1
+// ---- begin soma/detail/training_kernels-inl.hpp ----
+// soma/detail/training_kernels-inl.hpp - the sums of backpropagation, written once over an
+// ISA's vocabulary.
+//
+// No include guard, on purpose: soma/backprop.hpp includes this file (with
+// SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE defined) inside each ISA's namespace (avx512,
+// avx2, neon, portable) and, on x86-64, inside that ISA's target region, after the ISA's
+// vocabulary has defined vec<T> there.
+//
+// The order: every sum here is a chain of fused multiply-adds in increasing index order,
+// one chain per output element, s = fma(a_k, b_k, s) for k = 0, 1, ... The kernels
+// vectorize across the independent chains (L output elements per register), never along a
+// chain, so each chain sees the same operations whatever L is: the same bits on every ISA
+// (an fma is correctly rounded everywhere) and with every compiler (every fused operation
+// is explicit; no plain product feeds a plain sum, so contraction has nothing to fuse).
+// The weighted inputs of the forward pass are the layers' own canonical inner products.
+
+#if !defined(SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE)
+#error "soma/detail/training_kernels-inl.hpp is included by soma/backprop.hpp only"
+#endif
+
+// y_i = fma(a, x_i, y_i), i < n.
+template <ieee_binary T>
+[[gnu::always_inline]] inline void fused_axpy(T a, T const* x, T* y, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t L = V::lanes;
+    auto const va = V::splat(a);
+    std::size_t i = 0;
+    // Two registers per step: the chains are independent, so this is load/store bound
+    // (two loads and one store per fma); unrolling further gains nothing measurable.
+    for (; i + 2 * L <= n; i += 2 * L) {
+        auto const y0 = V::fma(va, V::load(x + i), V::load(y + i));
+        auto const y1 = V::fma(va, V::load(x + i + L), V::load(y + i + L));
+        V::store(y + i, y0);
+        V::store(y + i + L, y1);
+    }
+    for (; i + L <= n; i += L) V::store(y + i, V::fma(va, V::load(x + i), V::load(y + i)));
+    // The last n - i < L elements one at a time (the same fma, rounded once): a masked
+    // store here and the masked load of the next row's tail, in the same cache line,
+    // cannot be forwarded; measured, AVX-512, a 8-16-2 network: the stalls were a third of
+    // the training time.
+    for (; i < n; ++i) y[i] = detail::fma(a, x[i], y[i]);
+}
+
+// The gradient of one example, added: G[r, i] = fma(delta_r, x_i, G[r, i]) (G row-major,
+// rows x n) and g_r = g_r + delta_r, r < rows.
+template <ieee_binary T>
+void accumulate_outer(T const* delta, std::size_t rows, T const* x, std::size_t n, T* G,
+                      T* g) noexcept {
+    for (std::size_t r = 0; r < rows; ++r) {
+        fused_axpy<T>(delta[r], x, G + r * n, n);
+        g[r] = g[r] + delta[r];
+    }
+}
+
+// e_i = Σ_r W[r, i] delta_r (W row-major, rows x n): the chain for e_i starts at -0 and
+// adds fma(W[r, i], delta_r, e_i) for r = 0, 1, ..., rows - 1. Four registers of outputs
+// per pass over the rows: four independent chains hide the fma latency (4 cycles), and
+// each row's four loads are contiguous.
+template <ieee_binary T>
+void transposed_product(T const* W, std::size_t rows, std::size_t n, T const* delta,
+                        T* e) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t L = V::lanes;
+    auto const negative_zero = V::splat(T(-0.0));
+    std::size_t i = 0;
+    for (; i + 4 * L <= n; i += 4 * L) {
+        auto e0 = negative_zero, e1 = negative_zero, e2 = negative_zero, e3 = negative_zero;
+        for (std::size_t r = 0; r < rows; ++r) {
+            T const* const w = W + r * n + i;
+            auto const d = V::splat(delta[r]);
+            e0 = V::fma(V::load(w), d, e0);
+            e1 = V::fma(V::load(w + L), d, e1);
+            e2 = V::fma(V::load(w + 2 * L), d, e2);
+            e3 = V::fma(V::load(w + 3 * L), d, e3);
+        }
+        V::store(e + i, e0);
+        V::store(e + i + L, e1);
+        V::store(e + i + 2 * L, e2);
+        V::store(e + i + 3 * L, e3);
+    }
+    for (; i + L <= n; i += L) {
+        auto s = negative_zero;
+        for (std::size_t r = 0; r < rows; ++r) {
+            s = V::fma(V::load(W + r * n + i), V::splat(delta[r]), s);
+        }
+        V::store(e + i, s);
+    }
+    if (i < n) {
+        std::size_t const c = n - i;
+        auto s = negative_zero;
+        for (std::size_t r = 0; r < rows; ++r) {
+            s = V::fma(V::load_first(W + r * n + i, c, negative_zero), V::splat(delta[r]), s);
+        }
+        V::store_first(e + i, s, c);
+    }
+}
+
+// One step of gradient descent with momentum, element by element:
+//   v_j = fma(mu, v_j, a·g_j),  w_j = w_j + v_j     (a = -learning rate · scale).
+// mu = 0 is plain gradient descent: v_j = a·g_j + 0 (the same value as fma(a, g_j, 0)).
+template <ieee_binary T>
+void momentum_step(T mu, T a, T const* grad, T* velocity, T* w, std::size_t n) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t L = V::lanes;
+    auto const vmu = V::splat(mu);
+    auto const va = V::splat(a);
+    std::size_t i = 0;
+    for (; i + L <= n; i += L) {
+        auto const v = V::fma(vmu, V::load(velocity + i), V::mul(va, V::load(grad + i)));
+        V::store(velocity + i, v);
+        V::store(w + i, V::add(V::load(w + i), v));
+    }
+    if (i < n) {
+        std::size_t const c = n - i;
+        auto const z = V::zero();
+        auto const v = V::fma(vmu, V::load_first(velocity + i, c, z),
+                              V::mul(va, V::load_first(grad + i, c, z)));
+        V::store_first(velocity + i, v, c);
+        V::store_first(w + i, V::add(V::load_first(w + i, c, z), v), c);
+    }
+}
+
+// The kernels of this ISA for T, as one table (soma/backprop.hpp chooses one).
+template <ieee_binary T>
+inline constexpr training_kernels_of<T> training_table{
+    &accumulate_outer<T>, &transposed_product<T>, &momentum_step<T>, &fused_axpy<T>};
+// ---- end soma/detail/training_kernels-inl.hpp ----
+#undef SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE
+}  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::portable
+
+namespace soma {
+
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+// ISA i's training kernels; the portable ones when this build has none for i.
+template <ieee_binary T>
+[[nodiscard]] constexpr training_kernels_of<T> const& training_kernels_for(isa i) noexcept {
+#if defined(SOMA_X86_KERNELS)
+    if (i == isa::avx512) return avx512::training_table<T>;
+    if (i == isa::avx2_fma) return avx2::training_table<T>;
+#endif
+#if defined(SOMA_NEON_KERNELS)
+    if (i == isa::neon) return neon::training_table<T>;
+#endif
+    (void)i;
+    return portable::training_table<T>;
+}
+
+// The training kernels of the ISA the table kernels() chose, chosen once.
+template <ieee_binary T>
+[[nodiscard]] inline training_kernels_of<T> const& training_kernels() noexcept {
+    if constexpr (runtime_dispatch) {
+        static training_kernels_of<T> const* const chosen = &training_kernels_for<T>(kernels().id);
+        return *chosen;
+    } else {
+        return training_kernels_for<T>(compiled_isa);
+    }
+}
+
+template <class T, std::size_t N>
+using vector_of = std::conditional_t<N == std::dynamic_extent, std::vector<T>, std::array<T, N>>;
+
+template <class T, std::size_t N>
+[[nodiscard]] constexpr vector_of<T, N> make_vector(std::size_t n) {
+    if constexpr (N == std::dynamic_extent) {
+        return std::vector<T>(n);
+    } else {
+        (void)n;
+        return std::array<T, N>{};
+    }
+}
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+// The parameters of one dense layer, row-major: W (outputs x inputs; W[r * inputs + i] is
+// weight i of neuron r) and b. Static extents keep them in std::array (no allocation),
+// run-time ones in std::vector. The same type holds a layer's gradient ∂E/∂W, ∂E/∂b.
+template <class T, std::size_t In, std::size_t Out>
+class layer_parameters {
+public:
+    using value_type = T;
+
+    constexpr layer_parameters() requires(In != std::dynamic_extent) = default;
+    constexpr layer_parameters(std::size_t inputs, std::size_t outputs)
+        : in_(inputs),
+          out_(outputs),
+          W_(detail::make_vector<T, detail::extent_product<In, Out>>(inputs * outputs)),
+          b_(detail::make_vector<T, Out>(outputs)) {}
+
+    [[nodiscard]] constexpr std::size_t inputs() const noexcept { return in_; }
+    [[nodiscard]] constexpr std::size_t outputs() const noexcept { return out_; }
+    [[nodiscard]] constexpr std::span<T> weights() noexcept { return W_; }
+    [[nodiscard]] constexpr std::span<T const> weights() const noexcept { return W_; }
+    [[nodiscard]] constexpr std::span<T> biases() noexcept { return b_; }
+    [[nodiscard]] constexpr std::span<T const> biases() const noexcept { return b_; }
+    // W[r, i].
+    [[nodiscard]] constexpr T& weight(std::size_t r, std::size_t i) noexcept {
+        return W_[r * in_ + i];
+    }
+    [[nodiscard]] constexpr T weight(std::size_t r, std::size_t i) const noexcept {
+        return W_[r * in_ + i];
+    }
+
+    friend constexpr bool operator==(layer_parameters const&, layer_parameters const&) = default;
+
+private:
+    std::size_t in_ = In;
+    std::size_t out_ = Out;
+    detail::vector_of<T, detail::extent_product<In, Out>> W_{};
+    detail::vector_of<T, Out> b_{};
+};
+
+template <class Net>
+class network_parameters;
+
+// Every layer's parameters of a soma::network of dense layers, in layer order. spans()
+// lists them as W_1, b_1, W_2, b_2, ...: what an optimizer walks.
+template <class... Layers>
+class network_parameters<network<Layers...>> {
+public:
+    using network_type = network<Layers...>;
+    using value_type = typename network_type::value_type;
+    static constexpr std::size_t depth = sizeof...(Layers);
+
+    // The shapes of net's layers, every value 0.
+    explicit constexpr network_parameters(network_type const& net)
+        : layers_(make(net, std::index_sequence_for<Layers...>{})) {}
+
+    template <std::size_t K>
+    [[nodiscard]] constexpr auto& layer() noexcept {
+        return std::get<K>(layers_);
+    }
+    template <std::size_t K>
+    [[nodiscard]] constexpr auto const& layer() const noexcept {
+        return std::get<K>(layers_);
+    }
+
+    [[nodiscard]] constexpr std::array<std::span<value_type>, 2 * depth> spans() noexcept {
+        return spans_of<value_type>(*this, std::index_sequence_for<Layers...>{});
+    }
+    [[nodiscard]] constexpr std::array<std::span<value_type const>, 2 * depth> spans()
+        const noexcept {
+        return spans_of<value_type const>(*this, std::index_sequence_for<Layers...>{});
+    }
+    // The number of parameters (weights and biases) of all layers.
+    [[nodiscard]] constexpr std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (auto const& s : spans()) n += s.size();
+        return n;
+    }
+    constexpr void fill(value_type v) noexcept {
+        for (auto const& s : spans()) {
+            for (value_type& p : s) p = v;
+        }
+    }
+
+    // The parameters of net's layers.
+    [[nodiscard]] static constexpr network_parameters of(network_type const& net) {
+        network_parameters p(net);
+        p.read(net, std::index_sequence_for<Layers...>{});
+        return p;
+    }
+    // Writes these parameters into net's layers (the shapes must be net's).
+    constexpr void store(network_type& net) const {
+        store_into(net, std::index_sequence_for<Layers...>{});
+    }
+
+    friend constexpr bool operator==(network_parameters const&,
+                                     network_parameters const&) = default;
+
+private:
+    using tuple_type = std::tuple<
+        layer_parameters<value_type, Layers::in_extent, Layers::out_extent>...>;
+
+    template <std::size_t... K>
+    static constexpr tuple_type make(network_type const& net, std::index_sequence<K...>) {
+        return tuple_type(std::tuple_element_t<K, tuple_type>(net.template layer<K>().inputs(),
+                                                              net.template layer<K>().outputs())...);
+    }
+    template <class V, class Self, std::size_t... K>
+    static constexpr std::array<std::span<V>, 2 * depth> spans_of(Self& self,
+                                                                  std::index_sequence<K...>) {
+        std::array<std::span<V>, 2 * depth> s{};
+        ((s[2 * K] = std::get<K>(self.layers_).weights(),
+          s[2 * K + 1] = std::get<K>(self.layers_).biases()),
+         ...);
+        return s;
+    }
+    template <std::size_t... K>
+    constexpr void read(network_type const& net, std::index_sequence<K...>) {
+        (read_layer<K>(net), ...);
+    }
+    template <std::size_t K>
+    constexpr void read_layer(network_type const& net) {
+        auto const& l = net.template layer<K>();
+        auto& p = std::get<K>(layers_);
+        auto const W = l.weights();
+        auto const b = l.biases();
+        for (std::size_t j = 0; j < p.weights().size(); ++j) p.weights()[j] = W[j];
+        for (std::size_t j = 0; j < p.biases().size(); ++j) p.biases()[j] = b[j];
+    }
+    template <std::size_t... K>
+    constexpr void store_into(network_type& net, std::index_sequence<K...>) const {
+        (net.template set_parameters<K>(std::get<K>(layers_).weights(),
+                                        std::get<K>(layers_).biases()),
+         ...);
+    }
+
+    tuple_type layers_;
+};
+
+// Initial weights from a seed: layer by layer, W row-major, each weight uniform in
+// [-l, l] with l = sqrt(6 / (inputs + outputs)) (Glorot and Bengio, 2010: the variance
+// 2 / (inputs + outputs) keeps the signal's scale through tanh and sigmoid layers), drawn
+// as random_generator::uniform(-l, l); every bias 0. The same bits for the same seed
+// everywhere (l: std::sqrt of a quotient, both correctly rounded).
+template <class... Layers>
+constexpr void initialize(network_parameters<network<Layers...>>& p, random_generator& g) {
+    using T = typename network<Layers...>::value_type;
+    auto const init = [&](auto& layer) {
+        T const fan = static_cast<T>(layer.inputs() + layer.outputs());
+        T const l = std::sqrt(T(6) / fan);
+        for (T& w : layer.weights()) w = g.template uniform<T>(-l, l);
+        for (T& b : layer.biases()) b = T(0);
+    };
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+        (init(p.template layer<K>()), ...);
+    }
+    (std::index_sequence_for<Layers...>{});
+}
+
+// Sets net's parameters to initialize()'s from `seed`.
+template <class... Layers>
+void initialize(network<Layers...>& net, std::uint64_t seed) {
+    network_parameters<network<Layers...>> p(net);
+    random_generator g(seed);
+    initialize(p, g);
+    p.store(net);
+}
+
+// Backpropagation for a network of dense layers and a loss: keeps its own copy of the
+// parameters (row-major), the gradient summed over the examples given since the last
+// zero_gradients(), and every buffer a pass needs, all made by the constructor: nothing
+// is allocated per example.
+template <class Net, class Loss = squared_error>
+class backprop;
+
+template <class... Layers, class Loss>
+class backprop<network<Layers...>, Loss> {
+public:
+    using network_type = network<Layers...>;
+    using value_type = typename network_type::value_type;
+    using parameters_type = network_parameters<network_type>;
+    static constexpr std::size_t depth = sizeof...(Layers);
+    static_assert(detail::ieee_binary<value_type>,
+                  "soma::backprop: networks of float or double");
+
+    explicit backprop(network_type const& net, Loss loss = Loss{})
+        : net_(net),
+          loss_(std::move(loss)),
+          params_(parameters_type::of(net)),
+          grad_(net),
+          z_(buffers(net, std::index_sequence_for<Layers...>{})),
+          y_(buffers(net, std::index_sequence_for<Layers...>{})),
+          delta_(buffers(net, std::index_sequence_for<Layers...>{})) {}
+
+    [[nodiscard]] parameters_type& parameters() noexcept { return params_; }
+    [[nodiscard]] parameters_type const& parameters() const noexcept { return params_; }
+    // Σ over the examples since zero_gradients() of ∂E/∂W_k and ∂E/∂b_k.
+    [[nodiscard]] parameters_type const& gradients() const noexcept { return grad_; }
+    void zero_gradients() noexcept { grad_.fill(value_type(0)); }
+    [[nodiscard]] Loss const& loss() const noexcept { return loss_; }
+
+    [[nodiscard]] std::size_t inputs() const noexcept { return net_.inputs(); }
+    [[nodiscard]] std::size_t outputs() const noexcept { return net_.outputs(); }
+
+    // y = net(x) with parameters(): bitwise what the network gives once they are stored.
+    // x has inputs() values; the result (outputs() values) lives until the next call.
+    SOMA_ABI [[nodiscard]] std::span<value_type const> forward(std::span<value_type const> x) {
+        check(x.size(), inputs(), "x");
+        forward_from<0>(x.data());
+        return std::get<depth - 1>(y_);
+    }
+
+    // One example (x, t): the forward pass, then its gradient added to gradients().
+    // Returns the loss E(net(x), t). Throws std::invalid_argument when x or t does not
+    // have the network's number of inputs or outputs.
+    SOMA_ABI value_type accumulate(std::span<value_type const> x, std::span<value_type const> t) {
+        check(x.size(), inputs(), "x");
+        check(t.size(), outputs(), "t");
+        forward_from<0>(x.data());
+        auto const& out = net_.template layer<depth - 1>();
+        std::span<value_type const> const y = std::get<depth - 1>(y_);
+        loss_.output_delta(out.activation(), std::span<value_type const>(std::get<depth - 1>(z_)),
+                           y, t, std::span<value_type>(std::get<depth - 1>(delta_)));
+        backward_from<depth - 1>(x.data());
+        return loss_.value(y, t);
+    }
+
+    // Writes parameters() into net.
+    void store(network_type& net) const { params_.store(net); }
+
+private:
+    template <std::size_t... K>
+    static auto buffers(network_type const& net, std::index_sequence<K...>) {
+        return std::tuple(detail::output_buffer(net.template layer<K>())...);
+    }
+
+    static void check(std::size_t size, std::size_t expected, char const* name) {
+        if (size != expected) {
+            detail::throw_size_mismatch("soma::backprop", name, size,
+                                        name[0] == 'x' ? "inputs" : "outputs", expected);
+        }
+    }
+
+    template <std::size_t K>
+    SOMA_ABI void forward_from(value_type const* x) {
+        auto const& l = net_.template layer<K>();
+        auto const& p = params_.template layer<K>();
+        auto& z = std::get<K>(z_);
+        auto& y = std::get<K>(y_);
+        std::size_t const rows = p.outputs();
+        detail::kernels().of<value_type>().inner_products(p.weights().data(), rows, p.inputs(), x,
+                                                          p.biases().data(), 1, z.data());
+        using A = std::remove_cvref_t<decltype(l.activation())>;
+        if constexpr (std::same_as<A, sigmoid_activation>) {
+            detail::kernels().of<value_type>().sigmoid(z.data(), y.data(), rows);
+        } else if constexpr (requires(A const& a, std::span<value_type> s) { a(s); }) {
+            for (std::size_t r = 0; r < rows; ++r) y[r] = z[r];
+            l.activation()(std::span<value_type>(y.data(), rows));
+        } else {
+            for (std::size_t r = 0; r < rows; ++r) {
+                y[r] = static_cast<value_type>(std::invoke(l.activation(), z[r]));
+            }
+        }
+        if constexpr (K + 1 < depth) forward_from<K + 1>(y.data());
+    }
+
+    // delta_K is δ_K: adds its gradient, then makes δ_{K-1} and recurses.
+    template <std::size_t K>
+    SOMA_ABI void backward_from(value_type const* x) {
+        auto const& tk = detail::training_kernels<value_type>();
+        auto const& p = params_.template layer<K>();
+        auto& g = grad_.template layer<K>();
+        auto const& delta = std::get<K>(delta_);
+        value_type const* const input = K == 0 ? x : previous_output<K>();
+        tk.accumulate_outer(delta.data(), p.outputs(), input, p.inputs(), g.weights().data(),
+                            g.biases().data());
+        if constexpr (K > 0) {
+            auto& before = std::get<K - 1>(delta_);
+            tk.transposed_product(p.weights().data(), p.outputs(), p.inputs(), delta.data(),
+                                  before.data());
+            auto const& a = net_.template layer<K - 1>().activation();
+            auto const& z = std::get<K - 1>(z_);
+            auto const& y = std::get<K - 1>(y_);
+            for (std::size_t j = 0; j < p.inputs(); ++j) {
+                before[j] = before[j] * detail::activation_derivative(a, z[j], y[j]);
+            }
+            backward_from<K - 1>(x);
+        }
+    }
+
+    template <std::size_t K>
+    [[nodiscard]] value_type const* previous_output() const noexcept {
+        if constexpr (K == 0) {
+            return nullptr;
+        } else {
+            return std::get<K - 1>(y_).data();
+        }
+    }
+
+    network_type net_;  // the shapes and activations
+    [[no_unique_address]] Loss loss_;
+    parameters_type params_;
+    parameters_type grad_;
+    std::tuple<typename Layers::output_type...> z_;
+    std::tuple<typename Layers::output_type...> y_;
+    std::tuple<typename Layers::output_type...> delta_;
+};
+
+template <class... Layers>
+backprop(network<Layers...> const&) -> backprop<network<Layers...>>;
+template <class... Layers, class Loss>
+backprop(network<Layers...> const&, Loss) -> backprop<network<Layers...>, Loss>;
+
+}  // namespace soma
+
+#endif  // SOMA_BACKPROP_HPP
+// ---- end soma/backprop.hpp ----
+// ---- begin soma/data.hpp ----
+// soma/data.hpp - training data: pairs (x, t) of an input vector and a target vector.
+//
+// A soma::dataset<T> holds P pairs, each of n inputs x and m outputs (targets) t. The
+// inputs of all pairs are one row-major P x n matrix in one contiguous std::vector<T>
+// (row p is x_p), the outputs one P x m matrix; input(p) and output(p) are spans into them.
+//
+// Two text formats are read:
+//
+//   FANN's training-file format (read_fann, written by write_fann):
+//       P n m                        line 1: pairs, inputs per pair, outputs per pair
+//       x_1 x_2 ... x_n              line 2: the inputs of pair 1
+//       t_1 ... t_m                  line 3: its outputs
+//       ...                          (P pairs: 2P lines after the header)
+//   Values are separated by spaces or tabs. Every pair is exactly two lines, as in the data
+//   files that come with FANN: a line with too few or too many values is an error. A
+//   trailing '\r' (CRLF line ends) and trailing whitespace are ignored, and so are blank
+//   lines after the last pair; anything else after it is an error.
+//
+//   CSV (read_csv): one pair per line, the last m columns are the outputs t, the others the
+//   inputs x; every line has the same number of columns. The separator is a parameter
+//   (default ','), an optional first line (a header) is skipped, spaces and tabs around a
+//   value are ignored, blank lines at the end are allowed. No quoting: a quoted value is
+//   not a number.
+//
+// Numbers. Floating-point values are decimal (1, -0.5, 2.5e-3, .5) or hexadecimal floats
+// (0x1.8p+1, -0x1p-3), read with std::from_chars: correctly rounded to T (round to
+// nearest even). A leading '+' is allowed; -0 reads as -0. A value too large for T
+// (1e39 for float) is an error; one below 1e-46 for float or 1e-324 for double (under
+// half the smallest subnormal, 2^-149 ≈ 1.4e-45 and 2^-1074 ≈ 4.9e-324) rounds to ±0, as
+// correct rounding says; one between that and half the smallest subnormal is reported as
+// out of range (libraries differ there). NaN and infinity are rejected
+// ("nan", "inf"): they are no data a neuron can learn from. Integral T reads decimal
+// integers in T's range.
+//
+// Errors. Every reader throws std::invalid_argument (through soma's error mechanism: the
+// error handler of soma/errors.hpp under -fno-exceptions) whose message names the
+// function, the file when read from a path, the line (1-based) and what is wrong, e.g.
+//     soma::read_fann: data/xor.train: line 5: 'O.5' is not a number
+//     soma::read_fann: line 4: 3 values, expected 2 (the inputs of pair 2)
+//     soma::read_fann: line 9: the data end after 3 of the 4 pairs the header (line 1) announces
+// Nothing is returned on error.
+#ifndef SOMA_DATA_HPP
+#define SOMA_DATA_HPP
+
+#include <algorithm>
+#include <charconv>
+#include <concepts>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <istream>
+#include <limits>
+#include <ostream>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+
+namespace soma {
+
+// P pairs (x_p, t_p) of n = inputs() inputs and m = outputs() outputs each.
+template <scalar T>
+class dataset {
+public:
+    using value_type = T;
+
+    // No pairs, and 0 inputs and outputs: a placeholder to assign to.
+    dataset() = default;
+
+    // No pairs yet; push_back adds them. Requires inputs >= 1 and outputs >= 1 (else
+    // std::invalid_argument).
+    dataset(std::size_t inputs, std::size_t outputs) : n_(inputs), m_(outputs) { check_shape(); }
+
+    // From the two row-major matrices: X is P x inputs, Y is P x outputs (row p the pair p).
+    // Requires inputs >= 1, outputs >= 1, X.size() a multiple of inputs and the same P
+    // rows in Y (else std::invalid_argument naming the sizes).
+    dataset(std::size_t inputs, std::size_t outputs, std::vector<T> X, std::vector<T> Y)
+        : n_(inputs), m_(outputs), x_(std::move(X)), t_(std::move(Y)) {
+        check_shape();
+        if (x_.size() % n_ != 0 || t_.size() != x_.size() / n_ * m_) {
+            detail::raise<std::invalid_argument>(
+                "soma::dataset: X has " + std::to_string(x_.size()) + " values and Y has " +
+                std::to_string(t_.size()) + ", which are not P x " + std::to_string(n_) +
+                " and P x " + std::to_string(m_) + " for one P");
+        }
+    }
+
+    // Appends the pair (x, t). Sizes must be inputs() and outputs() (else
+    // std::invalid_argument naming both sizes; nothing is appended).
+    void push_back(std::span<T const> x, std::span<T const> t) {
+        if (x.size() != n_)
+            detail::throw_size_mismatch("soma::dataset", "x", x.size(), "the pairs' inputs", n_);
+        if (t.size() != m_)
+            detail::throw_size_mismatch("soma::dataset", "t", t.size(), "the pairs' outputs", m_);
+        x_.insert(x_.end(), x.begin(), x.end());
+        t_.insert(t_.end(), t.begin(), t.end());
+    }
+
+    // P, the number of pairs.
+    [[nodiscard]] std::size_t size() const noexcept { return n_ == 0 ? 0 : x_.size() / n_; }
+    [[nodiscard]] bool empty() const noexcept { return x_.empty(); }
+    // n, the inputs of a pair.
+    [[nodiscard]] std::size_t inputs() const noexcept { return n_; }
+    // m, the outputs of a pair.
+    [[nodiscard]] std::size_t outputs() const noexcept { return m_; }
+
+    // x_p, the inputs of pair p (0-based); p < size() (else std::invalid_argument).
+    [[nodiscard]] std::span<T const> input(std::size_t p) const {
+        check_pair(p);
+        return std::span<T const>(x_).subspan(p * n_, n_);
+    }
+    // t_p, the outputs of pair p (0-based); p < size() (else std::invalid_argument).
+    [[nodiscard]] std::span<T const> output(std::size_t p) const {
+        check_pair(p);
+        return std::span<T const>(t_).subspan(p * m_, m_);
+    }
+
+    // The P x n matrix of all inputs, row-major (row p is x_p).
+    [[nodiscard]] std::span<T const> inputs_matrix() const noexcept { return x_; }
+    // The P x m matrix of all outputs, row-major (row p is t_p).
+    [[nodiscard]] std::span<T const> outputs_matrix() const noexcept { return t_; }
+
+    // The same shape and values compare equal with == (so -0 == +0; compare bits to tell).
+    friend bool operator==(dataset const&, dataset const&) = default;
+
+private:
+    void check_shape() const {
+        if (n_ == 0 || m_ == 0) {
+            detail::raise<std::invalid_argument>(
+                "soma::dataset: a pair needs at least one input and one output (got " +
+                std::to_string(n_) + " inputs, " + std::to_string(m_) + " outputs)");
+        }
+    }
+    void check_pair(std::size_t p) const {
+        if (p >= size()) {
+            detail::raise<std::invalid_argument>("soma::dataset: pair " + std::to_string(p) +
+                                                 " of a dataset of " + std::to_string(size()) +
+                                                 " pairs");
+        }
+    }
+
+    std::size_t n_ = 0;
+    std::size_t m_ = 0;
+    std::vector<T> x_;
+    std::vector<T> t_;
+};
+
+// read_csv's options.
+struct csv_options {
+    // Between two values on a line. Not a character of a number (digit, sign, '.', a
+    // letter), not a line end.
+    char separator = ',';
+    // Whether line 1 is a header (column names) to skip; it is not checked.
+    bool header = false;
+};
+
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+
+[[nodiscard]] constexpr bool blank_char(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+[[nodiscard]] constexpr bool digit_char(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
+[[nodiscard]] constexpr bool hex_digit_char(char c) noexcept {
+    return digit_char(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+[[nodiscard]] inline std::string_view trimmed(std::string_view s) noexcept {
+    while (!s.empty() && blank_char(s.front())) s.remove_prefix(1);
+    while (!s.empty() && blank_char(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+enum class parse_status { ok, not_a_number, out_of_range };
+
+// For a number std::from_chars reports out of range: whether it certainly rounds to
+// zero in T, being below half the smallest subnormal 2^d, d = min_exponent - digits
+// (float 2^-149, double 2^-1074). s is the significand and exponent, without sign or 0x.
+// With k the position of the first nonzero digit relative to the point (12.5: 2, 0.03: -1)
+// and e the exponent, the value is below 10^(k + e), or 16^k 2^e for hex. Libraries differ
+// on whether a subnormal result is "out of range"; values near the subnormal range are
+// therefore reported as out of range rather than guessed.
+template <std::floating_point T>
+[[nodiscard]] bool rounds_to_zero(std::string_view s, bool hex) noexcept {
+    std::size_t const e_at = s.find_first_of(hex ? "pP" : "eE");
+    std::string_view const significand = s.substr(0, e_at);
+    long long e = 0;
+    if (e_at != std::string_view::npos) {
+        std::string_view x = s.substr(e_at + 1);
+        bool const negative = !x.empty() && x.front() == '-';
+        if (!x.empty() && (x.front() == '-' || x.front() == '+')) x.remove_prefix(1);
+        auto const r = std::from_chars(x.data(), x.data() + x.size(), e);
+        // An exponent this large decides alone (and k + e below cannot overflow).
+        if (r.ec == std::errc::result_out_of_range || e > (1LL << 40)) return negative;
+        if (negative) e = -e;
+    }
+    std::size_t const point = std::min(significand.find('.'), significand.size());
+    std::size_t const first = significand.find_first_not_of("0.");
+    if (first == std::string_view::npos) return true;  // zero
+    long long const k = first < point ? static_cast<long long>(point - first)
+                                      : -static_cast<long long>(first - point - 1);
+    long long const half_denorm = std::numeric_limits<T>::min_exponent -
+                                  std::numeric_limits<T>::digits - 1;  // log2(denorm_min / 2)
+    // 10^x = 2^(3.3219... x) < 2^(3.32 x) for x < 0.
+    return hex ? 4 * k + e <= half_denorm : 332 * (k + e) <= 100 * half_denorm;
+}
+
+// Parses the whole of token as a T (the rules at the top of this file).
+template <scalar T>
+[[nodiscard]] parse_status parse_value(std::string_view token, T& v) noexcept {
+    char const* first = token.data();
+    char const* const last = token.data() + token.size();
+    if (first != last && *first == '+') {
+        ++first;
+        if (first == last || *first == '-' || *first == '+') return parse_status::not_a_number;
+    }
+    if constexpr (std::floating_point<T>) {
+        bool const negative = first != last && *first == '-';
+        if (negative) ++first;
+        bool const hex =
+            last - first >= 2 && first[0] == '0' && (first[1] == 'x' || first[1] == 'X');
+        if (hex) first += 2;
+        // from_chars reads "inf", "nan" and signs of its own: only a digit or '.' may start.
+        if (first == last ||
+            !((hex ? hex_digit_char(*first) : digit_char(*first)) || *first == '.'))
+            return parse_status::not_a_number;
+        auto const r = std::from_chars(first, last, v,
+                                       hex ? std::chars_format::hex : std::chars_format::general);
+        if (r.ptr != last || (r.ec != std::errc{} && r.ec != std::errc::result_out_of_range))
+            return parse_status::not_a_number;
+        if (r.ec == std::errc::result_out_of_range) {
+            if (!rounds_to_zero<T>(std::string_view(first, static_cast<std::size_t>(last - first)),
+                                   hex))
+                return parse_status::out_of_range;
+            v = T(0);  // the correctly rounded value
+        }
+        if (negative) v = -v;
+        return parse_status::ok;
+    } else {
+        if (first == last || !(digit_char(*first) || *first == '-'))
+            return parse_status::not_a_number;
+        auto const r = std::from_chars(first, last, v);
+        if (r.ptr != last) return parse_status::not_a_number;
+        if (r.ec == std::errc::result_out_of_range) return parse_status::out_of_range;
+        if (r.ec != std::errc{}) return parse_status::not_a_number;
+        return parse_status::ok;
+    }
+}
+
+template <class T>
+[[nodiscard]] constexpr char const* type_name() noexcept {
+    if constexpr (std::same_as<T, float>)
+        return "float";
+    else if constexpr (std::same_as<T, double>)
+        return "double";
+    else if constexpr (std::same_as<T, long double>)
+        return "long double";
+    else if constexpr (std::signed_integral<T>)
+        return "a signed integer of this size";
+    else
+        return "an unsigned integer of this size";
+}
+
+// The lines of a text, numbered from 1, with the line ends (LF or CRLF) removed, and the
+// errors that name them: "<function>: <source>: line <k>: <what>".
+class line_reader {
+public:
+    line_reader(std::istream& in, char const* function, std::string source)
+        : in_(in), function_(function), source_(std::move(source)) {}
+
+    // The next line, or false at the end of the text.
+    bool next() {
+        if (!std::getline(in_, text_)) {
+            if (in_.bad()) fail("reading failed");
+            return false;
+        }
+        ++number_;
+        if (!text_.empty() && text_.back() == '\r') text_.pop_back();
+        return true;
+    }
+    [[nodiscard]] std::string_view text() const noexcept { return text_; }
+    [[nodiscard]] std::size_t number() const noexcept { return number_; }
+    [[nodiscard]] bool blank() const noexcept { return trimmed(text_).empty(); }
+
+    [[noreturn]] void fail(std::string const& what) const { fail_at(number_, what); }
+    [[noreturn]] void fail_at(std::size_t line, std::string const& what) const {
+        std::string message = std::string(function_) + ": ";
+        if (!source_.empty()) message += source_ + ": ";
+        if (line != 0) message += "line " + std::to_string(line) + ": ";
+        raise<std::invalid_argument>(message + what);
+    }
+
+    // The value of token on the current line, or an error quoting it.
+    template <scalar T>
+    [[nodiscard]] T value(std::string_view token) const {
+        T v{};
+        switch (parse_value(token, v)) {
+            case parse_status::ok:
+                return v;
+            case parse_status::out_of_range:
+                fail("'" + std::string(token) + "' is out of the range of " + type_name<T>());
+            case parse_status::not_a_number:
+                break;
+        }
+        fail("'" + std::string(token) + "' is not " +
+             (std::floating_point<T> ? "a number" : "an integer"));
+    }
+
+private:
+    std::istream& in_;
+    char const* function_;
+    std::string source_;
+    std::string text_;
+    std::size_t number_ = 0;
+};
+
+// "1 value", "2 values".
+inline std::string count_of(std::size_t k, char const* noun) {
+    return std::to_string(k) + ' ' + noun + (k == 1 ? "" : "s");
+}
+
+// The whitespace-separated tokens of a line.
+inline void split_blanks(std::string_view line, std::vector<std::string_view>& tokens) {
+    tokens.clear();
+    std::size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && blank_char(line[i])) ++i;
+        std::size_t const start = i;
+        while (i < line.size() && !blank_char(line[i])) ++i;
+        if (i > start) tokens.push_back(line.substr(start, i - start));
+    }
+}
+
+// A count of the FANN header: a decimal integer >= 1.
+inline std::size_t header_count(line_reader const& lines, std::string_view token,
+                                char const* what) {
+    std::size_t v = 0;
+    auto const r = std::from_chars(token.data(), token.data() + token.size(), v);
+    if (r.ptr != token.data() + token.size() || r.ec != std::errc{} || v == 0) {
+        lines.fail("the number of " + std::string(what) + " is '" + std::string(token) +
+                   "', expected an integer >= 1");
+    }
+    return v;
+}
+
+// Reserving for what a header announces, but not more than this many values up front:
+// a wrong header must not allocate gigabytes before the data prove it wrong.
+inline constexpr std::size_t reserve_limit = std::size_t(1) << 20;
+
+template <scalar T>
+dataset<T> read_fann(line_reader& lines) {
+    if (!lines.next())
+        lines.fail_at(1, "the text is empty; expected the header 'pairs inputs outputs'");
+    std::vector<std::string_view> tokens;
+    split_blanks(lines.text(), tokens);
+    if (tokens.size() != 3) {
+        lines.fail("the header has " + count_of(tokens.size(), "value") +
+                   ", expected 3: pairs inputs outputs");
+    }
+    std::size_t const pairs = header_count(lines, tokens[0], "pairs");
+    std::size_t const n = header_count(lines, tokens[1], "inputs");
+    std::size_t const m = header_count(lines, tokens[2], "outputs");
+    std::size_t nx = 0;
+    std::size_t nt = 0;
+    if (__builtin_mul_overflow(pairs, n, &nx) || __builtin_mul_overflow(pairs, m, &nt))
+        lines.fail("pairs x inputs or pairs x outputs overflows std::size_t");
+    std::vector<T> X;
+    std::vector<T> Y;
+    X.reserve(std::min(nx, reserve_limit));
+    Y.reserve(std::min(nt, reserve_limit));
+    for (std::size_t p = 1; p <= pairs; ++p) {
+        for (int part = 0; part < 2; ++part) {
+            std::size_t const want = part == 0 ? n : m;
+            char const* const what = part == 0 ? "inputs" : "outputs";
+            if (!lines.next()) {
+                lines.fail_at(lines.number() + 1, "the data end after " + std::to_string(p - 1) +
+                                                      " of the " + count_of(pairs, "pair") +
+                                                      " the header (line 1) announces");
+            }
+            split_blanks(lines.text(), tokens);
+            if (tokens.size() != want) {
+                lines.fail((tokens.empty() ? std::string("a blank line")
+                                           : count_of(tokens.size(), "value")) +
+                           ", expected " + std::to_string(want) + " (the " + what + " of pair " +
+                           std::to_string(p) + ")");
+            }
+            auto& out = part == 0 ? X : Y;
+            for (auto const token : tokens) out.push_back(lines.value<T>(token));
+        }
+    }
+    while (lines.next()) {
+        if (!lines.blank()) {
+            lines.fail("data after the " + count_of(pairs, "pair") +
+                       " the header (line 1) announces");
+        }
+    }
+    return dataset<T>(n, m, std::move(X), std::move(Y));
+}
+
+template <scalar T>
+dataset<T> read_csv(line_reader& lines, std::size_t m, csv_options const& options) {
+    char const s = options.separator;
+    if (m == 0) lines.fail_at(0, "outputs is 0; a pair needs at least one output");
+    if (s == '\n' || s == '\r' || s == '.' || s == '+' || s == '-' || digit_char(s) ||
+        (s >= 'a' && s <= 'z') || (s >= 'A' && s <= 'Z')) {
+        lines.fail_at(0, "the separator '" + std::string(1, s) + "' can be part of a number");
+    }
+    if (options.header && !lines.next())
+        lines.fail_at(1, "the text is empty; expected a header line");
+    std::vector<T> X;
+    std::vector<T> Y;
+    std::vector<std::string_view> fields;
+    std::size_t columns = 0;
+    std::size_t first_data = 0;
+    std::size_t first_blank = 0;
+    while (lines.next()) {
+        if (lines.blank()) {
+            if (first_blank == 0) first_blank = lines.number();
+            continue;
+        }
+        if (first_blank != 0) {
+            lines.fail_at(first_blank, "a blank line before more data (line " +
+                                           std::to_string(lines.number()) +
+                                           "); blank lines are allowed only at the end");
+        }
+        fields.clear();
+        std::string_view line = lines.text();
+        for (;;) {
+            std::size_t const at = line.find(s);
+            fields.push_back(line.substr(0, at));
+            if (at == std::string_view::npos) break;
+            line.remove_prefix(at + 1);
+        }
+        if (columns == 0) {
+            if (fields.size() <= m) {
+                lines.fail(count_of(fields.size(), "value") + ", but " + count_of(m, "output") +
+                           " need at least " + std::to_string(m + 1) + " (one input or more)");
+            }
+            columns = fields.size();
+            first_data = lines.number();
+        } else if (fields.size() != columns) {
+            lines.fail(count_of(fields.size(), "value") + ", expected " + std::to_string(columns) +
+                       " (as on line " + std::to_string(first_data) + ")");
+        }
+        for (std::size_t k = 0; k < fields.size(); ++k) {
+            std::string_view const field = trimmed(fields[k]);
+            if (field.empty()) lines.fail("value " + std::to_string(k + 1) + " is empty");
+            (k + m < columns ? X : Y).push_back(lines.value<T>(field));
+        }
+    }
+    if (columns == 0) lines.fail_at(0, "no data (no line with values)");
+    return dataset<T>(columns - m, m, std::move(X), std::move(Y));
+}
+
+// The file at path for reading, or an error naming it.
+inline std::ifstream open_data_file(char const* function, std::filesystem::path const& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        raise<std::invalid_argument>(std::string(function) + ": cannot open '" + path.string() +
+                                     "'");
+    return in;
+}
+
+// The shortest text that reads back as v (std::to_chars without a format); integers in
+// decimal.
+template <scalar T>
+void write_number(std::ostream& out, T v) {
+    char buffer[64];
+    auto const r = std::to_chars(buffer, buffer + sizeof buffer, v);
+    out.write(buffer, r.ptr - buffer);
+}
+
+// What FANN's format and read_fann accept: at least one pair, finite values.
+template <scalar T>
+void check_fann_writable(dataset<T> const& d) {
+    if (d.empty()) {
+        raise<std::invalid_argument>(
+            "soma::write_fann: the dataset has no pairs, which FANN's format cannot hold");
+    }
+    if constexpr (std::floating_point<T>) {
+        auto const finite = [](T v) { return v - v == T(0); };
+        for (std::size_t p = 0; p < d.size(); ++p) {
+            if (!std::ranges::all_of(d.input(p), finite) ||
+                !std::ranges::all_of(d.output(p), finite)) {
+                raise<std::invalid_argument>("soma::write_fann: pair " + std::to_string(p) +
+                                             " has a NaN or an infinity, which read_fann rejects");
+            }
+        }
+    }
+}
+
+template <scalar T>
+void write_fann_text(std::ostream& out, dataset<T> const& d) {
+    write_number(out, d.size());
+    out << ' ';
+    write_number(out, d.inputs());
+    out << ' ';
+    write_number(out, d.outputs());
+    out << '\n';
+    auto const row = [&out](std::span<T const> v) {
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (i != 0) out << ' ';
+            write_number(out, v[i]);
+        }
+        out << '\n';
+    };
+    for (std::size_t p = 0; p < d.size(); ++p) {
+        row(d.input(p));
+        row(d.output(p));
+    }
+}
+
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+// Reads a dataset in FANN's training-file format (top of this file). Throws
+// std::invalid_argument naming the line and what is wrong: a header that is not three
+// integers >= 1, a value that is not a number of T (quoted), a line with too few or too
+// many values, fewer pairs than the header announces, data after the last pair.
+template <scalar T>
+SOMA_ABI [[nodiscard]] dataset<T> read_fann(std::istream& in) {
+    detail::line_reader lines(in, "soma::read_fann", "");
+    return detail::read_fann<T>(lines);
+}
+
+// The same from a file; the errors also name the file, or say that it cannot be opened.
+template <scalar T>
+SOMA_ABI [[nodiscard]] dataset<T> read_fann(std::filesystem::path const& path) {
+    std::ifstream in = detail::open_data_file("soma::read_fann", path);
+    detail::line_reader lines(in, "soma::read_fann", path.string());
+    return detail::read_fann<T>(lines);
+}
+
+// Reads a dataset from CSV text whose last `outputs` columns are the outputs t (top of
+// this file). Requires outputs >= 1 and at least outputs + 1 columns. Throws
+// std::invalid_argument naming the line and what is wrong: a value that is not a number
+// of T (quoted), an empty value, a line with another number of values than the first, a
+// blank line before more data, no data at all.
+template <scalar T>
+SOMA_ABI [[nodiscard]] dataset<T> read_csv(std::istream& in, std::size_t outputs,
+                                           csv_options const& options = {}) {
+    detail::line_reader lines(in, "soma::read_csv", "");
+    return detail::read_csv<T>(lines, outputs, options);
+}
+
+// The same from a file; the errors also name the file, or say that it cannot be opened.
+template <scalar T>
+SOMA_ABI [[nodiscard]] dataset<T> read_csv(std::filesystem::path const& path, std::size_t outputs,
+                                           csv_options const& options = {}) {
+    std::ifstream in = detail::open_data_file("soma::read_csv", path);
+    detail::line_reader lines(in, "soma::read_csv", path.string());
+    return detail::read_csv<T>(lines, outputs, options);
+}
+
+// Writes d in FANN's training-file format, every value as the shortest decimal text that
+// reads back as the same bits (std::to_chars), so read_fann<T>(write_fann(d)) == d bit for
+// bit (-0 included). Requires at least one pair and finite values, as read_fann does (else
+// std::invalid_argument naming the pair; nothing is written).
+template <scalar T>
+SOMA_ABI void write_fann(std::ostream& out, dataset<T> const& d) {
+    detail::check_fann_writable(d);
+    detail::write_fann_text(out, d);
+}
+
+// The same into a file (created or truncated); an error names a file that cannot be opened.
+template <scalar T>
+SOMA_ABI void write_fann(std::filesystem::path const& path, dataset<T> const& d) {
+    detail::check_fann_writable(d);
+    std::ofstream out(path, std::ios::binary);
+    if (!out) {
+        detail::raise<std::invalid_argument>("soma::write_fann: cannot open '" + path.string() +
+                                             "' for writing");
+    }
+    detail::write_fann_text(out, d);
+    out.flush();
+    if (!out) {
+        detail::raise<std::invalid_argument>("soma::write_fann: writing '" + path.string() +
+                                             "' failed");
+    }
+}
+
+}  // namespace soma
+
+#endif  // SOMA_DATA_HPP
+// ---- end soma/data.hpp ----
 // ---- begin soma/network_io.hpp ----
 // soma/network_io.hpp - a network's parameters as text, to ship a trained network.
 //
@@ -9412,6 +11766,286 @@ SOMA_ABI [[nodiscard]] Net from_text(std::string_view text) {
 
 #endif  // SOMA_NETWORK_IO_HPP
 // ---- end soma/network_io.hpp ----
+// ---- begin soma/optimizer.hpp ----
+// soma/optimizer.hpp - how a gradient changes the parameters: gradient descent, momentum,
+// Adam and RPROP, and fit(), the loop over epochs and mini-batches.
+//
+// An optimizer is a type with
+//   prepare(p)           make its state for parameters shaped like p (before the epochs:
+//                        the only allocation)
+//   step(p, g, s)        update p from the gradient sum g of a batch, s = 1 / its size
+// over soma::network_parameters (soma/backprop.hpp). Each one is written with explicit
+// fused multiply-adds in a fixed order, so that its steps have the same bits everywhere.
+#ifndef SOMA_OPTIMIZER_HPP
+#define SOMA_OPTIMIZER_HPP
+
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <span>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace soma {
+
+// w ← w - η s g: w_j = fma(-η s, g_j, w_j) (one rounding per weight).
+template <std::floating_point T>
+struct gradient_descent {
+    T learning_rate = T(0.1);
+
+    template <class P>
+    void prepare(P const&) noexcept {}
+    template <class P>
+    SOMA_ABI void step(P& p, P const& g, T scale) const noexcept {
+        auto const& k = detail::training_kernels<T>();
+        T const a = -(learning_rate * scale);
+        auto const ps = p.spans();
+        auto const gs = g.spans();
+        for (std::size_t j = 0; j < ps.size(); ++j) k.axpy(a, gs[j].data(), ps[j].data(), ps[j].size());
+    }
+};
+
+// Gradient descent with momentum (Polyak's heavy ball):
+//   v ← μ v - η s g,   w ← w + v,
+// as v_j = fma(μ, v_j, (-η s) g_j), then w_j + v_j; v starts at 0.
+template <std::floating_point T>
+class momentum {
+public:
+    T learning_rate;
+    T mu;
+
+    constexpr explicit momentum(T learning_rate_ = T(0.1), T mu_ = T(0.9)) noexcept
+        : learning_rate(learning_rate_), mu(mu_) {}
+
+    template <class P>
+    void prepare(P const& p) {
+        velocity_.assign(p.size(), T(0));
+    }
+    template <class P>
+    SOMA_ABI void step(P& p, P const& g, T scale) noexcept {
+        auto const& k = detail::training_kernels<T>();
+        T const a = -(learning_rate * scale);
+        auto const ps = p.spans();
+        auto const gs = g.spans();
+        std::size_t offset = 0;
+        for (std::size_t j = 0; j < ps.size(); ++j) {
+            k.momentum_step(mu, a, gs[j].data(), velocity_.data() + offset, ps[j].data(),
+                            ps[j].size());
+            offset += ps[j].size();
+        }
+    }
+
+private:
+    std::vector<T> velocity_;
+};
+
+// Adam (Kingma and Ba, 2015), step t = 1, 2, ... with the mean gradient ĝ = s g:
+//   m ← β1 m + (1 - β1) ĝ,   v ← β2 v + (1 - β2) ĝ²,
+//   w ← w - η_t m / (sqrt(v) + ε_t),   η_t = η sqrt(1 - β2^t) / (1 - β1^t),
+//   ε_t = ε sqrt(1 - β2^t)
+// (the paper's bias correction folded into η_t and ε_t, its section 2). m and v are
+// fused multiply-adds, β^t a running product; sqrt and the quotient are correctly rounded.
+template <std::floating_point T>
+class adam {
+public:
+    T learning_rate;
+    T beta1;
+    T beta2;
+    T epsilon;
+
+    constexpr explicit adam(T learning_rate_ = T(0.001), T beta1_ = T(0.9), T beta2_ = T(0.999),
+                            T epsilon_ = T(1e-8)) noexcept
+        : learning_rate(learning_rate_), beta1(beta1_), beta2(beta2_), epsilon(epsilon_) {}
+
+    template <class P>
+    void prepare(P const& p) {
+        m_.assign(p.size(), T(0));
+        v_.assign(p.size(), T(0));
+        beta1_t_ = T(1);
+        beta2_t_ = T(1);
+    }
+    template <class P>
+    SOMA_ABI void step(P& p, P const& g, T scale) noexcept {
+        beta1_t_ = beta1_t_ * beta1;
+        beta2_t_ = beta2_t_ * beta2;
+        T const root = std::sqrt(T(1) - beta2_t_);
+        T const eta = learning_rate * root / (T(1) - beta1_t_);
+        T const eps = epsilon * root;
+        T const c1 = T(1) - beta1;
+        T const c2 = T(1) - beta2;
+        auto const ps = p.spans();
+        auto const gs = g.spans();
+        std::size_t j = 0;
+        for (std::size_t s = 0; s < ps.size(); ++s) {
+            for (std::size_t i = 0; i < ps[s].size(); ++i, ++j) {
+                T const gm = gs[s][i] * scale;
+                m_[j] = detail::fma(beta1, m_[j], c1 * gm);
+                v_[j] = detail::fma(beta2, v_[j], (c2 * gm) * gm);
+                ps[s][i] = ps[s][i] - (eta * m_[j]) / (std::sqrt(v_[j]) + eps);
+            }
+        }
+    }
+
+private:
+    std::vector<T> m_;
+    std::vector<T> v_;
+    T beta1_t_ = T(1);
+    T beta2_t_ = T(1);
+};
+
+// Resilient backpropagation, iRPROP- (Riedmiller and Braun, 1993; Igel and Hüsken, 2000):
+// each parameter has its own step Δ_j, which only the sign of its gradient steers:
+//   g_j g'_j > 0:  Δ_j ← min(η⁺ Δ_j, Δ_max),  w_j ← w_j - sign(g_j) Δ_j
+//   g_j g'_j < 0:  Δ_j ← max(η⁻ Δ_j, Δ_min),  g_j ← 0 (no step; the next one starts afresh)
+//   otherwise:     w_j ← w_j - sign(g_j) Δ_j
+// with g' the gradient of the previous step, Δ_j = Δ₀ at first. Meant for whole-batch
+// gradients (fit_options::batch_size = 0); the scale does not matter, only signs do. Every
+// operation is a product by a constant, a comparison or an exact sign change.
+template <std::floating_point T>
+class rprop {
+public:
+    T increase;
+    T decrease;
+    T initial_step;
+    T max_step;
+    T min_step;
+
+    constexpr explicit rprop(T increase_ = T(1.2), T decrease_ = T(0.5), T initial_step_ = T(0.1),
+                             T max_step_ = T(50), T min_step_ = T(0)) noexcept
+        : increase(increase_),
+          decrease(decrease_),
+          initial_step(initial_step_),
+          max_step(max_step_),
+          min_step(min_step_) {}
+
+    template <class P>
+    void prepare(P const& p) {
+        step_.assign(p.size(), initial_step);
+        previous_.assign(p.size(), T(0));
+    }
+    template <class P>
+    SOMA_ABI void step(P& p, P const& g, T) noexcept {
+        auto const ps = p.spans();
+        auto const gs = g.spans();
+        std::size_t j = 0;
+        for (std::size_t s = 0; s < ps.size(); ++s) {
+            for (std::size_t i = 0; i < ps[s].size(); ++i, ++j) {
+                T grad = gs[s][i];
+                T const sign_change = grad * previous_[j];
+                if (sign_change > 0) {
+                    T const up = step_[j] * increase;
+                    step_[j] = up < max_step ? up : max_step;
+                } else if (sign_change < 0) {
+                    T const down = step_[j] * decrease;
+                    step_[j] = down > min_step ? down : min_step;
+                    grad = T(0);
+                }
+                if (grad > 0) {
+                    ps[s][i] = ps[s][i] - step_[j];
+                } else if (grad < 0) {
+                    ps[s][i] = ps[s][i] + step_[j];
+                }
+                previous_[j] = grad;
+            }
+        }
+    }
+
+private:
+    std::vector<T> step_;
+    std::vector<T> previous_;
+};
+
+// How fit() walks the data.
+struct fit_options {
+    std::size_t epochs = 100;
+    // Examples per step; 0: all of them (batch gradient descent).
+    std::size_t batch_size = 32;
+    // The order of the examples is shuffled every epoch by soma::shuffle from a
+    // random_generator seeded with `seed` (one generator for the whole fit).
+    bool shuffle = true;
+    std::uint64_t seed = 0;
+};
+
+namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
+struct no_epoch_callback {
+    constexpr void operator()(std::size_t, double) const noexcept {}
+};
+}  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
+
+// Trains bp's parameters on the examples (X row-major: examples x inputs, Y row-major:
+// examples x outputs) for o.epochs epochs. Each epoch takes the examples in a shuffled
+// (or the given) order, in batches of o.batch_size: the gradient summed over the batch,
+// then opt.step(parameters, gradient, 1 / batch). on_epoch(epoch, mean loss) is called
+// after each epoch (epochs count from 1). Returns the mean loss of every epoch (the loss
+// of each example as it was met during the epoch). Allocates before the first epoch only.
+// Throws std::invalid_argument when X and Y do not hold the same number of examples.
+template <class BP, class Optimizer, class OnEpoch = detail::no_epoch_callback>
+SOMA_ABI std::vector<double> fit(BP& bp, std::span<typename BP::value_type const> X,
+                        std::span<typename BP::value_type const> Y, Optimizer& opt,
+                        fit_options const& o = {}, OnEpoch&& on_epoch = {}) {
+    using T = typename BP::value_type;
+    std::size_t const in = bp.inputs();
+    std::size_t const out = bp.outputs();
+    std::size_t const n = in != 0 ? X.size() / in : 0;
+    if (X.size() != n * in) {
+        detail::throw_size_mismatch("soma::fit", "X", X.size(), "a multiple of the inputs,", in);
+    }
+    if (Y.size() != n * out) {
+        detail::throw_size_mismatch("soma::fit", "Y", Y.size(), "examples * outputs", n * out);
+    }
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::vector<double> history;
+    history.reserve(o.epochs);
+    opt.prepare(bp.parameters());
+    random_generator g(o.seed);
+    std::size_t const batch = o.batch_size == 0 || o.batch_size > n ? n : o.batch_size;
+    for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
+        if (o.shuffle) soma::shuffle(std::span<std::size_t>(order), g);
+        double total = 0;
+        for (std::size_t first = 0; first < n; first += batch) {
+            std::size_t const count = n - first < batch ? n - first : batch;
+            bp.zero_gradients();
+            for (std::size_t k = first; k < first + count; ++k) {
+                std::size_t const e = order[k];
+                total += static_cast<double>(
+                    bp.accumulate(X.subspan(e * in, in), Y.subspan(e * out, out)));
+            }
+            opt.step(bp.parameters(), bp.gradients(), T(1) / static_cast<T>(count));
+        }
+        double const mean = n != 0 ? total / static_cast<double>(n) : 0.0;
+        history.push_back(mean);
+        on_epoch(epoch, mean);
+    }
+    return history;
+}
+
+// The same for a soma::dataset (soma/data.hpp: read_fann, read_csv): its inputs and outputs.
+// Throws std::invalid_argument when its numbers of inputs and outputs are not the network's.
+template <class BP, class Optimizer, class OnEpoch = detail::no_epoch_callback>
+SOMA_ABI std::vector<double> fit(BP& bp, dataset<typename BP::value_type> const& data,
+                                 Optimizer& opt, fit_options const& o = {},
+                                 OnEpoch&& on_epoch = {}) {
+    if (data.inputs() != bp.inputs()) {
+        detail::throw_size_mismatch("soma::fit", "the data's inputs", data.inputs(),
+                                    "the network's", bp.inputs());
+    }
+    if (data.outputs() != bp.outputs()) {
+        detail::throw_size_mismatch("soma::fit", "the data's outputs", data.outputs(),
+                                    "the network's", bp.outputs());
+    }
+    return soma::fit(bp, data.inputs_matrix(), data.outputs_matrix(), opt, o,
+                     std::forward<OnEpoch>(on_epoch));
+}
+
+}  // namespace soma
+
+#endif  // SOMA_OPTIMIZER_HPP
+// ---- end soma/optimizer.hpp ----
 // ---- begin soma/perceptron.hpp ----
 // soma/perceptron.hpp - Rosenblatt's perceptron learning rule for the step neuron.
 //
