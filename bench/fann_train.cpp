@@ -22,8 +22,7 @@
 namespace {
 
 [[noreturn]] void usage() {
-    std::fprintf(stderr,
-                 "usage: fann_train --train FILE --test FILE --hidden H [--epochs E]\n");
+    std::fprintf(stderr, "usage: fann_train --train FILE --test FILE --hidden H [--epochs E]\n");
     std::exit(2);
 }
 
@@ -84,8 +83,8 @@ int main(int argc, char** argv) {
             double const d = static_cast<double>(y[j]) - static_cast<double>(t[j]);
             squares += d * d;
         }
-        bool const right =
-            outputs == 1 ? (y[0] >= 0.5f) == (t[0] >= 0.5f) : argmax(y, outputs) == argmax(t, outputs);
+        bool const right = outputs == 1 ? (y[0] >= 0.5f) == (t[0] >= 0.5f)
+                                        : argmax(y, outputs) == argmax(t, outputs);
         if (!right) ++wrong;
     }
     std::printf("test_mse %.6f class_error %.6f train_s %.6f\n",

@@ -7,8 +7,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdio>
-#include <span>
 #include <soma/soma.hpp>
+#include <span>
 
 namespace {
 
@@ -78,8 +78,7 @@ void print_learned(char const* name, std::array<int, 4> const& t) {
 // (learning rate 0.1) on the cross-entropy of the four examples, 1000 epochs. The same
 // weights on every CPU and compiler.
 void print_backprop_xor() {
-    using net_type =
-        soma::network<soma::dense_layer<float, 2, 2>, soma::dense_layer<float, 2, 1>>;
+    using net_type = soma::network<soma::dense_layer<float, 2, 2>, soma::dense_layer<float, 2, 1>>;
     net_type net;
     soma::initialize(net, 1);
     soma::backprop bp(net, soma::cross_entropy{});
@@ -105,8 +104,7 @@ void print_backprop_xor() {
     for (std::size_t p = 0; p < 4; ++p) {
         float const y = net({X[2 * p], X[2 * p + 1]})[0];
         std::printf(" %d  %d  %.4f %d\n", static_cast<int>(X[2 * p]),
-                    static_cast<int>(X[2 * p + 1]), static_cast<double>(y),
-                    static_cast<int>(Y[p]));
+                    static_cast<int>(X[2 * p + 1]), static_cast<double>(y), static_cast<int>(Y[p]));
     }
 }
 

@@ -238,14 +238,28 @@ bool sigmoid_plot(std::string const& dir) {
         s.push_back({z, soma::sigmoid(z)});
         ds.push_back({z, soma::sigmoid_derivative(z)});
     }
-    p.polyline(s, "#1f5fbf", 2.5);
-    p.polyline(ds, "#d9541e", 2.5, "7 4");
-    p.dot({0, soma::sigmoid(0.0)}, true, "#1f5fbf");
+    // For z < -2 the curves nearly coincide (σ' = σ(1 - σ) ≈ σ): the wide dashed σ' is drawn
+    // first and the thinner solid σ over it, so both stay visible there.
+    std::string const sigma_color = "#1f5fbf";
+    std::string const derivative_color = "#d9541e";
+    std::string const dash = "7 4";
+    p.polyline(ds, derivative_color, 4, dash);
+    p.polyline(s, sigma_color, 2);
+    p.dot({0, soma::sigmoid(0.0)}, true, sigma_color);
     p.label_at({0, soma::sigmoid(0.0)}, 10, 16, "\u03c3(0) = 1/2", "start");
     p.label_at({0, soma::sigmoid_derivative(0.0)}, 10, -8, "\u03c3\u2032(0) = 1/4", "start");
-    p.label_at({-6, 1}, 12, 20, "\u03c3(z) (solid)", "start");
-    p.label_at({-6, 1}, 12, 38, "\u03c3\u2032(z) = \u03c3(z)(1 \u2212 \u03c3(z)) (dashed)",
-               "start");
+    // The legend: a sample of each line, then its formula. One pixel is 12/404 in z and
+    // 1.2/240 in y.
+    double const z_px = 12.0 / (plot::width - plot::left - plot::right);
+    double const y_px = 1.2 / (plot::height - plot::top - plot::bottom);
+    double const sample_z0 = -6 + 10 * z_px;
+    double const sample_z1 = sample_z0 + 28 * z_px;
+    double const row1 = 1 - 16 * y_px;
+    double const row2 = 1 - 34 * y_px;
+    p.line({sample_z0, row2}, {sample_z1, row2}, derivative_color, 4, dash);
+    p.line({sample_z0, row1}, {sample_z1, row1}, sigma_color, 2);
+    p.label_at({sample_z1, row1}, 6, 4, "\u03c3(z)", "start");
+    p.label_at({sample_z1, row2}, 6, 4, "\u03c3\u2032(z) = \u03c3(z)(1 \u2212 \u03c3(z))", "start");
     return p.write(dir + "/sigmoid.svg");
 }
 
@@ -288,8 +302,12 @@ bool example1_plot(std::string const& dir) {
          {std::array{0.0, 0.0}, std::array{0.0, 1.0}, std::array{1.0, 0.0}, std::array{1.0, 1.0}}) {
         bool const fired = n(x) == 1.0;
         p.dot({x[0], x[1]}, fired, fired ? "#1f5fbf" : "#444444");
-        p.label_at({x[0], x[1]}, 9, 16,
-                   "z = " + label(n.weighted_input(x)) + ", y = " + (fired ? "1" : "0"), "start");
+        // Labels of the inputs with x1 = 0 go to the left of their dot, clear of the
+        // boundary (which crosses x2 = 1 at x1 = 0.2).
+        bool const left_of_dot = x[0] == 0.0;
+        p.label_at({x[0], x[1]}, left_of_dot ? -9 : 9, 16,
+                   "z = " + label(n.weighted_input(x)) + ", y = " + (fired ? "1" : "0"),
+                   left_of_dot ? "end" : "start");
     }
     return p.write(dir + "/example1.svg");
 }

@@ -140,8 +140,8 @@ struct fnv1a {
 template <class Optimizer, class Output, class Loss>
 int run(options const& o, soma::dataset<T> const& train, soma::dataset<T> const& test,
         Optimizer opt, Loss loss) {
-    using hidden_layer = soma::dense_layer<T, std::dynamic_extent, std::dynamic_extent,
-                                           soma::tanh_activation>;
+    using hidden_layer =
+        soma::dense_layer<T, std::dynamic_extent, std::dynamic_extent, soma::tanh_activation>;
     using output_layer = soma::dense_layer<T, std::dynamic_extent, std::dynamic_extent, Output>;
     std::size_t const in = train.inputs(), h = o.hidden, out = train.outputs();
     soma::network net(hidden_layer(in, h, std::vector<T>(in * h), std::vector<T>(h)),
@@ -173,25 +173,24 @@ int run(options const& o, soma::dataset<T> const& train, soma::dataset<T> const&
             double const d = static_cast<double>(y[j]) - static_cast<double>(t[j]);
             squares += d * d;
         }
-        bool const right = out == 1 ? (y[0] >= T(0.5)) == (t[0] >= T(0.5))
-                                    : argmax(y) == argmax(t);
+        bool const right = out == 1 ? (y[0] >= T(0.5)) == (t[0] >= T(0.5)) : argmax(y) == argmax(t);
         if (!right) ++wrong;
     }
     fnv1a hash;
     for (auto const& s : bp.parameters().spans()) {
         for (T v : s) hash.add(v);
     }
-    std::printf("test_mse %.6f class_error %.6f train_s %.6f weights_hash %016llx\n",
-                test.size() != 0 ? squares / static_cast<double>(test.size() * out) : 0.0,
-                test.size() != 0 ? static_cast<double>(wrong) / static_cast<double>(test.size())
-                                 : 0.0,
-                seconds, static_cast<unsigned long long>(hash.h));
+    std::printf(
+        "test_mse %.6f class_error %.6f train_s %.6f weights_hash %016llx\n",
+        test.size() != 0 ? squares / static_cast<double>(test.size() * out) : 0.0,
+        test.size() != 0 ? static_cast<double>(wrong) / static_cast<double>(test.size()) : 0.0,
+        seconds, static_cast<unsigned long long>(hash.h));
     return 0;
 }
 
 template <class Output, class Loss>
-int with_optimizer(options const& o, soma::dataset<T> const& train,
-                   soma::dataset<T> const& test, Loss loss) {
+int with_optimizer(options const& o, soma::dataset<T> const& train, soma::dataset<T> const& test,
+                   Loss loss) {
     auto const lr = [&](double fallback) {
         return static_cast<T>(o.learning_rate > 0 ? o.learning_rate : fallback);
     };
@@ -217,8 +216,9 @@ int main(int argc, char** argv) {
         auto const train = soma::read_fann<T>(std::filesystem::path(o.train_file));
         auto const test = soma::read_fann<T>(std::filesystem::path(o.test_file));
         if (test.inputs() != train.inputs() || test.outputs() != train.outputs()) {
-            std::fprintf(stderr, "train: the test set has %zu inputs and %zu outputs, the "
-                                 "training set %zu and %zu\n",
+            std::fprintf(stderr,
+                         "train: the test set has %zu inputs and %zu outputs, the "
+                         "training set %zu and %zu\n",
                          test.inputs(), test.outputs(), train.inputs(), train.outputs());
             return 1;
         }

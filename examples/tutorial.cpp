@@ -20,12 +20,14 @@ int main() {
     constexpr auto neuron = soma::step_neuron<int, 2>::from_threshold(w, theta);
     constexpr std::array<std::array<int, 2>, 4> inputs{{{0, 0}, {0, 1}, {1, 0}, {1, 1}}};
 
+    // This table has no bias yet: its sum is w.x, compared with the threshold. The weighted
+    // input z = w.x + b of every later table includes the bias b = -threshold.
     rule("Example 1: w1 = 5, w2 = 3, threshold = 4");
-    std::printf("x1  x2  z = w1*x1 + w2*x2  y\n");
+    std::printf("x1  x2  w.x = w1*x1 + w2*x2  y = (w.x >= 4)\n");
     for (auto const& x : inputs) {
-        int const z = soma::weighted_input(w, x);  // the sum of the weighted signals
-        int const y = soma::fires(z, theta) ? 1 : 0;
-        std::printf("%2d  %2d  %17d  %d\n", x[0], x[1], z, y);
+        int const wx = soma::weighted_input(w, x);  // the sum of the weighted signals
+        int const y = soma::fires(wx, theta) ? 1 : 0;
+        std::printf("%2d  %2d  %19d  %d\n", x[0], x[1], wx, y);
     }
 
     // §2.5 The unit step u(z): y = u(w1 x1 + w2 x2 - θ).

@@ -9428,7 +9428,9 @@ struct cross_entropy {
 // For classification into n >= 2 classes with one-hot targets: the output layer is linear
 // (soma::identity_activation), its outputs z are read through softmax,
 //   p_j = e^{z_j} / Σ_k e^{z_k}   (soma::softmax),
-//   E = -Σ_j t_j ln p_j,   δ_j = ∂E/∂z_j = p_j - t_j   (for Σ_j t_j = 1).
+//   E = -Σ_j t_j ln p_j,   δ_j = ∂E/∂z_j = p_j Σ_k t_k - t_j,
+// which is p_j - t_j for one-hot (or any probability) targets, Σ_k t_k = 1; computed as
+// fma(p_j, Σ_k t_k, -t_j), the sum in order.
 // The output layer's activation must be soma::identity_activation (a compile error
 // otherwise). output_delta computes p with soma::softmax (the same bits everywhere);
 // value() uses std::log and std::exp (reports only): E = Σ_j t_j (m + ln Σ_k e^{z_k - m} - z_j)
@@ -9455,7 +9457,9 @@ struct softmax_cross_entropy {
                       "soma::softmax_cross_entropy: the output layer's activation must be "
                       "soma::identity_activation (softmax is applied by the loss)");
         soma::softmax<T>(z, delta);
-        for (std::size_t j = 0; j < z.size(); ++j) delta[j] = delta[j] - t[j];
+        T total = 0;
+        for (T v : t) total = total + v;
+        for (std::size_t j = 0; j < z.size(); ++j) delta[j] = detail::fma(delta[j], total, -t[j]);
     }
 };
 
@@ -9917,8 +9921,8 @@ private:
 // Fisher-Yates: for i = n-1 down to 1, swap v[i] with v[below(i + 1)]. Every permutation
 // equally likely; the same one for the same generator state everywhere.
 template <class E>
-constexpr void shuffle(std::span<E> v, random_generator& g) noexcept(
-    std::is_nothrow_swappable_v<E>) {
+constexpr void shuffle(std::span<E> v,
+                       random_generator& g) noexcept(std::is_nothrow_swappable_v<E>) {
     for (std::size_t i = v.size(); i > 1; --i) {
         auto const j = static_cast<std::size_t>(g.below(i));
         using std::swap;
@@ -9936,9 +9940,14 @@ namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 // The kernels of backpropagation and of the optimizers, for one ISA.
 template <ieee_binary T>
 struct training_kernels_of {
+    // The ISA's register width in values of T (what the kernels vectorize across).
+    std::size_t lanes;
     // G[r, i] = fma(delta_r, x_i, G[r, i]), g_r = g_r + delta_r (r < rows, i < n).
-    void (*accumulate_outer)(T const* delta, std::size_t rows, T const* x, std::size_t n,
-                             T* G, T* g) noexcept;
+    void (*accumulate_outer)(T const* delta, std::size_t rows, T const* x, std::size_t n, T* G,
+                             T* g) noexcept;
+    // The same chains into Gt[i, r] (n x rows, row-major).
+    void (*accumulate_outer_transposed)(T const* delta, std::size_t rows, T const* x, std::size_t n,
+                                        T* Gt, T* g) noexcept;
     // e_i = Σ_r W[r, i] delta_r, in increasing r, from -0 (i < n).
     void (*transposed_product)(T const* W, std::size_t rows, std::size_t n, T const* delta,
                                T* e) noexcept;
@@ -10009,6 +10018,17 @@ void accumulate_outer(T const* delta, std::size_t rows, T const* x, std::size_t 
     }
 }
 
+// The same sums kept transposed: Gt[i, r] = fma(x_i, delta_r, Gt[i, r]) (Gt row-major,
+// n x rows), g_r = g_r + delta_r. fma(x, δ, G) = fma(δ, x, G) bit for bit, so the chains
+// are those of accumulate_outer; for rows shorter than a register and columns at least one
+// register long (8 inputs, 16 neurons) this keeps every fma in full registers.
+template <ieee_binary T>
+void accumulate_outer_transposed(T const* delta, std::size_t rows, T const* x, std::size_t n, T* Gt,
+                                 T* g) noexcept {
+    for (std::size_t i = 0; i < n; ++i) fused_axpy<T>(x[i], delta, Gt + i * rows, rows);
+    for (std::size_t r = 0; r < rows; ++r) g[r] = g[r] + delta[r];
+}
+
 // e_i = Σ_r W[r, i] delta_r (W row-major, rows x n): the chain for e_i starts at -0 and
 // adds fma(W[r, i], delta_r, e_i) for r = 0, 1, ..., rows - 1. Four registers of outputs
 // per pass over the rows: four independent chains hide the fma latency (4 cycles), and
@@ -10080,7 +10100,8 @@ void momentum_step(T mu, T a, T const* grad, T* velocity, T* w, std::size_t n) n
 // The kernels of this ISA for T, as one table (soma/backprop.hpp chooses one).
 template <ieee_binary T>
 inline constexpr training_kernels_of<T> training_table{
-    &accumulate_outer<T>, &transposed_product<T>, &momentum_step<T>, &fused_axpy<T>};
+    vec<T>::lanes,          &accumulate_outer<T>, &accumulate_outer_transposed<T>,
+    &transposed_product<T>, &momentum_step<T>,    &fused_axpy<T>};
 // ---- end soma/detail/training_kernels-inl.hpp ----
 #undef SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx512
@@ -10144,6 +10165,17 @@ void accumulate_outer(T const* delta, std::size_t rows, T const* x, std::size_t 
     }
 }
 
+// The same sums kept transposed: Gt[i, r] = fma(x_i, delta_r, Gt[i, r]) (Gt row-major,
+// n x rows), g_r = g_r + delta_r. fma(x, δ, G) = fma(δ, x, G) bit for bit, so the chains
+// are those of accumulate_outer; for rows shorter than a register and columns at least one
+// register long (8 inputs, 16 neurons) this keeps every fma in full registers.
+template <ieee_binary T>
+void accumulate_outer_transposed(T const* delta, std::size_t rows, T const* x, std::size_t n, T* Gt,
+                                 T* g) noexcept {
+    for (std::size_t i = 0; i < n; ++i) fused_axpy<T>(x[i], delta, Gt + i * rows, rows);
+    for (std::size_t r = 0; r < rows; ++r) g[r] = g[r] + delta[r];
+}
+
 // e_i = Σ_r W[r, i] delta_r (W row-major, rows x n): the chain for e_i starts at -0 and
 // adds fma(W[r, i], delta_r, e_i) for r = 0, 1, ..., rows - 1. Four registers of outputs
 // per pass over the rows: four independent chains hide the fma latency (4 cycles), and
@@ -10215,7 +10247,8 @@ void momentum_step(T mu, T a, T const* grad, T* velocity, T* w, std::size_t n) n
 // The kernels of this ISA for T, as one table (soma/backprop.hpp chooses one).
 template <ieee_binary T>
 inline constexpr training_kernels_of<T> training_table{
-    &accumulate_outer<T>, &transposed_product<T>, &momentum_step<T>, &fused_axpy<T>};
+    vec<T>::lanes,          &accumulate_outer<T>, &accumulate_outer_transposed<T>,
+    &transposed_product<T>, &momentum_step<T>,    &fused_axpy<T>};
 // ---- end soma/detail/training_kernels-inl.hpp ----
 #undef SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx2
@@ -10280,6 +10313,17 @@ void accumulate_outer(T const* delta, std::size_t rows, T const* x, std::size_t 
     }
 }
 
+// The same sums kept transposed: Gt[i, r] = fma(x_i, delta_r, Gt[i, r]) (Gt row-major,
+// n x rows), g_r = g_r + delta_r. fma(x, δ, G) = fma(δ, x, G) bit for bit, so the chains
+// are those of accumulate_outer; for rows shorter than a register and columns at least one
+// register long (8 inputs, 16 neurons) this keeps every fma in full registers.
+template <ieee_binary T>
+void accumulate_outer_transposed(T const* delta, std::size_t rows, T const* x, std::size_t n, T* Gt,
+                                 T* g) noexcept {
+    for (std::size_t i = 0; i < n; ++i) fused_axpy<T>(x[i], delta, Gt + i * rows, rows);
+    for (std::size_t r = 0; r < rows; ++r) g[r] = g[r] + delta[r];
+}
+
 // e_i = Σ_r W[r, i] delta_r (W row-major, rows x n): the chain for e_i starts at -0 and
 // adds fma(W[r, i], delta_r, e_i) for r = 0, 1, ..., rows - 1. Four registers of outputs
 // per pass over the rows: four independent chains hide the fma latency (4 cycles), and
@@ -10351,7 +10395,8 @@ void momentum_step(T mu, T a, T const* grad, T* velocity, T* w, std::size_t n) n
 // The kernels of this ISA for T, as one table (soma/backprop.hpp chooses one).
 template <ieee_binary T>
 inline constexpr training_kernels_of<T> training_table{
-    &accumulate_outer<T>, &transposed_product<T>, &momentum_step<T>, &fused_axpy<T>};
+    vec<T>::lanes,          &accumulate_outer<T>, &accumulate_outer_transposed<T>,
+    &transposed_product<T>, &momentum_step<T>,    &fused_axpy<T>};
 // ---- end soma/detail/training_kernels-inl.hpp ----
 #undef SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::neon
@@ -10414,6 +10459,17 @@ void accumulate_outer(T const* delta, std::size_t rows, T const* x, std::size_t 
     }
 }
 
+// The same sums kept transposed: Gt[i, r] = fma(x_i, delta_r, Gt[i, r]) (Gt row-major,
+// n x rows), g_r = g_r + delta_r. fma(x, δ, G) = fma(δ, x, G) bit for bit, so the chains
+// are those of accumulate_outer; for rows shorter than a register and columns at least one
+// register long (8 inputs, 16 neurons) this keeps every fma in full registers.
+template <ieee_binary T>
+void accumulate_outer_transposed(T const* delta, std::size_t rows, T const* x, std::size_t n, T* Gt,
+                                 T* g) noexcept {
+    for (std::size_t i = 0; i < n; ++i) fused_axpy<T>(x[i], delta, Gt + i * rows, rows);
+    for (std::size_t r = 0; r < rows; ++r) g[r] = g[r] + delta[r];
+}
+
 // e_i = Σ_r W[r, i] delta_r (W row-major, rows x n): the chain for e_i starts at -0 and
 // adds fma(W[r, i], delta_r, e_i) for r = 0, 1, ..., rows - 1. Four registers of outputs
 // per pass over the rows: four independent chains hide the fma latency (4 cycles), and
@@ -10485,7 +10541,8 @@ void momentum_step(T mu, T a, T const* grad, T* velocity, T* w, std::size_t n) n
 // The kernels of this ISA for T, as one table (soma/backprop.hpp chooses one).
 template <ieee_binary T>
 inline constexpr training_kernels_of<T> training_table{
-    &accumulate_outer<T>, &transposed_product<T>, &momentum_step<T>, &fused_axpy<T>};
+    vec<T>::lanes,          &accumulate_outer<T>, &accumulate_outer_transposed<T>,
+    &transposed_product<T>, &momentum_step<T>,    &fused_axpy<T>};
 // ---- end soma/detail/training_kernels-inl.hpp ----
 #undef SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::portable
@@ -10631,13 +10688,13 @@ public:
                                      network_parameters const&) = default;
 
 private:
-    using tuple_type = std::tuple<
-        layer_parameters<value_type, Layers::in_extent, Layers::out_extent>...>;
+    using tuple_type =
+        std::tuple<layer_parameters<value_type, Layers::in_extent, Layers::out_extent>...>;
 
     template <std::size_t... K>
     static constexpr tuple_type make(network_type const& net, std::index_sequence<K...>) {
-        return tuple_type(std::tuple_element_t<K, tuple_type>(net.template layer<K>().inputs(),
-                                                              net.template layer<K>().outputs())...);
+        return tuple_type(std::tuple_element_t<K, tuple_type>(
+            net.template layer<K>().inputs(), net.template layer<K>().outputs())...);
     }
     template <class V, class Self, std::size_t... K>
     static constexpr std::array<std::span<V>, 2 * depth> spans_of(Self& self,
@@ -10714,14 +10771,14 @@ public:
     using value_type = typename network_type::value_type;
     using parameters_type = network_parameters<network_type>;
     static constexpr std::size_t depth = sizeof...(Layers);
-    static_assert(detail::ieee_binary<value_type>,
-                  "soma::backprop: networks of float or double");
+    static_assert(detail::ieee_binary<value_type>, "soma::backprop: networks of float or double");
 
     explicit backprop(network_type const& net, Loss loss = Loss{})
         : net_(net),
           loss_(std::move(loss)),
           params_(parameters_type::of(net)),
           grad_(net),
+          transposed_(net),
           z_(buffers(net, std::index_sequence_for<Layers...>{})),
           y_(buffers(net, std::index_sequence_for<Layers...>{})),
           delta_(buffers(net, std::index_sequence_for<Layers...>{})) {}
@@ -10729,8 +10786,18 @@ public:
     [[nodiscard]] parameters_type& parameters() noexcept { return params_; }
     [[nodiscard]] parameters_type const& parameters() const noexcept { return params_; }
     // Σ over the examples since zero_gradients() of ∂E/∂W_k and ∂E/∂b_k.
-    [[nodiscard]] parameters_type const& gradients() const noexcept { return grad_; }
-    void zero_gradients() noexcept { grad_.fill(value_type(0)); }
+    [[nodiscard]] parameters_type const& gradients() const noexcept {
+        if (pending_) {
+            sync(std::index_sequence_for<Layers...>{});
+            pending_ = false;
+        }
+        return grad_;
+    }
+    void zero_gradients() noexcept {
+        grad_.fill(value_type(0));
+        transposed_.fill(value_type(0));
+        pending_ = false;
+    }
     [[nodiscard]] Loss const& loss() const noexcept { return loss_; }
 
     [[nodiscard]] std::size_t inputs() const noexcept { return net_.inputs(); }
@@ -10806,8 +10873,15 @@ private:
         auto& g = grad_.template layer<K>();
         auto const& delta = std::get<K>(delta_);
         value_type const* const input = K == 0 ? x : previous_output<K>();
-        tk.accumulate_outer(delta.data(), p.outputs(), input, p.inputs(), g.weights().data(),
-                            g.biases().data());
+        if (keeps_transposed(tk, p.outputs(), p.inputs())) {
+            tk.accumulate_outer_transposed(delta.data(), p.outputs(), input, p.inputs(),
+                                           transposed_.template layer<K>().weights().data(),
+                                           g.biases().data());
+            pending_ = true;
+        } else {
+            tk.accumulate_outer(delta.data(), p.outputs(), input, p.inputs(), g.weights().data(),
+                                g.biases().data());
+        }
         if constexpr (K > 0) {
             auto& before = std::get<K - 1>(delta_);
             tk.transposed_product(p.weights().data(), p.outputs(), p.inputs(), delta.data(),
@@ -10819,6 +10893,32 @@ private:
                 before[j] = before[j] * detail::activation_derivative(a, z[j], y[j]);
             }
             backward_from<K - 1>(x);
+        }
+    }
+
+    // Whether a layer's weight gradient is summed transposed (n x rows): when that puts
+    // fewer values outside full registers, counting a full register as one operation and
+    // each value of a partial one as one (the tails go one value at a time).
+    [[nodiscard]] static bool keeps_transposed(detail::training_kernels_of<value_type> const& tk,
+                                               std::size_t rows, std::size_t n) noexcept {
+        std::size_t const L = tk.lanes;
+        return n * (rows / L + rows % L) < rows * (n / L + n % L);
+    }
+
+    template <std::size_t... K>
+    void sync(std::index_sequence<K...>) const noexcept {
+        (sync_layer<K>(), ...);
+    }
+    template <std::size_t K>
+    void sync_layer() const noexcept {
+        auto const& tk = detail::training_kernels<value_type>();
+        auto const& p = params_.template layer<K>();
+        std::size_t const rows = p.outputs(), n = p.inputs();
+        if (!keeps_transposed(tk, rows, n)) return;
+        auto const Gt = transposed_.template layer<K>().weights();
+        auto const G = grad_.template layer<K>().weights();
+        for (std::size_t r = 0; r < rows; ++r) {
+            for (std::size_t i = 0; i < n; ++i) G[r * n + i] = Gt[i * rows + r];
         }
     }
 
@@ -10834,7 +10934,9 @@ private:
     network_type net_;  // the shapes and activations
     [[no_unique_address]] Loss loss_;
     parameters_type params_;
-    parameters_type grad_;
+    mutable parameters_type grad_;
+    parameters_type transposed_;    // the weight gradients summed transposed (keeps_transposed)
+    mutable bool pending_ = false;  // transposed_ holds sums not yet copied into grad_
     std::tuple<typename Layers::output_type...> z_;
     std::tuple<typename Layers::output_type...> y_;
     std::tuple<typename Layers::output_type...> delta_;
@@ -11149,7 +11251,7 @@ public:
 
     // The value of token on the current line, or an error quoting it.
     template <scalar T>
-    T value(std::string_view token) const {
+    [[nodiscard]] T value(std::string_view token) const {
         T v{};
         switch (parse_value(token, v)) {
             case parse_status::ok:
@@ -11812,7 +11914,8 @@ struct gradient_descent {
         T const a = -(learning_rate * scale);
         auto const ps = p.spans();
         auto const gs = g.spans();
-        for (std::size_t j = 0; j < ps.size(); ++j) k.axpy(a, gs[j].data(), ps[j].data(), ps[j].size());
+        for (std::size_t j = 0; j < ps.size(); ++j)
+            k.axpy(a, gs[j].data(), ps[j].data(), ps[j].size());
     }
 };
 
@@ -11992,8 +12095,8 @@ struct no_epoch_callback {
 // Throws std::invalid_argument when X and Y do not hold the same number of examples.
 template <class BP, class Optimizer, class OnEpoch = detail::no_epoch_callback>
 SOMA_ABI std::vector<double> fit(BP& bp, std::span<typename BP::value_type const> X,
-                        std::span<typename BP::value_type const> Y, Optimizer& opt,
-                        fit_options const& o = {}, OnEpoch&& on_epoch = {}) {
+                                 std::span<typename BP::value_type const> Y, Optimizer& opt,
+                                 fit_options const& o = {}, OnEpoch&& on_epoch = {}) {
     using T = typename BP::value_type;
     std::size_t const in = bp.inputs();
     std::size_t const out = bp.outputs();

@@ -8,6 +8,8 @@
 #include "soma/loss.hpp"
 #include "soma/optimizer.hpp"
 #include "soma/random.hpp"
+#include "soma/softmax.hpp"
+#include "soma/tanh.hpp"
 
 #include <array>
 #include <atomic>
@@ -41,8 +43,12 @@ void* operator new(std::size_t n) {
     if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
     throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
 
 namespace {
 
@@ -177,8 +183,7 @@ TEST_CASE("random_generator: uniform01, uniform, below and shuffle") {
     CHECK(v != sorted);  // 1 chance in 50! of a false failure
 }
 
-TEMPLATE_TEST_CASE("training kernels of every ISA: the sequential fma chains", "", float,
-                   double) {
+TEMPLATE_TEST_CASE("training kernels of every ISA: the sequential fma chains", "", float, double) {
     using T = TestType;
     auto const& portable = soma::detail::training_kernels_for<T>(soma::detail::isa::portable);
     std::mt19937_64 rng(11);
@@ -242,8 +247,7 @@ TEMPLATE_TEST_CASE("training kernels of every ISA: the sequential fma chains", "
     }
 }
 
-TEMPLATE_TEST_CASE("backprop: gradients agree with central finite differences", "", float,
-                   double) {
+TEMPLATE_TEST_CASE("backprop: gradients agree with central finite differences", "", float, double) {
     using T = TestType;
     constexpr double h = tolerance<T>::h;
     constexpr double tol = tolerance<T>::tol;
@@ -260,6 +264,16 @@ TEMPLATE_TEST_CASE("backprop: gradients agree with central finite differences", 
                                   soma::dense_layer<T, 4, 3, soma::identity_activation>>;
         check_gradient(random_network<Net>(3), soma::squared_error{}, 102, h, tol);
     }
+    SECTION("4-5-3, tanh hidden layer, softmax cross-entropy") {
+        using Net = soma::network<soma::dense_layer<T, 4, 5, soma::tanh_activation>,
+                                  soma::dense_layer<T, 5, 3, soma::identity_activation>>;
+        check_gradient(random_network<Net>(6), soma::softmax_cross_entropy{}, 104, h, tol);
+    }
+    SECTION("3-6-5-2, tanh and sigmoid hidden layers, sigmoid outputs, squared error") {
+        using Net = soma::network<soma::dense_layer<T, 3, 6, soma::tanh_activation>,
+                                  soma::dense_layer<T, 6, 5>, soma::dense_layer<T, 5, 2>>;
+        check_gradient(random_network<Net>(7), soma::squared_error{}, 105, h, tol);
+    }
     SECTION("run-time shapes 70-9-2 (rows longer than a register), cross-entropy") {
         using L = soma::dense_layer<T>;
         soma::network<L, L> net(L(70, 9, std::vector<T>(630), std::vector<T>(9)),
@@ -267,6 +281,12 @@ TEMPLATE_TEST_CASE("backprop: gradients agree with central finite differences", 
         soma::initialize(net, 4);
         check_gradient(net, soma::cross_entropy{}, 103, h, tol);
     }
+}
+
+TEST_CASE("backprop: ReLU hidden layer (double: no pre-activation within h of the kink)") {
+    using Net = soma::network<soma::dense_layer<double, 6, 8, soma::relu_activation>,
+                              soma::dense_layer<double, 8, 2>>;
+    check_gradient(random_network<Net>(8), soma::cross_entropy{}, 106, 1e-6, 1e-6);
 }
 
 TEMPLATE_TEST_CASE("backprop: the gradient of a batch is the sum of its examples'", "", float,
@@ -305,9 +325,8 @@ TEST_CASE("backprop: XOR learned by a 2-2-1 sigmoid network from a fixed seed") 
         soma::initialize(net, 1);
         soma::backprop bp(net, soma::cross_entropy{});
         soma::adam<float> opt(0.1f);
-        auto const history =
-            soma::fit(bp, std::span<float const>(X), std::span<float const>(Y), opt,
-                      {.epochs = 1000, .batch_size = 0});
+        auto const history = soma::fit(bp, std::span<float const>(X), std::span<float const>(Y),
+                                       opt, {.epochs = 1000, .batch_size = 0});
         bp.store(net);
         return std::pair(net, history);
     };
@@ -326,9 +345,10 @@ TEST_CASE("backprop: XOR learned by a 2-2-1 sigmoid network from a fixed seed") 
     CHECK(history == history_again);
 }
 
-TEMPLATE_TEST_CASE("fit: every optimizer lowers the loss; mini-batches; no allocation inside "
-                   "an epoch for static shapes",
-                   "", float, double) {
+TEMPLATE_TEST_CASE(
+    "fit: every optimizer lowers the loss; mini-batches; no allocation inside "
+    "an epoch for static shapes",
+    "", float, double) {
     using T = TestType;
     using Net = soma::network<soma::dense_layer<T, 4, 8>, soma::dense_layer<T, 8, 2>>;
     std::mt19937_64 rng(8);
@@ -355,8 +375,12 @@ TEMPLATE_TEST_CASE("fit: every optimizer lowers the loss; mini-batches; no alloc
         CHECK(h.back() < 0.8 * h.front());
         return h;
     };
-    SECTION("gradient descent, batch") { run(soma::gradient_descent<T>{T(0.5)}, 0); }
-    SECTION("momentum, mini-batches of 8") { run(soma::momentum<T>(T(0.05), T(0.9)), 8); }
+    SECTION("gradient descent, batch") {
+        run(soma::gradient_descent<T>{T(0.5)}, 0);
+    }
+    SECTION("momentum, mini-batches of 8") {
+        run(soma::momentum<T>(T(0.05), T(0.9)), 8);
+    }
     SECTION("adam, mini-batches of 7 (the last batch is partial)") {
         run(soma::adam<T>(T(0.01)), 7);
     }

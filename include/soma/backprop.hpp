@@ -46,9 +46,14 @@ namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 // The kernels of backpropagation and of the optimizers, for one ISA.
 template <ieee_binary T>
 struct training_kernels_of {
+    // The ISA's register width in values of T (what the kernels vectorize across).
+    std::size_t lanes;
     // G[r, i] = fma(delta_r, x_i, G[r, i]), g_r = g_r + delta_r (r < rows, i < n).
-    void (*accumulate_outer)(T const* delta, std::size_t rows, T const* x, std::size_t n,
-                             T* G, T* g) noexcept;
+    void (*accumulate_outer)(T const* delta, std::size_t rows, T const* x, std::size_t n, T* G,
+                             T* g) noexcept;
+    // The same chains into Gt[i, r] (n x rows, row-major).
+    void (*accumulate_outer_transposed)(T const* delta, std::size_t rows, T const* x, std::size_t n,
+                                        T* Gt, T* g) noexcept;
     // e_i = Σ_r W[r, i] delta_r, in increasing r, from -0 (i < n).
     void (*transposed_product)(T const* W, std::size_t rows, std::size_t n, T const* delta,
                                T* e) noexcept;
@@ -233,13 +238,13 @@ public:
                                      network_parameters const&) = default;
 
 private:
-    using tuple_type = std::tuple<
-        layer_parameters<value_type, Layers::in_extent, Layers::out_extent>...>;
+    using tuple_type =
+        std::tuple<layer_parameters<value_type, Layers::in_extent, Layers::out_extent>...>;
 
     template <std::size_t... K>
     static constexpr tuple_type make(network_type const& net, std::index_sequence<K...>) {
-        return tuple_type(std::tuple_element_t<K, tuple_type>(net.template layer<K>().inputs(),
-                                                              net.template layer<K>().outputs())...);
+        return tuple_type(std::tuple_element_t<K, tuple_type>(
+            net.template layer<K>().inputs(), net.template layer<K>().outputs())...);
     }
     template <class V, class Self, std::size_t... K>
     static constexpr std::array<std::span<V>, 2 * depth> spans_of(Self& self,
@@ -316,14 +321,14 @@ public:
     using value_type = typename network_type::value_type;
     using parameters_type = network_parameters<network_type>;
     static constexpr std::size_t depth = sizeof...(Layers);
-    static_assert(detail::ieee_binary<value_type>,
-                  "soma::backprop: networks of float or double");
+    static_assert(detail::ieee_binary<value_type>, "soma::backprop: networks of float or double");
 
     explicit backprop(network_type const& net, Loss loss = Loss{})
         : net_(net),
           loss_(std::move(loss)),
           params_(parameters_type::of(net)),
           grad_(net),
+          transposed_(net),
           z_(buffers(net, std::index_sequence_for<Layers...>{})),
           y_(buffers(net, std::index_sequence_for<Layers...>{})),
           delta_(buffers(net, std::index_sequence_for<Layers...>{})) {}
@@ -331,8 +336,18 @@ public:
     [[nodiscard]] parameters_type& parameters() noexcept { return params_; }
     [[nodiscard]] parameters_type const& parameters() const noexcept { return params_; }
     // Σ over the examples since zero_gradients() of ∂E/∂W_k and ∂E/∂b_k.
-    [[nodiscard]] parameters_type const& gradients() const noexcept { return grad_; }
-    void zero_gradients() noexcept { grad_.fill(value_type(0)); }
+    [[nodiscard]] parameters_type const& gradients() const noexcept {
+        if (pending_) {
+            sync(std::index_sequence_for<Layers...>{});
+            pending_ = false;
+        }
+        return grad_;
+    }
+    void zero_gradients() noexcept {
+        grad_.fill(value_type(0));
+        transposed_.fill(value_type(0));
+        pending_ = false;
+    }
     [[nodiscard]] Loss const& loss() const noexcept { return loss_; }
 
     [[nodiscard]] std::size_t inputs() const noexcept { return net_.inputs(); }
@@ -408,8 +423,15 @@ private:
         auto& g = grad_.template layer<K>();
         auto const& delta = std::get<K>(delta_);
         value_type const* const input = K == 0 ? x : previous_output<K>();
-        tk.accumulate_outer(delta.data(), p.outputs(), input, p.inputs(), g.weights().data(),
-                            g.biases().data());
+        if (keeps_transposed(tk, p.outputs(), p.inputs())) {
+            tk.accumulate_outer_transposed(delta.data(), p.outputs(), input, p.inputs(),
+                                           transposed_.template layer<K>().weights().data(),
+                                           g.biases().data());
+            pending_ = true;
+        } else {
+            tk.accumulate_outer(delta.data(), p.outputs(), input, p.inputs(), g.weights().data(),
+                                g.biases().data());
+        }
         if constexpr (K > 0) {
             auto& before = std::get<K - 1>(delta_);
             tk.transposed_product(p.weights().data(), p.outputs(), p.inputs(), delta.data(),
@@ -421,6 +443,32 @@ private:
                 before[j] = before[j] * detail::activation_derivative(a, z[j], y[j]);
             }
             backward_from<K - 1>(x);
+        }
+    }
+
+    // Whether a layer's weight gradient is summed transposed (n x rows): when that puts
+    // fewer values outside full registers, counting a full register as one operation and
+    // each value of a partial one as one (the tails go one value at a time).
+    [[nodiscard]] static bool keeps_transposed(detail::training_kernels_of<value_type> const& tk,
+                                               std::size_t rows, std::size_t n) noexcept {
+        std::size_t const L = tk.lanes;
+        return n * (rows / L + rows % L) < rows * (n / L + n % L);
+    }
+
+    template <std::size_t... K>
+    void sync(std::index_sequence<K...>) const noexcept {
+        (sync_layer<K>(), ...);
+    }
+    template <std::size_t K>
+    void sync_layer() const noexcept {
+        auto const& tk = detail::training_kernels<value_type>();
+        auto const& p = params_.template layer<K>();
+        std::size_t const rows = p.outputs(), n = p.inputs();
+        if (!keeps_transposed(tk, rows, n)) return;
+        auto const Gt = transposed_.template layer<K>().weights();
+        auto const G = grad_.template layer<K>().weights();
+        for (std::size_t r = 0; r < rows; ++r) {
+            for (std::size_t i = 0; i < n; ++i) G[r * n + i] = Gt[i * rows + r];
         }
     }
 
@@ -436,7 +484,9 @@ private:
     network_type net_;  // the shapes and activations
     [[no_unique_address]] Loss loss_;
     parameters_type params_;
-    parameters_type grad_;
+    mutable parameters_type grad_;
+    parameters_type transposed_;    // the weight gradients summed transposed (keeps_transposed)
+    mutable bool pending_ = false;  // transposed_ holds sums not yet copied into grad_
     std::tuple<typename Layers::output_type...> z_;
     std::tuple<typename Layers::output_type...> y_;
     std::tuple<typename Layers::output_type...> delta_;

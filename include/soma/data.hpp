@@ -299,7 +299,7 @@ public:
 
     // The value of token on the current line, or an error quoting it.
     template <scalar T>
-    T value(std::string_view token) const {
+    [[nodiscard]] T value(std::string_view token) const {
         T v{};
         switch (parse_value(token, v)) {
             case parse_status::ok:

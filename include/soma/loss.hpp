@@ -89,7 +89,9 @@ struct cross_entropy {
 // For classification into n >= 2 classes with one-hot targets: the output layer is linear
 // (soma::identity_activation), its outputs z are read through softmax,
 //   p_j = e^{z_j} / Σ_k e^{z_k}   (soma::softmax),
-//   E = -Σ_j t_j ln p_j,   δ_j = ∂E/∂z_j = p_j - t_j   (for Σ_j t_j = 1).
+//   E = -Σ_j t_j ln p_j,   δ_j = ∂E/∂z_j = p_j Σ_k t_k - t_j,
+// which is p_j - t_j for one-hot (or any probability) targets, Σ_k t_k = 1; computed as
+// fma(p_j, Σ_k t_k, -t_j), the sum in order.
 // The output layer's activation must be soma::identity_activation (a compile error
 // otherwise). output_delta computes p with soma::softmax (the same bits everywhere);
 // value() uses std::log and std::exp (reports only): E = Σ_j t_j (m + ln Σ_k e^{z_k - m} - z_j)
@@ -116,7 +118,9 @@ struct softmax_cross_entropy {
                       "soma::softmax_cross_entropy: the output layer's activation must be "
                       "soma::identity_activation (softmax is applied by the loss)");
         soma::softmax<T>(z, delta);
-        for (std::size_t j = 0; j < z.size(); ++j) delta[j] = delta[j] - t[j];
+        T total = 0;
+        for (T v : t) total = total + v;
+        for (std::size_t j = 0; j < z.size(); ++j) delta[j] = detail::fma(delta[j], total, -t[j]);
     }
 };
 

@@ -41,7 +41,8 @@ struct gradient_descent {
         T const a = -(learning_rate * scale);
         auto const ps = p.spans();
         auto const gs = g.spans();
-        for (std::size_t j = 0; j < ps.size(); ++j) k.axpy(a, gs[j].data(), ps[j].data(), ps[j].size());
+        for (std::size_t j = 0; j < ps.size(); ++j)
+            k.axpy(a, gs[j].data(), ps[j].data(), ps[j].size());
     }
 };
 
@@ -221,8 +222,8 @@ struct no_epoch_callback {
 // Throws std::invalid_argument when X and Y do not hold the same number of examples.
 template <class BP, class Optimizer, class OnEpoch = detail::no_epoch_callback>
 SOMA_ABI std::vector<double> fit(BP& bp, std::span<typename BP::value_type const> X,
-                        std::span<typename BP::value_type const> Y, Optimizer& opt,
-                        fit_options const& o = {}, OnEpoch&& on_epoch = {}) {
+                                 std::span<typename BP::value_type const> Y, Optimizer& opt,
+                                 fit_options const& o = {}, OnEpoch&& on_epoch = {}) {
     using T = typename BP::value_type;
     std::size_t const in = bp.inputs();
     std::size_t const out = bp.outputs();

@@ -102,8 +102,8 @@ private:
 // Fisher-Yates: for i = n-1 down to 1, swap v[i] with v[below(i + 1)]. Every permutation
 // equally likely; the same one for the same generator state everywhere.
 template <class E>
-constexpr void shuffle(std::span<E> v, random_generator& g) noexcept(
-    std::is_nothrow_swappable_v<E>) {
+constexpr void shuffle(std::span<E> v,
+                       random_generator& g) noexcept(std::is_nothrow_swappable_v<E>) {
     for (std::size_t i = v.size(); i > 1; --i) {
         auto const j = static_cast<std::size_t>(g.below(i));
         using std::swap;

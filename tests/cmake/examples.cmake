@@ -1,11 +1,12 @@
 # The tutorial example prints Example 1's table as the tutorial gives it:
-# (x1, x2) -> w1 x1 + w2 x2 = 0, 3, 5, 8 and y = 0, 0, 1, 1; in bias form z = -4, -1, 1, 4.
+# (x1, x2) -> w.x = w1 x1 + w2 x2 = 0, 3, 5, 8 and y = 0, 0, 1, 1 (column "w.x", no bias
+# yet); in bias form z = w.x + b = -4, -1, 1, 4 (column "z").
 if(TARGET tutorial)
   add_test(NAME example_tutorial_table COMMAND tutorial)
   set_tests_properties(example_tutorial_table PROPERTIES
     LABELS "examples"
     PASS_REGULAR_EXPRESSION
-    " 0   0 +0  0\n 0   1 +3  0\n 1   0 +5  1\n 1   1 +8  1\n.* 0   0 +-4  0\n 0   1 +-1  0\n 1   0 +1  1\n 1   1 +4  1\n")
+    "w\\.x = w1\\*x1 \\+ w2\\*x2  y = \\(w\\.x >= 4\\)\n 0   0 +0  0\n 0   1 +3  0\n 1   0 +5  1\n 1   1 +8  1\n.*z = w1\\*x1 \\+ w2\\*x2 \\+ b  y = u\\(z\\)\n 0   0 +-4  0\n 0   1 +-1  0\n 1   0 +1  1\n 1   1 +4  1\n")
 endif()
 if(TARGET quick_start)
   add_test(NAME example_quick_start COMMAND quick_start)

@@ -271,6 +271,16 @@ void hash_trainings(fnv1a& h) {
                                 soma::dense_layer<T, 5, 3, soma::identity_activation>>{},
                   soma::squared_error{}, soma::gradient_descent<T>{T(0.2)}, 9, 30,
                   {.epochs = 10, .batch_size = 0, .shuffle = false});
+    hash_training(h,
+                  soma::network<soma::dense_layer<T, 6, 10, soma::tanh_activation>,
+                                soma::dense_layer<T, 10, 3, soma::identity_activation>>{},
+                  soma::softmax_cross_entropy{}, soma::rprop<T>(), 11, 60,
+                  {.epochs = 15, .batch_size = 0});
+    hash_training(h,
+                  soma::network<soma::dense_layer<T, 5, 7, soma::relu_activation>,
+                                soma::dense_layer<T, 7, 1>>{},
+                  soma::cross_entropy{}, soma::adam<T>(T(0.003)), 13, 33,
+                  {.epochs = 6, .batch_size = 4, .seed = 14});
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 # Every code block of README.md is something a test builds: the C++ block is
-# examples/quick_start.cpp verbatim, and every CMake block stands verbatim in one of the
-# consumer projects under tests/packaging/ that the packaging tests configure and build.
+# examples/quick_start.cpp verbatim, and every CMake block is a whole project that stands
+# verbatim in one of the consumer projects under tests/packaging/ that the packaging tests
+# configure and build (packaging_readme_* also run the README's commands on the blocks).
 # Usage: cmake -DSOURCE_DIR=<soma> -P check_readme_snippets.cmake
 file(READ "${SOURCE_DIR}/README.md" readme)
 file(READ "${SOURCE_DIR}/examples/quick_start.cpp" quick_start)
@@ -31,6 +32,12 @@ foreach(line IN LISTS lines)
       endif()
     elseif(lang STREQUAL "cmake")
       math(EXPR cmake_blocks "${cmake_blocks} + 1")
+      # A whole project a user can paste, not a fragment of one.
+      if(NOT block MATCHES "^cmake_minimum_required\\(" OR NOT block MATCHES "\nproject\\("
+         OR NOT block MATCHES "\nadd_executable\\(" OR NOT block MATCHES "soma::soma\\)")
+        message(FATAL_ERROR "README's CMake block is not a whole project (cmake_minimum_required, "
+                  "project, add_executable, soma::soma):\n${block}")
+      endif()
       string(FIND "${consumer_text}" "${block}" at)
       if(at EQUAL -1)
         message(FATAL_ERROR "README's CMake block is in no tested consumer project:\n${block}")

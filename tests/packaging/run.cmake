@@ -5,7 +5,10 @@
 #   -DMODE=consumer       configure, build and run the consumer project CONSUMER
 #                         (a directory beside this script) against PREFIX / SOMA_SOURCE_DIR
 #   -DMODE=configure_fail configure CONSUMER and require that configuring fails
-#   -DMODE=pkg_config     compile main.cpp with `pkg-config --cflags soma` from PREFIX
+#   -DMODE=pkg_config     compile main.cpp with `pkg-config --cflags soma` from PREFIX, and
+#                         by the README's commands verbatim; soma.pc has no placeholder URL
+#   -DMODE=readme         run README.md's commands for README_SECTION (find_package,
+#                         FetchContent or add_subdirectory) verbatim on its CMake block
 #   -DMODE=version        the version in soma/version.hpp equals PROJECT_VERSION
 #   -DMODE=single_header  build and run QUICK_START with SINGLE_HEADER as its only soma
 #
@@ -126,6 +129,14 @@ elseif(MODE STREQUAL "pkg_config")
   if(NOT version STREQUAL PROJECT_VERSION)
     message(FATAL_ERROR "soma.pc has version '${version}', the project '${PROJECT_VERSION}'")
   endif()
+  # URL is optional; soma.pc has one only if it is a real address, never a placeholder.
+  file(READ "${PREFIX}/share/pkgconfig/soma.pc" pc)
+  if(pc MATCHES "(^|\n)URL:([^\n]*)")
+    string(STRIP "${CMAKE_MATCH_2}" url)
+    if(url STREQUAL "" OR url MATCHES "example\\.|\\.invalid|\\.test(/|$)|localhost")
+      message(FATAL_ERROR "soma.pc has a placeholder URL '${url}':\n${pc}")
+    endif()
+  endif()
   run(${env} "${pkg_config}" --libs soma OUTPUT libs)
   string(STRIP "${libs}" libs)
   if(NOT libs STREQUAL "")
@@ -171,6 +182,77 @@ elseif(MODE STREQUAL "pkg_config")
     message(FATAL_ERROR "the README's pkg-config commands fail:\n${block}\n${out}${err}")
   endif()
   run_consumer("${readme_dir}/main")
+
+elseif(MODE STREQUAL "readme")
+  # The paragraph of "Using soma in your project" that starts with **README_SECTION**, up
+  # to the next such paragraph: its CMake block is the user's CMakeLists.txt (beside
+  # main.cpp, in WORK/project), its sh blocks the user's commands. Blocks before the CMake
+  # block run in WORK, the directory that holds the clone `soma` (a link to
+  # SOMA_SOURCE_DIR); blocks after it in WORK/project. /opt/soma becomes WORK/opt-soma and
+  # /path/to/soma SOMA_SOURCE_DIR; nothing else is changed.
+  file(READ "${SOMA_SOURCE_DIR}/README.md" readme)
+  string(FIND "${readme}" "\n**${README_SECTION}**" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "README.md has no paragraph starting with **${README_SECTION}**")
+  endif()
+  math(EXPR at "${at} + 1")
+  string(SUBSTRING "${readme}" ${at} -1 section)
+  # It ends where a line starts with ** or ## (the next paragraph of its kind, or section).
+  string(SUBSTRING "${section}" 2 -1 rest)
+  string(FIND "${rest}" "\n**" end)
+  string(FIND "${rest}" "\n## " end_section)
+  if(end EQUAL -1 OR (NOT end_section EQUAL -1 AND end_section LESS end))
+    set(end ${end_section})
+  endif()
+  if(NOT end EQUAL -1)
+    math(EXPR end "${end} + 2")
+  endif()
+  string(SUBSTRING "${section}" 0 ${end} section)
+  string(REGEX MATCHALL "```(sh|cmake)\n[^`]*```" blocks "${section}")
+  fresh_directory("${WORK}")
+  file(CREATE_LINK "${SOMA_SOURCE_DIR}" "${WORK}/soma" SYMBOLIC)
+  file(MAKE_DIRECTORY "${WORK}/project")
+  file(COPY "${CMAKE_CURRENT_LIST_DIR}/main.cpp" DESTINATION "${WORK}/project")
+  set(dir "${WORK}")
+  set(cmake_blocks 0)
+  set(sh_after 0)
+  set(last_output "")
+  string(REPLACE ";" " " flags "${warnings}")
+  foreach(block IN LISTS blocks)
+    string(REGEX MATCH "^```([a-z]+)\n" fence "${block}")
+    set(lang "${CMAKE_MATCH_1}")
+    string(REGEX REPLACE "^```[a-z]+\n" "" block "${block}")
+    string(REGEX REPLACE "```$" "" block "${block}")
+    if(lang STREQUAL "cmake")
+      math(EXPR cmake_blocks "${cmake_blocks} + 1")
+      file(WRITE "${WORK}/project/CMakeLists.txt" "${block}")
+      set(dir "${WORK}/project")
+    else()
+      if(dir STREQUAL "${WORK}/project")
+        math(EXPR sh_after "${sh_after} + 1")
+      endif()
+      string(REPLACE "/opt/soma" "${WORK}/opt-soma" block "${block}")
+      string(REPLACE "/path/to/soma" "${SOMA_SOURCE_DIR}" block "${block}")
+      file(WRITE "${dir}/readme.sh" "set -e\n${block}")
+      message(STATUS "in ${dir}:\n${block}")
+      execute_process(COMMAND "${CMAKE_COMMAND}" -E env "CXX=${CXX}" "CXXFLAGS=${flags}"
+          "CMAKE_GENERATOR=${GENERATOR}" sh readme.sh
+        WORKING_DIRECTORY "${dir}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+      if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "the README's ${README_SECTION} commands fail:\n${block}\n${out}")
+      endif()
+      set(last_output "${out}")
+    endif()
+  endforeach()
+  if(NOT cmake_blocks EQUAL 1 OR sh_after EQUAL 0)
+    message(FATAL_ERROR "README's **${README_SECTION}** paragraph has ${cmake_blocks} CMake "
+              "blocks and ${sh_after} command blocks after it; expected one and some:\n${section}")
+  endif()
+  message(STATUS "${last_output}")
+  if(NOT last_output MATCHES "x = \\(1, 1\\)  y = 1\n.*: ok\n")
+    message(FATAL_ERROR "the README's last ${README_SECTION} commands did not run the "
+              "program:\n${last_output}")
+  endif()
 
 elseif(MODE STREQUAL "version")
   file(STRINGS "${SOMA_SOURCE_DIR}/include/soma/version.hpp" lines

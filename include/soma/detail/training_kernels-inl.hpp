@@ -52,6 +52,17 @@ void accumulate_outer(T const* delta, std::size_t rows, T const* x, std::size_t 
     }
 }
 
+// The same sums kept transposed: Gt[i, r] = fma(x_i, delta_r, Gt[i, r]) (Gt row-major,
+// n x rows), g_r = g_r + delta_r. fma(x, δ, G) = fma(δ, x, G) bit for bit, so the chains
+// are those of accumulate_outer; for rows shorter than a register and columns at least one
+// register long (8 inputs, 16 neurons) this keeps every fma in full registers.
+template <ieee_binary T>
+void accumulate_outer_transposed(T const* delta, std::size_t rows, T const* x, std::size_t n, T* Gt,
+                                 T* g) noexcept {
+    for (std::size_t i = 0; i < n; ++i) fused_axpy<T>(x[i], delta, Gt + i * rows, rows);
+    for (std::size_t r = 0; r < rows; ++r) g[r] = g[r] + delta[r];
+}
+
 // e_i = Σ_r W[r, i] delta_r (W row-major, rows x n): the chain for e_i starts at -0 and
 // adds fma(W[r, i], delta_r, e_i) for r = 0, 1, ..., rows - 1. Four registers of outputs
 // per pass over the rows: four independent chains hide the fma latency (4 cycles), and
@@ -123,4 +134,5 @@ void momentum_step(T mu, T a, T const* grad, T* velocity, T* w, std::size_t n) n
 // The kernels of this ISA for T, as one table (soma/backprop.hpp chooses one).
 template <ieee_binary T>
 inline constexpr training_kernels_of<T> training_table{
-    &accumulate_outer<T>, &transposed_product<T>, &momentum_step<T>, &fused_axpy<T>};
+    vec<T>::lanes,          &accumulate_outer<T>, &accumulate_outer_transposed<T>,
+    &transposed_product<T>, &momentum_step<T>,    &fused_axpy<T>};
