@@ -219,6 +219,37 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
     }
 }
 
+template <ieee_binary T>
+using dense_batch_kernel = void (*)(T const* Wt, T const* X, T const* b, T* Y,
+                                    std::size_t count) noexcept;
+
+// ISA i's batch kernel for the shape (dense_batch in dense_kernels-inl.hpp).
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+[[nodiscard]] constexpr dense_batch_kernel<T> dense_batch_kernel_for(isa i) noexcept {
+#if defined(SOMA_X86_KERNELS)
+    if (i == isa::avx512) return &avx512::dense_batch<T, In, Out, Sigmoid>;
+    if (i == isa::avx2_fma) return &avx2::dense_batch<T, In, Out, Sigmoid>;
+#endif
+#if defined(SOMA_NEON_KERNELS)
+    if (i == isa::neon) return &neon::dense_batch<T, In, Out, Sigmoid>;
+#endif
+    (void)i;
+    return &portable::dense_batch<T, In, Out, Sigmoid>;
+}
+
+// Y_q = a(W X_q + b) for q < count with this machine's batch kernel, chosen once per shape
+// (one call per batch, never one per input).
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+inline void dense_batch_run(T const* Wt, T const* X, T const* b, T* Y, std::size_t count) noexcept {
+    if constexpr (runtime_dispatch) {
+        static dense_batch_kernel<T> const chosen =
+            dense_batch_kernel_for<T, In, Out, Sigmoid>(kernels().id);
+        chosen(Wt, X, b, Y, count);
+    } else {
+        dense_batch_kernel_for<T, In, Out, Sigmoid>(compiled_isa)(Wt, X, b, Y, count);
+    }
+}
+
 // A vector y a layer can write Out outputs of type T into: contiguous, sized, mutable,
 // element type T, of static extent Out or dynamic (checked at run time).
 template <class Y, class T, std::size_t N>
@@ -381,6 +412,19 @@ public:
         }
         if (!std::is_constant_evaluated() && detail::overlap<T>(std::span<T const>(Y), X)) {
             detail::overlap_error(f, "Y", "X");
+        }
+        if constexpr (interleaved) {
+            if (!std::is_constant_evaluated()) {
+                if constexpr (std::same_as<Activation, sigmoid_activation>) {
+                    detail::dense_batch_run<T, In, Out, true>(w_.data(), X.data(), b_.data(),
+                                                              Y.data(), inputs);
+                } else {
+                    detail::dense_batch_run<T, In, Out, false>(w_.data(), X.data(), b_.data(),
+                                                               Y.data(), inputs);
+                    detail::activate_each(a_, Y.data(), inputs * Out);
+                }
+                return;
+            }
         }
         for (std::size_t k = 0; k < inputs; ++k) run(X.data() + k * In, Y.data() + k * Out, true);
     }

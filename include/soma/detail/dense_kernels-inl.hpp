@@ -308,3 +308,209 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
 void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
     dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
 }
+
+// ---------------------------------------------------------------------------------------
+// Batches: Y_q = a(W X_q + b) for inputs q < count, X row-major (count x In), Y row-major
+// (count x Out). Each partial sum of the canonical order receives the same fused
+// multiply-adds in the same order as in dense_fixed, and the same tree combines them; only
+// the order in which independent partial sums (chains, rows, inputs) are computed differs,
+// so every Y_q is bitwise dense_fixed(X_q).
+//
+// Rows of more than P terms are a matrix product, and one input at a time it is bound by
+// reading the weights: a weight register feeds one FMA, and the 784 x 128 float layer's
+// 400 KB of weights come from L2 for every input. Here a tile of R row registers times
+// B inputs shares each weight register among B inputs and each broadcast x_k among R row
+// registers: a step of one chain is R weight loads and B broadcasts for R B FMAs.
+//
+// The tile, from the register count (every ISA: two FMAs and two loads per cycle, FMA
+// latency 4 cycles, so at least 8 independent chains are needed):
+//   32 registers (AVX-512, NEON): R = 2, B = 8: 16 accumulators, 2 weights, 1 broadcast;
+//       a step is 10 loads (5 cycles) for 16 FMAs (8 cycles), FMA-bound, and the weights
+//       are read from L2 once per eight inputs (16 bytes per cycle, well under L2's rate).
+//       R = 2, B = 12 (24 accumulators) would leave too few registers for the compiler's
+//       addresses and the -0 fill; R = 1, B = 16 is load-bound (17 loads for 16 FMAs).
+//   16 registers (AVX2, and the portable kernel's scalar registers): R = 2, B = 4: 8
+//       accumulators, 2 weights, 1 broadcast, the -0 fill; 6 loads (3 cycles) for 8 FMAs
+//       (4 cycles). B = 6 needs 16 registers before the compiler's own.
+// Only one chain per tile element is in flight, so a chain's value is kept (a store) until
+// the eight chains of its group are done and the tree's first three levels combine them
+// (as dense_long_rows does in registers): one store and one load per chain and tile element,
+// against ceil(In / P) FMAs (784 inputs: 13).
+// ---------------------------------------------------------------------------------------
+
+inline constexpr std::size_t dense_batch_registers =
+    this_isa == isa::avx512 || this_isa == isa::neon ? 32 : 16;
+inline constexpr std::size_t dense_batch_row_registers = 2;
+inline constexpr std::size_t dense_batch_inputs = dense_batch_registers == 32 ? 8 : 4;
+
+// z for rows r0 .. r0 + R L - 1 (or the last `count` < L rows, R = 1) of the B inputs
+// X + q In, q < B, stored to Z + q Out + r0 (the tile's rows of each input's output).
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full, std::size_t R, std::size_t B>
+inline void dense_batch_long_rows(T const* Wt, T const* X, T const* b, std::size_t r0,
+                                  std::size_t count, typename vec<T>::v negative_zero,
+                                  T* Z) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t group = 8;
+    constexpr std::size_t bases = p / group;
+    constexpr std::size_t full_steps = In / p;
+    constexpr std::size_t rest = In % p;
+    constexpr std::size_t lanes = V::lanes;
+    static_assert(In >= p && p % group == 0 && bases >= 2 && (Full || R == 1));
+    v t[R][B][bases];
+    std::size_t start = 0;  // group j's first slot (dense_slot)
+#pragma GCC unroll 1
+    for (std::size_t j = 0; j < bases; ++j) {
+        v g[group][R][B];
+#pragma GCC unroll 1
+        for (std::size_t m = 0; m < group; ++m) {
+            std::size_t const c = j + m * bases;  // the chain: terms c, c + P, ...
+            std::size_t const steps = full_steps + (c < rest ? 1 : 0);
+            v acc[R][B];
+#pragma GCC unroll 2
+            for (std::size_t q = 0; q < R; ++q) {
+#pragma GCC unroll 16
+                for (std::size_t k = 0; k < B; ++k) acc[q][k] = negative_zero;
+            }
+#pragma GCC unroll 1
+            for (std::size_t step = 0; step < steps; ++step) {
+                std::size_t const i = step * p + c;
+                std::size_t const slot = start + step * group + m;
+                v w[R];
+#pragma GCC unroll 2
+                for (std::size_t q = 0; q < R; ++q) {
+                    w[q] = dense_slot_column<T, In, Out, Full>(Wt, slot, r0 + q * lanes, count,
+                                                               negative_zero);
+                }
+#pragma GCC unroll 16
+                for (std::size_t k = 0; k < B; ++k) {
+                    v const xk = V::splat(X[k * In + i]);
+#pragma GCC unroll 2
+                    for (std::size_t q = 0; q < R; ++q) acc[q][k] = V::fma(w[q], xk, acc[q][k]);
+                }
+            }
+            if (c == rest) {
+                // fma(b, 1, s) == s + b, after the chain's last term.
+#pragma GCC unroll 2
+                for (std::size_t q = 0; q < R; ++q) {
+                    v const bias = dense_biases<T, Full>(b, r0 + q * lanes, count, negative_zero);
+#pragma GCC unroll 16
+                    for (std::size_t k = 0; k < B; ++k) acc[q][k] = V::add(acc[q][k], bias);
+                }
+            }
+#pragma GCC unroll 2
+            for (std::size_t q = 0; q < R; ++q) {
+#pragma GCC unroll 16
+                for (std::size_t k = 0; k < B; ++k) g[m][q][k] = acc[q][k];
+            }
+        }
+        // Levels h = P/2, P/4, P/8: member m + 4, m + 2, m + 1 is chain c + h.
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
+#pragma GCC unroll 16
+            for (std::size_t k = 0; k < B; ++k) {
+                v const a0 = V::add(g[0][q][k], g[4][q][k]);
+                v const a1 = V::add(g[1][q][k], g[5][q][k]);
+                v const a2 = V::add(g[2][q][k], g[6][q][k]);
+                v const a3 = V::add(g[3][q][k], g[7][q][k]);
+                t[q][k][j] = V::add(V::add(a0, a2), V::add(a1, a3));
+            }
+        }
+        start += full_steps * group + (rest > j ? (rest - j + bases - 1) / bases : 0);
+    }
+#pragma GCC unroll 2
+    for (std::size_t q = 0; q < R; ++q) {
+#pragma GCC unroll 16
+        for (std::size_t k = 0; k < B; ++k) {
+            dense_tree<V, bases, bases / 2>(t[q][k]);
+            store_lanes<T>(t[q][k][0], Z + k * Out + r0 + q * lanes, count);
+        }
+    }
+}
+
+// Every row of the B inputs X + q In into Z + q Out, q < B (z, before the activation).
+template <ieee_binary T, std::size_t In, std::size_t Out, std::size_t B>
+inline void dense_batch_tile(T const* Wt, T const* X, T const* b, typename vec<T>::v negative_zero,
+                             T* Z) noexcept {
+    constexpr std::size_t lanes = vec<T>::lanes;
+    constexpr std::size_t full_blocks = Out / lanes;
+    constexpr std::size_t tail = Out % lanes;
+    constexpr std::size_t R = dense_batch_row_registers;
+    std::size_t k = 0;
+    for (; k + R <= full_blocks; k += R) {
+        dense_batch_long_rows<T, In, Out, true, R, B>(Wt, X, b, k * lanes, lanes, negative_zero, Z);
+    }
+    for (; k < full_blocks; ++k) {
+        dense_batch_long_rows<T, In, Out, true, 1, B>(Wt, X, b, k * lanes, lanes, negative_zero, Z);
+    }
+    if constexpr (tail != 0) {
+        dense_batch_long_rows<T, In, Out, false, 1, B>(Wt, X, b, full_blocks * lanes, tail,
+                                                       negative_zero, Z);
+    }
+}
+
+// Inputs per pass of a layer of rows shorter than P terms: the pass's outputs (at most
+// 64 Out values) are still in L1 when σ runs over them as one array.
+inline constexpr std::size_t dense_batch_chunk = 64;
+
+// Y_q = a(W X_q + b), q < count, each bitwise dense_fixed(X_q) (a = σ when Sigmoid, else
+// z). Y must not overlap Wt, X or b.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+void dense_batch(T const* Wt, T const* X, T const* b, T* Y, std::size_t count) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr bool long_rows = In + 1 > partial_sums<T>;
+    if constexpr (Out == 1 || Out == 0) {
+        // One row keeps its weights in order (no rows to share a load): the single kernel.
+        for (std::size_t q = 0; q < count; ++q) {
+            dense_fixed_inline<T, In, Out, Sigmoid>(Wt, X + q * In, b, Y + q * Out);
+        }
+    } else if constexpr (!long_rows) {
+        // Each product has a partial sum of its own and the tree costs as many adds as
+        // there are FMAs, so a weight load and a broadcast per FMA and tree add already
+        // match two loads and two vector operations per cycle: registers gain nothing.
+        // The inputs run inside a block of rows instead, whose at most 4 KB of weights stay
+        // in L1 however wide the layer.
+        typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
+        constexpr std::size_t full_blocks = Out / lanes;
+        constexpr std::size_t tail = Out % lanes;
+        for (std::size_t q0 = 0; q0 < count; q0 += dense_batch_chunk) {
+            std::size_t const n = count - q0 < dense_batch_chunk ? count - q0 : dense_batch_chunk;
+            T const* const Xc = X + q0 * In;
+            T* const Yc = Y + q0 * Out;
+            for (std::size_t k = 0; k < full_blocks; ++k) {
+                for (std::size_t q = 0; q < n; ++q) {
+                    V::store(Yc + q * Out + k * lanes,
+                             dense_rows<T, In, Out, true>(Wt, Xc + q * In, b, k * lanes, lanes,
+                                                          negative_zero));
+                }
+            }
+            if constexpr (tail != 0) {
+                constexpr std::size_t r0 = full_blocks * lanes;
+                for (std::size_t q = 0; q < n; ++q) {
+                    store_lanes<T>(
+                        dense_rows<T, In, Out, false>(Wt, Xc + q * In, b, r0, tail, negative_zero),
+                        Yc + q * Out + r0, tail);
+                }
+            }
+            if constexpr (Sigmoid) sigmoid_array<T>(Yc, Yc, n * Out);
+        }
+    } else {
+        typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
+        constexpr std::size_t B = dense_batch_inputs;
+        std::size_t q = 0;
+        // σ over each tile's outputs while they are in L1, as one array (sigmoid_array
+        // overlaps the long dependency chains of several registers).
+        for (; q + B <= count; q += B) {
+            dense_batch_tile<T, In, Out, B>(Wt, X + q * In, b, negative_zero, Y + q * Out);
+            if constexpr (Sigmoid) sigmoid_array<T>(Y + q * Out, Y + q * Out, B * Out);
+        }
+        if (count - q >= B / 2) {
+            dense_batch_tile<T, In, Out, B / 2>(Wt, X + q * In, b, negative_zero, Y + q * Out);
+            if constexpr (Sigmoid) sigmoid_array<T>(Y + q * Out, Y + q * Out, B / 2 * Out);
+            q += B / 2;
+        }
+        for (; q < count; ++q) dense_fixed<T, In, Out, Sigmoid>(Wt, X + q * In, b, Y + q * Out);
+    }
+}
