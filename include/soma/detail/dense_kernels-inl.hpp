@@ -320,32 +320,78 @@ void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
 // reading the weights: a weight register feeds one FMA, and the 784 x 128 float layer's
 // 400 KB of weights come from L2 for every input. Here a tile of R row registers times
 // B inputs shares each weight register among B inputs and each broadcast x_k among R row
-// registers: a step of one chain is R weight loads and B broadcasts for R B FMAs.
+// registers: a term of a chain is R weight loads and B broadcasts for R B FMAs, and the
+// weights are read from L2 once per B inputs.
 //
-// The tile, from the register count (every ISA: two FMAs and two loads per cycle, FMA
-// latency 4 cycles, so at least 8 independent chains are needed):
-//   32 registers (AVX-512, NEON): R = 2, B = 8: 16 accumulators, 2 weights, 1 broadcast;
-//       a step is 10 loads (5 cycles) for 16 FMAs (8 cycles), FMA-bound, and the weights
-//       are read from L2 once per eight inputs (16 bytes per cycle, well under L2's rate).
-//       R = 2, B = 12 (24 accumulators) would leave too few registers for the compiler's
-//       addresses and the -0 fill; R = 1, B = 16 is load-bound (17 loads for 16 FMAs).
-//   16 registers (AVX2, and the portable kernel's scalar registers): R = 2, B = 4: 8
-//       accumulators, 2 weights, 1 broadcast, the -0 fill; 6 loads (3 cycles) for 8 FMAs
-//       (4 cycles). B = 6 needs 16 registers before the compiler's own.
-// Only one chain per tile element is in flight, so a chain's value is kept (a store) until
-// the eight chains of its group are done and the tree's first three levels combine them
-// (as dense_long_rows does in registers): one store and one load per chain and tile element,
-// against ceil(In / P) FMAs (784 inputs: 13).
+// Every ISA here issues two FMAs and two loads per cycle with an FMA latency of 4 cycles,
+// so a tile needs at least 8 independent accumulators, and is FMA-bound when R + B loads
+// take fewer cycles than R B FMAs. R = 2 everywhere (R = 1 for a last register of rows).
+// With C chains of a group in flight per tile element there are C R B accumulators:
+//   32 registers (AVX-512, NEON), chains of 4 or more terms: C = 1, B = 8: 16 accumulators,
+//       2 weights, 1 broadcast; 10 loads (5 cycles) for 16 FMAs (8 cycles). B = 16 (R = 2)
+//       spills; R = 1, B = 16 is load-bound (17 loads for 16 FMAs).
+//   16 registers (AVX2; the portable kernel's scalars): C = 1, B = 4: 8 accumulators,
+//       2 weights, 1 broadcast and the -0 fill; 6 loads (3 cycles) for 8 FMAs (4 cycles).
+// A chain's value waits in memory (one store and one load per chain and tile element) until
+// its group's eight chains are done and the tree's first three levels combine them, as
+// dense_long_rows does in registers. That costs little against chains of ceil(In / P)
+// terms (784 inputs: 13), but with one to three terms per chain half the work is the tree
+// and the stores compete with it; then, with 32 registers, C = 2, B = 4 keeps two chains
+// in flight (16 accumulators) and combines them before storing, and with 16 registers and
+// a single term per chain the one-input kernel (all eight chains in registers) is faster.
+// Measured, Xeon (Sapphire Rapids) at 2.1 GHz, GCC 12, float, batch 256, µs, one input at a
+// time / C = 1 / C = 2:
+//   AVX-512, B = 8 (C = 1) or 4 (C = 2):  784 x 128: 1416 / 483 / 592;  128 x 128: 242 /
+//       147 / 131;  64 x 64: 47 / 61 / 42.
+//   AVX2, B = 4 (C = 1) or 2 (C = 2):     784 x 128: 2092 / 962 / 2181; 128 x 128: 234 /
+//       203 / 306;  64 x 64: 65 / 78 / 105.
 // ---------------------------------------------------------------------------------------
 
 inline constexpr std::size_t dense_batch_registers =
     this_isa == isa::avx512 || this_isa == isa::neon ? 32 : 16;
 inline constexpr std::size_t dense_batch_row_registers = 2;
-inline constexpr std::size_t dense_batch_inputs = dense_batch_registers == 32 ? 8 : 4;
+
+// C and B for rows of In terms (above); C = 0: one input at a time.
+template <ieee_binary T, std::size_t In>
+inline constexpr std::size_t dense_batch_chains = dense_batch_registers == 32
+                                                      ? (In / partial_sums<T> < 4 ? 2 : 1)
+                                                      : (In / partial_sums<T> < 2 ? 0 : 1);
+template <ieee_binary T, std::size_t In>
+inline constexpr std::size_t dense_batch_inputs = dense_batch_registers == 32
+                                                      ? (dense_batch_chains<T, In> == 2 ? 4 : 8)
+                                                      : 4;
+
+// One term i (at slot `slot` of the layout) of chain e of the tile: R weight loads, B
+// broadcasts, R B FMAs.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full, std::size_t C, std::size_t R,
+          std::size_t B>
+[[gnu::always_inline]] inline void dense_batch_term(
+    T const* Wt, T const* X, std::size_t i, std::size_t slot, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero, typename vec<T>::v (&acc)[R][B][C], std::size_t e) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    v w[R];
+#pragma GCC unroll 2
+    for (std::size_t q = 0; q < R; ++q) {
+        w[q] =
+            dense_slot_column<T, In, Out, Full>(Wt, slot, r0 + q * V::lanes, count, negative_zero);
+    }
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k < B; ++k) {
+        v const xk = V::splat(X[k * In + i]);
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) acc[q][k][e] = V::fma(w[q], xk, acc[q][k][e]);
+    }
+}
 
 // z for rows r0 .. r0 + R L - 1 (or the last `count` < L rows, R = 1) of the B inputs
-// X + q In, q < B, stored to Z + q Out + r0 (the tile's rows of each input's output).
-template <ieee_binary T, std::size_t In, std::size_t Out, bool Full, std::size_t R, std::size_t B>
+// X + q In, q < B, stored to Z + q Out + r0 (the tile's rows of each input's output). C
+// chains of a group are in flight at once (C in 1, 2, 4, 8), u + (8/C) e for e < C: the
+// group's first log2 C levels (member m + 4, m + 2, m + 1 is chain c + P/2, P/4, P/8) then
+// combine them in registers into v_u, which covers members u mod 8/C, and the 8/C values
+// v_u wait in memory for the group's last levels.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full, std::size_t C, std::size_t R,
+          std::size_t B>
 inline void dense_batch_long_rows(T const* Wt, T const* X, T const* b, std::size_t r0,
                                   std::size_t count, typename vec<T>::v negative_zero,
                                   T* Z) noexcept {
@@ -357,64 +403,74 @@ inline void dense_batch_long_rows(T const* Wt, T const* X, T const* b, std::size
     constexpr std::size_t full_steps = In / p;
     constexpr std::size_t rest = In % p;
     constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t subgroups = group / C;
     static_assert(In >= p && p % group == 0 && bases >= 2 && (Full || R == 1));
+    static_assert(C == 1 || C == 2 || C == 4 || C == 8);
     v t[R][B][bases];
     std::size_t start = 0;  // group j's first slot (dense_slot)
 #pragma GCC unroll 1
     for (std::size_t j = 0; j < bases; ++j) {
-        v g[group][R][B];
+        v g[R][B][subgroups];
 #pragma GCC unroll 1
-        for (std::size_t m = 0; m < group; ++m) {
-            std::size_t const c = j + m * bases;  // the chain: terms c, c + P, ...
-            std::size_t const steps = full_steps + (c < rest ? 1 : 0);
-            v acc[R][B];
+        for (std::size_t u = 0; u < subgroups; ++u) {
+            v acc[R][B][C];
 #pragma GCC unroll 2
             for (std::size_t q = 0; q < R; ++q) {
-#pragma GCC unroll 16
-                for (std::size_t k = 0; k < B; ++k) acc[q][k] = negative_zero;
-            }
-#pragma GCC unroll 1
-            for (std::size_t step = 0; step < steps; ++step) {
-                std::size_t const i = step * p + c;
-                std::size_t const slot = start + step * group + m;
-                v w[R];
-#pragma GCC unroll 2
-                for (std::size_t q = 0; q < R; ++q) {
-                    w[q] = dense_slot_column<T, In, Out, Full>(Wt, slot, r0 + q * lanes, count,
-                                                               negative_zero);
-                }
 #pragma GCC unroll 16
                 for (std::size_t k = 0; k < B; ++k) {
-                    v const xk = V::splat(X[k * In + i]);
-#pragma GCC unroll 2
-                    for (std::size_t q = 0; q < R; ++q) acc[q][k] = V::fma(w[q], xk, acc[q][k]);
+#pragma GCC unroll 8
+                    for (std::size_t e = 0; e < C; ++e) acc[q][k][e] = negative_zero;
                 }
             }
-            if (c == rest) {
-                // fma(b, 1, s) == s + b, after the chain's last term.
+#pragma GCC unroll 1
+            for (std::size_t step = 0; step < full_steps; ++step) {
+#pragma GCC unroll 8
+                for (std::size_t e = 0; e < C; ++e) {
+                    std::size_t const m = u + subgroups * e;
+                    dense_batch_term<T, In, Out, Full, C, R, B>(Wt, X, step * p + j + bases * m,
+                                                                start + step * group + m, r0, count,
+                                                                negative_zero, acc, e);
+                }
+            }
+#pragma GCC unroll 8
+            for (std::size_t e = 0; e < C; ++e) {
+                std::size_t const c = j + bases * (u + subgroups * e);
+                if constexpr (rest != 0) {
+                    if (c < rest) {
+                        std::size_t const m = u + subgroups * e;
+                        dense_batch_term<T, In, Out, Full, C, R, B>(
+                            Wt, X, full_steps * p + c, start + full_steps * group + m, r0, count,
+                            negative_zero, acc, e);
+                    }
+                }
+                if (c == rest) {
+                    // fma(b, 1, s) == s + b, after the chain's last term.
 #pragma GCC unroll 2
-                for (std::size_t q = 0; q < R; ++q) {
-                    v const bias = dense_biases<T, Full>(b, r0 + q * lanes, count, negative_zero);
+                    for (std::size_t q = 0; q < R; ++q) {
+                        v const bias =
+                            dense_biases<T, Full>(b, r0 + q * lanes, count, negative_zero);
 #pragma GCC unroll 16
-                    for (std::size_t k = 0; k < B; ++k) acc[q][k] = V::add(acc[q][k], bias);
+                        for (std::size_t k = 0; k < B; ++k) {
+                            acc[q][k][e] = V::add(acc[q][k][e], bias);
+                        }
+                    }
                 }
             }
 #pragma GCC unroll 2
             for (std::size_t q = 0; q < R; ++q) {
 #pragma GCC unroll 16
-                for (std::size_t k = 0; k < B; ++k) g[m][q][k] = acc[q][k];
+                for (std::size_t k = 0; k < B; ++k) {
+                    if constexpr (C > 1) dense_tree<V, C, C / 2>(acc[q][k]);
+                    g[q][k][u] = acc[q][k][0];
+                }
             }
         }
-        // Levels h = P/2, P/4, P/8: member m + 4, m + 2, m + 1 is chain c + h.
 #pragma GCC unroll 2
         for (std::size_t q = 0; q < R; ++q) {
 #pragma GCC unroll 16
             for (std::size_t k = 0; k < B; ++k) {
-                v const a0 = V::add(g[0][q][k], g[4][q][k]);
-                v const a1 = V::add(g[1][q][k], g[5][q][k]);
-                v const a2 = V::add(g[2][q][k], g[6][q][k]);
-                v const a3 = V::add(g[3][q][k], g[7][q][k]);
-                t[q][k][j] = V::add(V::add(a0, a2), V::add(a1, a3));
+                if constexpr (subgroups > 1) dense_tree<V, subgroups, subgroups / 2>(g[q][k]);
+                t[q][k][j] = g[q][k][0];
             }
         }
         start += full_steps * group + (rest > j ? (rest - j + bases - 1) / bases : 0);
@@ -430,7 +486,7 @@ inline void dense_batch_long_rows(T const* Wt, T const* X, T const* b, std::size
 }
 
 // Every row of the B inputs X + q In into Z + q Out, q < B (z, before the activation).
-template <ieee_binary T, std::size_t In, std::size_t Out, std::size_t B>
+template <ieee_binary T, std::size_t In, std::size_t Out, std::size_t C, std::size_t B>
 inline void dense_batch_tile(T const* Wt, T const* X, T const* b, typename vec<T>::v negative_zero,
                              T* Z) noexcept {
     constexpr std::size_t lanes = vec<T>::lanes;
@@ -439,14 +495,16 @@ inline void dense_batch_tile(T const* Wt, T const* X, T const* b, typename vec<T
     constexpr std::size_t R = dense_batch_row_registers;
     std::size_t k = 0;
     for (; k + R <= full_blocks; k += R) {
-        dense_batch_long_rows<T, In, Out, true, R, B>(Wt, X, b, k * lanes, lanes, negative_zero, Z);
+        dense_batch_long_rows<T, In, Out, true, C, R, B>(Wt, X, b, k * lanes, lanes, negative_zero,
+                                                         Z);
     }
     for (; k < full_blocks; ++k) {
-        dense_batch_long_rows<T, In, Out, true, 1, B>(Wt, X, b, k * lanes, lanes, negative_zero, Z);
+        dense_batch_long_rows<T, In, Out, true, C, 1, B>(Wt, X, b, k * lanes, lanes, negative_zero,
+                                                         Z);
     }
     if constexpr (tail != 0) {
-        dense_batch_long_rows<T, In, Out, false, 1, B>(Wt, X, b, full_blocks * lanes, tail,
-                                                       negative_zero, Z);
+        dense_batch_long_rows<T, In, Out, false, C, 1, B>(Wt, X, b, full_blocks * lanes, tail,
+                                                          negative_zero, Z);
     }
 }
 
@@ -496,18 +554,24 @@ void dense_batch(T const* Wt, T const* X, T const* b, T* Y, std::size_t count) n
             }
             if constexpr (Sigmoid) sigmoid_array<T>(Yc, Yc, n * Out);
         }
+    } else if constexpr (dense_batch_chains<T, In> == 0) {
+        for (std::size_t q = 0; q < count; ++q) {
+            dense_fixed<T, In, Out, Sigmoid>(Wt, X + q * In, b, Y + q * Out);
+        }
     } else {
         typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
-        constexpr std::size_t B = dense_batch_inputs;
+        constexpr std::size_t C = dense_batch_chains<T, In>;
+        constexpr std::size_t B = dense_batch_inputs<T, In>;
         std::size_t q = 0;
         // σ over each tile's outputs while they are in L1, as one array (sigmoid_array
         // overlaps the long dependency chains of several registers).
         for (; q + B <= count; q += B) {
-            dense_batch_tile<T, In, Out, B>(Wt, X + q * In, b, negative_zero, Y + q * Out);
+            dense_batch_tile<T, In, Out, C, B>(Wt, X + q * In, b, negative_zero, Y + q * Out);
             if constexpr (Sigmoid) sigmoid_array<T>(Y + q * Out, Y + q * Out, B * Out);
         }
+        // The remainder: a tile of B/2 inputs, then one at a time.
         if (count - q >= B / 2) {
-            dense_batch_tile<T, In, Out, B / 2>(Wt, X + q * In, b, negative_zero, Y + q * Out);
+            dense_batch_tile<T, In, Out, C, B / 2>(Wt, X + q * In, b, negative_zero, Y + q * Out);
             if constexpr (Sigmoid) sigmoid_array<T>(Y + q * Out, Y + q * Out, B / 2 * Out);
             q += B / 2;
         }
