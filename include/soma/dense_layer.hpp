@@ -19,6 +19,9 @@
 //     longer ones. weight(r, i), weights(), row(r) and neuron(r) give the row-major view.
 //   - In = Out = std::dynamic_extent: shapes known at run time, std::vector storage; a
 //     size mismatch throws std::invalid_argument naming both sizes.
+//   batch_forward(X, Y) over the rows of a row-major X: for static float and double
+//     layers a batch kernel (dense_kernels-inl.hpp) that evaluates a tile of inputs per
+//     pass over the weights, each output bitwise forward(X_k).
 // Constant evaluation takes the scalar definition (the single neuron's code, row by row);
 // run time the kernels, with the same bits. Evaluation never allocates (but operator() of
 // the run-time form, which returns a std::vector).

@@ -11,7 +11,9 @@
 // static layers never allocates and is usable in constexpr. Run-time-shaped layers are
 // checked when the network is made (std::invalid_argument naming the layer and both
 // sizes). soma::dynamic_network<T, A> is a chain whose length, too, is known only at run
-// time (a network read from a file, say).
+// time (a network read from a file, say). batch_forward of a network of static dense
+// layers runs layer by layer over blocks of inputs (each layer's batch kernel), with the
+// same bits as one input at a time.
 #ifndef SOMA_NETWORK_HPP
 #define SOMA_NETWORK_HPP
 
