@@ -642,9 +642,12 @@ public:
         }
         if constexpr (detail::ieee_binary<T>) {
             if (detail::overlap<T>(std::span<T const>(Y), X)) detail::overlap_error(f, "Y", "X");
-        }
-        for (std::size_t k = 0; k < inputs; ++k) {
-            run(X.data() + k * in_, Y.data() + k * out_, true);
+            detail::batch_forward_unchecked(w_.data(), out_, in_, X.data(), inputs, b_.data(),
+                                            Y.data(), a_);
+        } else {
+            for (std::size_t k = 0; k < inputs; ++k) {
+                run(X.data() + k * in_, Y.data() + k * out_, true);
+            }
         }
     }
     template <detail::layer_output Y>

@@ -30,9 +30,9 @@
 # A key without a variable is only compared between builds. Recorded values can also be
 # given on the command line (-DSOMA_SIGMOID_HASH=...).
 set(SOMA_INNER_PRODUCT_HASH f51e5bdb1c6ae3ab)
-# Static dense layers and a network through batch_forward (the batch kernels); the same on
-# default, -mavx2 -mfma, -march=native, SOMA_NO_SIMD, GCC and Clang, and AArch64 NEON.
-set(SOMA_BATCH_HASH 457396110933f34d)
+# Static and run-time dense layers and a network through batch_forward (the batch kernels);
+# the same on default, -mavx2 -mfma, -march=native, SOMA_NO_SIMD, GCC and Clang, AArch64 NEON.
+set(SOMA_BATCH_HASH af7347254eaec579)
 
 set(soma_hash_source "${CMAKE_CURRENT_SOURCE_DIR}/hash/inner_product_hash.cpp")
 set(soma_hash_driver "${CMAKE_CURRENT_SOURCE_DIR}/hash/run_hashes.cmake")

@@ -8,8 +8,8 @@
 //
 // Output: "isa <name>", "hash <16 hex digits>" (the inner products), "sigmoid_hash" (the
 // scalar and array sigmoid and the array step), "layer_hash" (dense sigmoid and step
-// layers through forward) and "batch_hash" (static dense layers and a network through
-// batch_forward).
+// layers through forward) and "batch_hash" (static and run-time dense layers and a network
+// through batch_forward).
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -176,8 +176,9 @@ void hash_layers(fnv1a& h) {
     }
 }
 
-// Static dense layers and a network through batch_forward (the batch kernels: tiles of
-// inputs, then the remainder one at a time), 29 inputs, some with NaN or infinities.
+// Static dense layers, a network and a run-time layer through batch_forward (the batch
+// kernels: tiles of inputs, then the remainder one at a time), some inputs with NaN or
+// infinities.
 template <soma::detail::ieee_binary T, std::size_t In, std::size_t Out>
 void hash_batch_layer(fnv1a& h, splitmix& g) {
     constexpr std::size_t count = 29;
@@ -223,12 +224,17 @@ void hash_batches(fnv1a& h) {
         for (T& e : *v) e = g.value<T>();
     }
     soma::network<l1_t, l2_t> const net(l1_t(W1, b1), l2_t(W2, b2));
+    // The run-time layer's batch kernel (tiles of two rows and two inputs).
+    soma::dynamic_dense_layer<T> const dynamic(100, 40, W1, b1);
     constexpr std::size_t count = 101;
     std::vector<T> X(count * 100);
     for (T& v : X) v = g.value<T>();
     std::vector<T> Y(count * 7);
     net.batch_forward(X, Y);
     for (T v : Y) h.value(v);
+    std::vector<T> H(count * 40);
+    dynamic.batch_forward(X, H);
+    for (T v : H) h.value(v);
 }
 
 }  // namespace
