@@ -323,13 +323,15 @@ void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
 // registers: a term of a chain is R weight loads and B broadcasts for R B FMAs, and the
 // weights are read from L2 once per B inputs.
 //
-// Every ISA here issues two FMAs and two loads per cycle with an FMA latency of 4 cycles,
-// so a tile needs at least 8 independent accumulators, and is FMA-bound when R + B loads
-// take fewer cycles than R B FMAs. R = 2 everywhere (R = 1 for a last register of rows).
-// With C chains of a group in flight per tile element there are C R B accumulators:
+// With two FMAs and two loads per cycle and an FMA latency of 4 cycles (AVX2 and AVX-512 on
+// current x86-64 cores; wide NEON cores are alike) a tile needs at least 8 independent
+// accumulators, and is FMA-bound when its R + B loads take fewer cycles than its R B FMAs. R = 2
+// everywhere (R = 1 for a last register of rows). With C chains of a group in flight per tile
+// element there are C R B accumulators:
 //   32 registers (AVX-512, NEON), chains of 4 or more terms: C = 1, B = 8: 16 accumulators,
-//       2 weights, 1 broadcast; 10 loads (5 cycles) for 16 FMAs (8 cycles). B = 16 (R = 2)
-//       spills; R = 1, B = 16 is load-bound (17 loads for 16 FMAs).
+//       2 weights, 1 broadcast; 10 loads (5 cycles) for 16 FMAs (8 cycles). R = 2, B = 12
+//       and R = 3, B = 8 (24 accumulators) measured slower, R = 4, B = 4 three times
+//       slower; R = 1, B = 16 is load-bound (17 loads for 16 FMAs).
 //   16 registers (AVX2; the portable kernel's scalars): C = 1, B = 4: 8 accumulators,
 //       2 weights, 1 broadcast and the -0 fill; 6 loads (3 cycles) for 8 FMAs (4 cycles).
 // A chain's value waits in memory (one store and one load per chain and tile element) until
@@ -339,8 +341,8 @@ void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
 // and the stores compete with it; then, with 32 registers, C = 2, B = 4 keeps two chains
 // in flight (16 accumulators) and combines them before storing, and with 16 registers and
 // a single term per chain the one-input kernel (all eight chains in registers) is faster.
-// Measured, Xeon (Sapphire Rapids) at 2.1 GHz, GCC 12, float, batch 256, µs, one input at a
-// time / C = 1 / C = 2:
+// Measured, Intel Xeon (AVX-512, 2.1 GHz, shared), GCC 12, float, one layer, 256 inputs,
+// µs, one input at a time / C = 1 / C = 2:
 //   AVX-512, B = 8 (C = 1) or 4 (C = 2):  784 x 128: 1416 / 483 / 592;  128 x 128: 242 /
 //       147 / 131;  64 x 64: 47 / 61 / 42.
 //   AVX2, B = 4 (C = 1) or 2 (C = 2):     784 x 128: 2092 / 962 / 2181; 128 x 128: 234 /
