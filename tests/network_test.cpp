@@ -106,6 +106,12 @@ TEMPLATE_TEST_CASE("network: a batch runs in blocks of inputs, bitwise one input
     using d1 = soma::dense_layer<T, 70, 9>;
     soma::network const single(random_layer<d1>(rng));
     check_batch(single, rng);
+    // A hidden layer too wide for blocks of eight inputs on the stack (blocks of one).
+    using e1 = soma::dense_layer<T, 3, 5000>;
+    using e2 = soma::dense_layer<T, 5000, 2>;
+    auto const wide =
+        std::make_unique<soma::network<e1, e2>>(random_layer<e1>(rng), random_layer<e2>(rng));
+    check_batch(*wide, rng);
 }
 
 TEMPLATE_TEST_CASE("network: outputs are bitwise the layer-by-layer evaluation", "[network]", float,

@@ -266,10 +266,14 @@ private:
     // on AVX2: blocks of 8 to 64 are whole tiles). The block's intermediate outputs, two
     // buffers of block x hidden_width on the stack, are at most 16 KB each (64 inputs of
     // 64 floats; 32 of 128 for 784-128-10), so that the next layer reads them from L1
-    // while the first layer's inputs and the weights stream from L2.
+    // while the first layer's inputs and the weights stream from L2. Hidden layers wider
+    // than 2048 floats get smaller blocks, down to one input (then the stack holds two
+    // outputs of the widest layer, about what one input at a time needs).
     static constexpr std::size_t batch_block = [] {
-        std::size_t const fit = 16384 / (sizeof(value_type) * hidden_width) / 8 * 8;
-        return fit < 8 ? std::size_t{8} : fit > 64 ? std::size_t{64} : fit;
+        std::size_t const fit = 16384 / (sizeof(value_type) * hidden_width);
+        if (fit >= 64) return std::size_t{64};
+        if (fit >= 8) return fit / 8 * 8;
+        return fit >= 1 ? fit : std::size_t{1};
     }();
 
     SOMA_ABI void batch_blocks(value_type const* X, std::size_t count, value_type* Y) const {
