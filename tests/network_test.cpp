@@ -114,6 +114,26 @@ TEMPLATE_TEST_CASE("network: a batch runs in blocks of inputs, bitwise one input
     check_batch(*wide, rng);
 }
 
+TEMPLATE_TEST_CASE("network: batch_forward in constant evaluation gives the run-time bits",
+                   "[network]", float, double) {
+    using T = TestType;
+    using layer_t = soma::dense_layer<T, 2, 2>;
+    static constexpr soma::network<layer_t, layer_t> net(layer_t({1, 2, 3, 4}, {0.5, -1}),
+                                                         layer_t({1, -1, 0.5, 2}, {0, 1}));
+    static constexpr std::array<T, 4> X{0.25, -1, 2, 0.125};
+    static constexpr std::array<T, 4> at_compile_time = [] {
+        std::array<T, 4> Y{};
+        net.batch_forward(X, Y);
+        return Y;
+    }();
+    static_assert(at_compile_time[0] == net(std::array<T, 2>{0.25, -1})[0]);
+    static_assert(at_compile_time[3] == net(std::array<T, 2>{2, 0.125})[1]);
+    std::array<T, 4> run_X = X;
+    std::array<T, 4> run_Y{};
+    net.batch_forward(run_X, run_Y);
+    for (std::size_t k = 0; k < 4; ++k) CHECK(bits(run_Y[k]) == bits(at_compile_time[k]));
+}
+
 TEMPLATE_TEST_CASE("network: outputs are bitwise the layer-by-layer evaluation", "[network]", float,
                    double) {
     using T = TestType;
