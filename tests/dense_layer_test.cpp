@@ -1,8 +1,9 @@
 // Tests of soma/dense_layer.hpp: every output of a layer is bitwise the output of its own
 // neuron (soma::neuron<T, In, A>(w_r, b_r)(x), itself checked against a double-double
 // reference in inner_product_test and neuron_test), for every ISA's shape-specialised
-// kernel this CPU runs, at run time and in constant evaluation; batches are bitwise one
-// input at a time; run-time sizes are checked with both sizes in the message.
+// kernel this CPU runs, at run time and in constant evaluation; batches (every ISA's batch
+// kernel) are bitwise one input at a time; run-time sizes are checked with both sizes in
+// the message.
 #include "soma/dense_layer.hpp"
 #include "soma/activation.hpp"
 #include "soma/neuron.hpp"
@@ -150,6 +151,98 @@ void check_against_neurons(std::mt19937_64& rng) {
     }
 }
 
+// a and b bitwise equal, or both NaN (which NaN a result carries is not part of the
+// contract between different code paths).
+template <ieee_binary T>
+bool same_value(T a, T b) {
+    return bits(a) == bits(b) || (std::isnan(a) && std::isnan(b));
+}
+
+// Inputs for a batch: random, with NaN, +inf and -inf in some of them (an input of NaN
+// and one with infinities of both signs, whose products sum to NaN or to an infinity).
+template <ieee_binary T>
+std::vector<T> batch_inputs(std::size_t count, std::size_t in, std::mt19937_64& rng) {
+    std::vector<T> X = random_values<T>(count * in, rng, T(2));
+    T const inf = std::numeric_limits<T>::infinity();
+    for (std::size_t q = 0; q < count && in != 0; ++q) {
+        if (q % 5 == 2) X[q * in + (q * 7) % in] = std::numeric_limits<T>::quiet_NaN();
+        if (q % 7 == 3) X[q * in + in - 1] = inf;
+        if (q % 7 == 3 && in > 1) X[q * in + in / 2] = -inf;
+        if (q % 11 == 4) X[q * in] = -inf;
+    }
+    return X;
+}
+
+// The batch kernel of every ISA this CPU runs, for the counts around its tile sizes (tiles
+// of 8, 4 and 2 inputs: 0, 1, B - 1, B, B + 1, 3 B + 2), against that ISA's one-input kernel
+// bit for bit and against the layer's neurons (NaN for NaN). X lies inside NaN padding, and
+// Y inside a guard that must not be written.
+template <ieee_binary T, std::size_t In, std::size_t Out>
+void check_batch_kernels(std::mt19937_64& rng) {
+    INFO("shape " << In << " x " << Out);
+    auto const W = random_values<T>(In * Out, rng, T(2));
+    auto const b = random_values<T>(Out, rng, T(2));
+    std::vector<T> const Wt = interleave<T, In, Out>(W);
+    auto const layer = std::make_unique<soma::dense_layer<T, In, Out>>(W, b);
+    constexpr std::size_t pad = 19;
+    T const guard = std::bit_cast<T>(bits(std::numeric_limits<T>::quiet_NaN()) | 0x5);
+    for (std::size_t const count : std::array<std::size_t, 11>{0, 1, 2, 3, 4, 5, 7, 8, 9, 14, 26}) {
+        INFO("count " << count);
+        std::vector<T> const X = batch_inputs<T>(count, In, rng);
+        std::vector<T> padded(count * In + 2 * pad, std::numeric_limits<T>::quiet_NaN());
+        std::copy(X.begin(), X.end(), padded.begin() + pad);
+        // Expected: the layer one input at a time (bitwise its neurons, above).
+        std::vector<T> y_one(count * Out);
+        std::vector<T> z_one(count * Out);
+        for (std::size_t q = 0; q < count; ++q) {
+            std::span<T const, In> const x(X.data() + q * In, In);
+            layer->forward(x, std::span<T, Out>(y_one.data() + q * Out, Out));
+            layer->weighted_inputs(x, std::span<T, Out>(z_one.data() + q * Out, Out));
+        }
+        for (soma::detail::isa const target : soma_test::tested_isas()) {
+            INFO("isa " << soma::detail::isa_name(target));
+            for (bool const sigmoid : {false, true}) {
+                INFO("sigmoid " << sigmoid);
+                std::vector<T> Y(count * Out + 2 * pad, guard);
+                T* const y = Y.data() + pad;
+                if (sigmoid) {
+                    soma::detail::dense_batch_kernel_for<T, In, Out, true>(target)(
+                        Wt.data(), padded.data() + pad, b.data(), y, count);
+                } else {
+                    soma::detail::dense_batch_kernel_for<T, In, Out, false>(target)(
+                        Wt.data(), padded.data() + pad, b.data(), y, count);
+                }
+                for (std::size_t i = 0; i < pad; ++i) {
+                    CHECK(bits(Y[i]) == bits(guard));
+                    CHECK(bits(Y[pad + count * Out + i]) == bits(guard));
+                }
+                std::vector<T> one(Out);
+                for (std::size_t q = 0; q < count; ++q) {
+                    INFO("input " << q);
+                    T const* const x = X.data() + q * In;
+                    if (sigmoid) {
+                        soma::detail::dense_kernel_for<T, In, Out, true>(target)(
+                            Wt.data(), x, b.data(), one.data());
+                    } else {
+                        soma::detail::dense_kernel_for<T, In, Out, false>(target)(
+                            Wt.data(), x, b.data(), one.data());
+                    }
+                    std::vector<T> const& expected = sigmoid ? y_one : z_one;
+                    for (std::size_t r = 0; r < Out; ++r) {
+                        INFO("row " << r);
+                        CHECK(bits(y[q * Out + r]) == bits(one[r]));
+                        CHECK(same_value(y[q * Out + r], expected[q * Out + r]));
+                    }
+                }
+            }
+        }
+        // The layer's own batch_forward (this machine's kernel, chosen once per call).
+        std::vector<T> Y(count * Out);
+        layer->batch_forward(X, Y);
+        for (std::size_t k = 0; k < count * Out; ++k) CHECK(same_value(Y[k], y_one[k]));
+    }
+}
+
 }  // namespace
 
 TEMPLATE_TEST_CASE("dense_layer: every output is bitwise its neuron's, on every ISA",
@@ -271,6 +364,53 @@ TEMPLATE_TEST_CASE("dense_layer: a batch is bitwise one input at a time", "[dens
     CHECK(contains(e, "Y overlaps X"));
 }
 
+TEMPLATE_TEST_CASE("dense_layer: the batch kernels are bitwise one input at a time, on every ISA",
+                   "[dense_layer]", float, double) {
+    using T = TestType;
+    std::mt19937_64 rng(94);
+    // Rows shorter than P terms (one register of rows, several, a partial last one); long
+    // rows of one, two, three and more terms a chain (float P = 64, double P = 32), of 1, 2, 3
+    // registers of rows and a partial one; one row; no inputs.
+    check_batch_kernels<T, 4, 4>(rng);
+    check_batch_kernels<T, 5, 7>(rng);
+    check_batch_kernels<T, 9, 33>(rng);
+    check_batch_kernels<T, 31, 20>(rng);
+    check_batch_kernels<T, 24, 1>(rng);
+    check_batch_kernels<T, 0, 3>(rng);
+    check_batch_kernels<T, 64, 64>(rng);
+    check_batch_kernels<T, 64, 48>(rng);
+    check_batch_kernels<T, 70, 9>(rng);
+    check_batch_kernels<T, 100, 3>(rng);
+    check_batch_kernels<T, 130, 1>(rng);
+    check_batch_kernels<T, 200, 20>(rng);
+    check_batch_kernels<T, 260, 17>(rng);
+}
+
+TEMPLATE_TEST_CASE("dense_layer: a batch with another activation is bitwise one at a time",
+                   "[dense_layer]", float, double) {
+    using T = TestType;
+    std::mt19937_64 rng(95);
+    constexpr std::size_t count = 29;
+    auto const W = random_values<T>(70 * 19, rng);
+    auto const b = random_values<T>(19, rng);
+    soma::dense_layer<T, 70, 19, soma::step_activation> const step(W, b);
+    soma::dense_layer<T, 70, 19, soma::identity_activation> const linear(W, b);
+    auto const X = batch_inputs<T>(count, 70, rng);
+    std::vector<T> Ys(count * 19);
+    std::vector<T> Yl(count * 19);
+    step.batch_forward(X, Ys);
+    linear.batch_forward(X, Yl);
+    for (std::size_t q = 0; q < count; ++q) {
+        std::span<T const, 70> const x(X.data() + q * 70, 70);
+        auto const ys = step(x);
+        auto const yl = linear(x);
+        for (std::size_t r = 0; r < 19; ++r) {
+            CHECK(bits(Ys[q * 19 + r]) == bits(ys[r]));
+            CHECK(bits(Yl[q * 19 + r]) == bits(yl[r]));
+        }
+    }
+}
+
 TEMPLATE_TEST_CASE("dense_layer: constant evaluation gives the run-time bits", "[dense_layer]",
                    float, double) {
     using T = TestType;
@@ -291,6 +431,17 @@ TEMPLATE_TEST_CASE("dense_layer: constant evaluation gives the run-time bits", "
         return v;
     }();
     static constexpr std::array<T, 2> long_at_compile_time = long_rows(x40);
+    // batch_forward in constant evaluation: the scalar definition, one input at a time.
+    static constexpr std::array<T, 4> batch_at_compile_time = [] {
+        std::array<T, 80> X{};
+        for (std::size_t i = 0; i < 40; ++i) X[i] = x40[i];
+        for (std::size_t i = 0; i < 40; ++i) X[40 + i] = -x40[i];
+        std::array<T, 4> Y{};
+        long_rows.batch_forward(X, Y);
+        return Y;
+    }();
+    static_assert(batch_at_compile_time[0] == long_at_compile_time[0]);
+    static_assert(batch_at_compile_time[1] == long_at_compile_time[1]);
     std::array<T, 3> run_x = x;
     auto const at_run_time = layer(run_x);
     for (std::size_t r = 0; r < 5; ++r) CHECK(bits(at_compile_time[r]) == bits(at_run_time[r]));
@@ -299,6 +450,12 @@ TEMPLATE_TEST_CASE("dense_layer: constant evaluation gives the run-time bits", "
     for (std::size_t r = 0; r < 2; ++r) {
         CHECK(bits(long_at_compile_time[r]) == bits(long_at_run_time[r]));
     }
+    std::array<T, 80> run_X{};
+    for (std::size_t i = 0; i < 40; ++i) run_X[i] = x40[i];
+    for (std::size_t i = 0; i < 40; ++i) run_X[40 + i] = -x40[i];
+    std::array<T, 4> run_Y{};
+    long_rows.batch_forward(run_X, run_Y);
+    for (std::size_t k = 0; k < 4; ++k) CHECK(bits(batch_at_compile_time[k]) == bits(run_Y[k]));
 }
 
 TEMPLATE_TEST_CASE("dense_layer: run-time sizes are checked, with both sizes in the message",

@@ -89,6 +89,7 @@ struct regions {
     guarded_region x{max_n * sizeof(T)};
     guarded_region b{max_rows * sizeof(T)};
     guarded_region out{max_n * sizeof(T)};
+    guarded_region X{3 * max_n * sizeof(T)};  // up to three inputs of a batch
 };
 
 // One ISA's kernels (or the dispatching entry points), every length, both placements.
@@ -173,6 +174,22 @@ long check_kernels(std::string const& name, soma::detail::kernels_of<T> const& k
                     if (bits(out[j]) != bits(want)) {
                         report("forward_sigmoid", n, at_end);
                         break;
+                    }
+                }
+                // Two and three inputs at once (a tile of two, and one more), X and the
+                // outputs against guard pages too.
+                for (std::size_t count : {std::size_t{2}, std::size_t{3}}) {
+                    T* const X = r.X.template place<T>(count * n, at_end);
+                    T* const Z = r.out.template place<T>(count * rows, at_end);
+                    fill(X, count * n, rng, T(-1), T(1));
+                    k.batch_inner_products(W, rows, n, X, count, b, Z);
+                    for (std::size_t q = 0; q < count * rows; ++q) {
+                        T const want = soma::detail::inner_product_scalar(
+                            W + (q % rows) * n, X + (q / rows) * n, n, true, b[q % rows]);
+                        if (bits(Z[q]) != bits(want)) {
+                            report("batch_inner_products", n, at_end);
+                            break;
+                        }
                     }
                 }
             }

@@ -1,6 +1,7 @@
 // Tests of soma/layer.hpp: every output of a layer or batch is bitwise the single-neuron
 // weighted input of its row (detail::inner_product with the bias, itself checked against
-// a double-double reference in inner_product_test), for every ISA's batch kernel; sizes
+// a double-double reference in inner_product_test), for every ISA's multi-row kernel and
+// its kernel for a batch of inputs; sizes
 // and overlaps are rejected with a message naming both sizes.
 #include "soma/layer.hpp"
 #include "soma/activation.hpp"
@@ -136,6 +137,63 @@ TEMPLATE_TEST_CASE("every ISA's batch kernel is bitwise the scalar definition", 
                       bits(soma::detail::inner_product_scalar(w, x.data(), s.n, false, T(0))));
                 CHECK(bits(z_shared[r]) == bits(single_neuron(W, r, s.n, x, b[0])));
                 CHECK(bits(y[r]) == bits(soma::sigmoid(single_neuron(W, r, s.n, x, b[r]))));
+            }
+        }
+    }
+}
+
+TEMPLATE_TEST_CASE("every ISA's kernel for a batch of inputs is bitwise the scalar definition",
+                   "[layer]", float, double) {
+    using T = TestType;
+    using soma::detail::isa;
+    std::vector<isa> const isas = soma_test::tested_isas();
+    std::mt19937_64 rng(15);
+    T const inf = std::numeric_limits<T>::infinity();
+    for (shape const s : shapes) {
+        auto const W = random_values<T>(s.rows * s.n, rng);
+        auto const b = random_values<T>(s.rows, rng);
+        padded<T> const pW(W, 1);
+        // Counts around the tiles of two inputs; input 1 has a NaN, input 3 infinities.
+        for (std::size_t const count : std::array<std::size_t, 6>{0, 1, 2, 3, 4, 7}) {
+            auto X = random_values<T>(count * s.n, rng);
+            if (s.n > 1 && count > 1) X[s.n + s.n / 2] = std::numeric_limits<T>::quiet_NaN();
+            if (s.n > 1 && count > 3) {
+                X[3 * s.n] = inf;
+                X[4 * s.n - 1] = -inf;
+            }
+            padded<T> const pX(X, 3);
+            for (isa const target : isas) {
+                auto const kernel = soma::detail::kernels_for(target).of<T>().batch_inner_products;
+                std::vector<T> Z(count * s.rows + 2, T(7));
+                kernel(pW.data, s.rows, s.n, pX.data, count, b.data(), Z.data() + 1);
+                CHECK(bits(Z.front()) == bits(T(7)));
+                CHECK(bits(Z.back()) == bits(T(7)));
+                for (std::size_t q = 0; q < count; ++q) {
+                    std::vector<T> const x(X.begin() + static_cast<std::ptrdiff_t>(q * s.n),
+                                           X.begin() + static_cast<std::ptrdiff_t>((q + 1) * s.n));
+                    for (std::size_t r = 0; r < s.rows; ++r) {
+                        INFO("isa " << soma::detail::isa_name(target) << " rows " << s.rows << " n "
+                                    << s.n << " count " << count << " q " << q << " r " << r);
+                        T const expected = single_neuron(W, r, s.n, x, b[r]);
+                        T const z = Z[1 + q * s.rows + r];
+                        CHECK(
+                            (bits(z) == bits(expected) || (std::isnan(z) && std::isnan(expected))));
+                    }
+                }
+            }
+            // batch_forward with σ (the batch kernel, then σ over the pass): bitwise σ of
+            // the single neuron. (Without rows the number of inputs is Y.size() / rows = 0.)
+            if (s.rows == 0) continue;
+            std::vector<T> Y(count * s.rows);
+            soma::batch_forward<T>(W, s.rows, s.n, X, b, Y, soma::sigmoid_activation{});
+            for (std::size_t q = 0; q < count; ++q) {
+                std::vector<T> const x(X.begin() + static_cast<std::ptrdiff_t>(q * s.n),
+                                       X.begin() + static_cast<std::ptrdiff_t>((q + 1) * s.n));
+                for (std::size_t r = 0; r < s.rows; ++r) {
+                    T const expected = soma::sigmoid(single_neuron(W, r, s.n, x, b[r]));
+                    T const y = Y[q * s.rows + r];
+                    CHECK((bits(y) == bits(expected) || (std::isnan(y) && std::isnan(expected))));
+                }
             }
         }
     }

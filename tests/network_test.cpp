@@ -1,15 +1,18 @@
 // Tests of soma/network.hpp: a network's outputs are bitwise the layer-by-layer evaluation
 // (each layer bitwise its neurons, dense_layer_test), for static and run-time shapes;
-// batches are bitwise one input at a time; the XOR network of step neurons computes XOR's
-// truth table; run-time size mismatches throw with the layer and both sizes.
+// batches (layer by layer in blocks of inputs) are bitwise one input at a time; the XOR network of
+// step neurons computes XOR's truth table; run-time size mismatches throw with the layer and both
+// sizes.
 #include "soma/network.hpp"
 #include "soma/activation.hpp"
 #include "soma/dense_layer.hpp"
 
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <random>
 #include <span>
@@ -36,7 +39,100 @@ L random_layer(std::mt19937_64& rng) {
              random_values<T>(L::out_extent, rng));
 }
 
+// a and b bitwise equal, or both NaN.
+template <ieee_binary T>
+bool same_value(T a, T b) {
+    return bits(a) == bits(b) || (std::isnan(a) && std::isnan(b));
+}
+
+// batch_forward of net over counts around its blocks of inputs (32 or 64 inputs for the
+// shapes below), some inputs with NaN or infinities, against net(x) one input at a time;
+// Y inside a guard that must not be written.
+template <class Net>
+void check_batch(Net const& net, std::mt19937_64& rng) {
+    using T = typename Net::value_type;
+    constexpr std::size_t in = Net::in_extent;
+    constexpr std::size_t out = Net::out_extent;
+    constexpr std::size_t pad = 7;
+    T const guard = std::numeric_limits<T>::quiet_NaN();
+    for (std::size_t const count :
+         std::array<std::size_t, 11>{0, 1, 5, 8, 31, 32, 33, 63, 64, 65, 131}) {
+        INFO("count " << count);
+        auto X = random_values<T>(count * in, rng, T(2));
+        for (std::size_t q = 3; q < count; q += 9) X[q * in + q % in] = guard;
+        for (std::size_t q = 5; q < count; q += 13) {
+            X[q * in] = std::numeric_limits<T>::infinity();
+            X[q * in + in - 1] = -std::numeric_limits<T>::infinity();
+        }
+        std::vector<T> Y(count * out + 2 * pad, guard);
+        net.batch_forward(X, std::span<T>(Y.data() + pad, count * out));
+        for (std::size_t i = 0; i < pad; ++i) {
+            CHECK(bits(Y[i]) == bits(guard));
+            CHECK(bits(Y[pad + count * out + i]) == bits(guard));
+        }
+        for (std::size_t q = 0; q < count; ++q) {
+            auto const y = net(std::span<T const, in>(X.data() + q * in, in));
+            for (std::size_t r = 0; r < out; ++r) {
+                INFO("input " << q << " output " << r);
+                CHECK(same_value(Y[pad + q * out + r], y[r]));
+            }
+        }
+    }
+}
+
 }  // namespace
+
+TEMPLATE_TEST_CASE("network: a batch runs in blocks of inputs, bitwise one input at a time",
+                   "[network]", float, double) {
+    using T = TestType;
+    std::mt19937_64 rng(72);
+    // The benchmarked shapes (long rows: batch tiles), a chain of short rows with another
+    // activation in the middle, one layer alone, and a last layer of one row.
+    using a1 = soma::dense_layer<T, 784, 128>;
+    using a2 = soma::dense_layer<T, 128, 10>;
+    auto const big =
+        std::make_unique<soma::network<a1, a2>>(random_layer<a1>(rng), random_layer<a2>(rng));
+    check_batch(*big, rng);
+    using b1 = soma::dense_layer<T, 64, 64>;
+    auto const square =
+        std::make_unique<soma::network<b1, b1>>(random_layer<b1>(rng), random_layer<b1>(rng));
+    check_batch(*square, rng);
+    using c1 = soma::dense_layer<T, 5, 20>;
+    using c2 = soma::dense_layer<T, 20, 33, soma::step_activation>;
+    using c3 = soma::dense_layer<T, 33, 1>;
+    soma::network const short_rows(random_layer<c1>(rng), random_layer<c2>(rng),
+                                   random_layer<c3>(rng));
+    check_batch(short_rows, rng);
+    using d1 = soma::dense_layer<T, 70, 9>;
+    soma::network const single(random_layer<d1>(rng));
+    check_batch(single, rng);
+    // A hidden layer too wide for blocks of eight inputs on the stack (blocks of one).
+    using e1 = soma::dense_layer<T, 3, 5000>;
+    using e2 = soma::dense_layer<T, 5000, 2>;
+    auto const wide =
+        std::make_unique<soma::network<e1, e2>>(random_layer<e1>(rng), random_layer<e2>(rng));
+    check_batch(*wide, rng);
+}
+
+TEMPLATE_TEST_CASE("network: batch_forward in constant evaluation gives the run-time bits",
+                   "[network]", float, double) {
+    using T = TestType;
+    using layer_t = soma::dense_layer<T, 2, 2>;
+    static constexpr soma::network<layer_t, layer_t> net(layer_t({1, 2, 3, 4}, {0.5, -1}),
+                                                         layer_t({1, -1, 0.5, 2}, {0, 1}));
+    static constexpr std::array<T, 4> X{0.25, -1, 2, 0.125};
+    static constexpr std::array<T, 4> at_compile_time = [] {
+        std::array<T, 4> Y{};
+        net.batch_forward(X, Y);
+        return Y;
+    }();
+    static_assert(at_compile_time[0] == net(std::array<T, 2>{0.25, -1})[0]);
+    static_assert(at_compile_time[3] == net(std::array<T, 2>{2, 0.125})[1]);
+    std::array<T, 4> run_X = X;
+    std::array<T, 4> run_Y{};
+    net.batch_forward(run_X, run_Y);
+    for (std::size_t k = 0; k < 4; ++k) CHECK(bits(run_Y[k]) == bits(at_compile_time[k]));
+}
 
 TEMPLATE_TEST_CASE("network: outputs are bitwise the layer-by-layer evaluation", "[network]", float,
                    double) {

@@ -19,6 +19,9 @@
 //     longer ones. weight(r, i), weights(), row(r) and neuron(r) give the row-major view.
 //   - In = Out = std::dynamic_extent: shapes known at run time, std::vector storage; a
 //     size mismatch throws std::invalid_argument naming both sizes.
+//   batch_forward(X, Y) over the rows of a row-major X: for static float and double
+//     layers a batch kernel (dense_kernels-inl.hpp) that evaluates a tile of inputs per
+//     pass over the weights, each output bitwise forward(X_k).
 // Constant evaluation takes the scalar definition (the single neuron's code, row by row);
 // run time the kernels, with the same bits. Evaluation never allocates (but operator() of
 // the run-time form, which returns a std::vector).
@@ -220,6 +223,37 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
     }
 }
 
+template <ieee_binary T>
+using dense_batch_kernel = void (*)(T const* Wt, T const* X, T const* b, T* Y,
+                                    std::size_t count) noexcept;
+
+// ISA i's batch kernel for the shape (dense_batch in dense_kernels-inl.hpp).
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+[[nodiscard]] constexpr dense_batch_kernel<T> dense_batch_kernel_for(isa i) noexcept {
+#if defined(SOMA_X86_KERNELS)
+    if (i == isa::avx512) return &avx512::dense_batch<T, In, Out, Sigmoid>;
+    if (i == isa::avx2_fma) return &avx2::dense_batch<T, In, Out, Sigmoid>;
+#endif
+#if defined(SOMA_NEON_KERNELS)
+    if (i == isa::neon) return &neon::dense_batch<T, In, Out, Sigmoid>;
+#endif
+    (void)i;
+    return &portable::dense_batch<T, In, Out, Sigmoid>;
+}
+
+// Y_q = a(W X_q + b) for q < count with this machine's batch kernel, chosen once per shape
+// (one call per batch, never one per input).
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+inline void dense_batch_run(T const* Wt, T const* X, T const* b, T* Y, std::size_t count) noexcept {
+    if constexpr (runtime_dispatch) {
+        static dense_batch_kernel<T> const chosen =
+            dense_batch_kernel_for<T, In, Out, Sigmoid>(kernels().id);
+        chosen(Wt, X, b, Y, count);
+    } else {
+        dense_batch_kernel_for<T, In, Out, Sigmoid>(compiled_isa)(Wt, X, b, Y, count);
+    }
+}
+
 // A vector y a layer can write Out outputs of type T into: contiguous, sized, mutable,
 // element type T, of static extent Out or dynamic (checked at run time).
 template <class Y, class T, std::size_t N>
@@ -389,6 +423,19 @@ public:
         }
         if (!std::is_constant_evaluated() && detail::overlap<T>(std::span<T const>(Y), X)) {
             detail::overlap_error(f, "Y", "X");
+        }
+        if constexpr (interleaved) {
+            if (!std::is_constant_evaluated()) {
+                if constexpr (std::same_as<Activation, sigmoid_activation>) {
+                    detail::dense_batch_run<T, In, Out, true>(w_.data(), X.data(), b_.data(),
+                                                              Y.data(), inputs);
+                } else {
+                    detail::dense_batch_run<T, In, Out, false>(w_.data(), X.data(), b_.data(),
+                                                               Y.data(), inputs);
+                    detail::activate_each(a_, Y.data(), inputs * Out);
+                }
+                return;
+            }
         }
         for (std::size_t k = 0; k < inputs; ++k) run(X.data() + k * In, Y.data() + k * Out, true);
     }
@@ -619,9 +666,12 @@ public:
         }
         if constexpr (detail::ieee_binary<T>) {
             if (detail::overlap<T>(std::span<T const>(Y), X)) detail::overlap_error(f, "Y", "X");
-        }
-        for (std::size_t k = 0; k < inputs; ++k) {
-            run(X.data() + k * in_, Y.data() + k * out_, true);
+            detail::batch_forward_unchecked(w_.data(), out_, in_, X.data(), inputs, b_.data(),
+                                            Y.data(), a_);
+        } else {
+            for (std::size_t k = 0; k < inputs; ++k) {
+                run(X.data() + k * in_, Y.data() + k * out_, true);
+            }
         }
     }
     template <detail::layer_output Y>

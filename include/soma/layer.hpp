@@ -123,6 +123,46 @@ void forward_unchecked(T const* W, std::size_t rows, std::size_t n, T const* x, 
     }
 }
 
+// Inputs per pass of batch_forward_unchecked: a pass's outputs (at most 4096 values, 16 KB
+// of float) are still in L1 when the activation runs over them.
+inline constexpr std::size_t batch_values = 4096;
+
+// Y_k = a(W X_k + b) for inputs k < count, bitwise forward_unchecked for each: the weighted
+// inputs of a pass of inputs through the batch kernel (tiles of rows and inputs sharing
+// their loads), then the activation over them, as forward_unchecked applies it (σ by
+// register, any other in blocks of activation_block rows per input). Sizes already checked.
+template <ieee_binary T, class A>
+void batch_forward_unchecked(T const* W, std::size_t rows, std::size_t n, T const* X,
+                             std::size_t count, T const* b, T* Y, A const& a) {
+    if (rows == 0) return;
+    std::size_t const fit = batch_values / rows / 2 * 2;  // whole tiles of two inputs
+    std::size_t const pass = fit < 2 ? 2 : fit;
+    auto const& k = kernels().of<T>();
+    for (std::size_t q = 0; q < count; q += pass) {
+        std::size_t const inputs = count - q < pass ? count - q : pass;
+        T* const y = Y + q * rows;
+        k.batch_inner_products(W, rows, n, X + q * n, inputs, b, y);
+        if constexpr (std::same_as<A, sigmoid_activation>) {
+            (void)a;
+            k.sigmoid(y, y, inputs * rows);
+        } else {
+            for (std::size_t j = 0; j < inputs; ++j) {
+                T* const yj = y + j * rows;
+                for (std::size_t r = 0; r < rows; r += activation_block) {
+                    std::size_t const c = rows - r < activation_block ? rows - r : activation_block;
+                    if constexpr (block_activation_for<A, T>) {
+                        std::invoke(a, std::span<T>(yj + r, c));
+                    } else {
+                        for (std::size_t i = 0; i < c; ++i) {
+                            yj[r + i] = static_cast<T>(std::invoke(a, yj[r + i]));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 }  // namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 // Inputs take T from the output span (or an explicit template argument), so vectors,
@@ -236,10 +276,7 @@ SOMA_ABI void batch_forward(in_span<T> W, std::size_t rows, std::size_t n, in_sp
     if (detail::overlap(out, X)) detail::overlap_error(f, "Y", "X");
     if (detail::overlap(out, W)) detail::overlap_error(f, "Y", "W");
     if (detail::overlap(out, b)) detail::overlap_error(f, "Y", "b");
-    for (std::size_t k = 0; k < inputs; ++k) {
-        detail::forward_unchecked(W.data(), rows, n, X.data() + k * n, b.data(),
-                                  Y.data() + k * rows, a);
-    }
+    detail::batch_forward_unchecked(W.data(), rows, n, X.data(), inputs, b.data(), Y.data(), a);
 }
 
 // The same for outputs that are not a std::span: std::vector, std::array, ...

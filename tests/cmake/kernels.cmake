@@ -35,6 +35,9 @@ set(SOMA_TRAIN_HASH b544bd87b0d75318)
 # tanh (scalar, array, derivative) and softmax (soma/tanh.hpp, soma/softmax.hpp).
 set(SOMA_TANH_HASH b68ad86e624bf3bc)
 set(SOMA_SOFTMAX_HASH 4c87bc49aa8fb88e)
+# Static and run-time dense layers and a network through batch_forward (the batch kernels);
+# the same on default, -mavx2 -mfma, -march=native, SOMA_NO_SIMD, GCC and Clang, AArch64 NEON.
+set(SOMA_BATCH_HASH af7347254eaec579)
 
 set(soma_hash_source "${CMAKE_CURRENT_SOURCE_DIR}/hash/inner_product_hash.cpp")
 set(soma_hash_driver "${CMAKE_CURRENT_SOURCE_DIR}/hash/run_hashes.cmake")

@@ -11,7 +11,8 @@
 // layers through forward), "train_hash" (every trained weight of small networks after
 // fit with each optimizer: the reproducible-training contract of soma/backprop.hpp),
 // "tanh_hash" (the scalar and array tanh and the scalar tanh_derivative over the
-// sigmoid's inputs) and "softmax_hash" (softmax of fixed vectors).
+// sigmoid's inputs), "softmax_hash" (softmax of fixed vectors) and "batch_hash" (static and
+// run-time dense layers and a network through batch_forward).
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -283,6 +284,67 @@ void hash_trainings(fnv1a& h) {
                   {.epochs = 6, .batch_size = 4, .seed = 14});
 }
 
+// Static dense layers, a network and a run-time layer through batch_forward (the batch
+// kernels: tiles of inputs, then the remainder one at a time), some inputs with NaN or
+// infinities.
+template <soma::detail::ieee_binary T, std::size_t In, std::size_t Out>
+void hash_batch_layer(fnv1a& h, splitmix& g) {
+    constexpr std::size_t count = 29;
+    std::vector<T> W(In * Out);
+    std::vector<T> b(Out);
+    std::vector<T> X(count * In);
+    for (T& v : W) v = g.value<T>();
+    for (T& v : b) v = g.value<T>();
+    for (T& v : X) v = g.value<T>();
+    if constexpr (In > 1) {
+        X[3 * In + 1] = std::numeric_limits<T>::quiet_NaN();
+        X[10 * In] = std::numeric_limits<T>::infinity();
+        X[10 * In + In - 1] = -std::numeric_limits<T>::infinity();
+        X[17 * In + In / 2] = -std::numeric_limits<T>::infinity();
+    }
+    soma::dense_layer<T, In, Out> const sigmoid_layer(W, b);
+    soma::dense_layer<T, In, Out, soma::identity_activation> const linear_layer(W, b);
+    std::vector<T> Y(count * Out);
+    sigmoid_layer.batch_forward(X, Y);
+    for (T v : Y) h.value(v);
+    linear_layer.batch_forward(X, Y);
+    for (T v : Y) h.value(v);
+}
+
+template <soma::detail::ieee_binary T>
+void hash_batches(fnv1a& h) {
+    splitmix g{123 + sizeof(T)};
+    hash_batch_layer<T, 4, 4>(h, g);
+    hash_batch_layer<T, 9, 33>(h, g);
+    hash_batch_layer<T, 24, 1>(h, g);
+    hash_batch_layer<T, 64, 64>(h, g);
+    hash_batch_layer<T, 70, 9>(h, g);
+    hash_batch_layer<T, 130, 1>(h, g);
+    hash_batch_layer<T, 200, 20>(h, g);
+    hash_batch_layer<T, 784, 10>(h, g);
+    using l1_t = soma::dense_layer<T, 100, 40>;
+    using l2_t = soma::dense_layer<T, 40, 7>;
+    std::vector<T> W1(100 * 40);
+    std::vector<T> b1(40);
+    std::vector<T> W2(40 * 7);
+    std::vector<T> b2(7);
+    for (auto* v : {&W1, &b1, &W2, &b2}) {
+        for (T& e : *v) e = g.value<T>();
+    }
+    soma::network<l1_t, l2_t> const net(l1_t(W1, b1), l2_t(W2, b2));
+    // The run-time layer's batch kernel (tiles of two rows and two inputs).
+    soma::dynamic_dense_layer<T> const dynamic(100, 40, W1, b1);
+    constexpr std::size_t count = 101;
+    std::vector<T> X(count * 100);
+    for (T& v : X) v = g.value<T>();
+    std::vector<T> Y(count * 7);
+    net.batch_forward(X, Y);
+    for (T v : Y) h.value(v);
+    std::vector<T> H(count * 40);
+    dynamic.batch_forward(X, H);
+    for (T v : H) h.value(v);
+}
+
 }  // namespace
 
 int main() {
@@ -304,6 +366,9 @@ int main() {
     fnv1a hm;
     hash_softmax<float>(hm);
     hash_softmax<double>(hm);
+    fnv1a hb;
+    hash_batches<float>(hb);
+    hash_batches<double>(hb);
     std::string_view const isa = soma::detail::isa_name(soma::detail::best_isa());
     std::printf("isa %.*s\nhash %016llx\nsigmoid_hash %016llx\nlayer_hash %016llx\n",
                 static_cast<int>(isa.size()), isa.data(), static_cast<unsigned long long>(h.h),
@@ -311,5 +376,6 @@ int main() {
     std::printf("train_hash %016llx\n", static_cast<unsigned long long>(ht.h));
     std::printf("tanh_hash %016llx\nsoftmax_hash %016llx\n",
                 static_cast<unsigned long long>(htanh.h), static_cast<unsigned long long>(hm.h));
+    std::printf("batch_hash %016llx\n", static_cast<unsigned long long>(hb.h));
     return 0;
 }

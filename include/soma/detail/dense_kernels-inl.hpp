@@ -308,3 +308,275 @@ template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
 void dense_fixed(T const* Wt, T const* x, T const* b, T* out) noexcept {
     dense_fixed_inline<T, In, Out, Sigmoid>(Wt, x, b, out);
 }
+
+// ---------------------------------------------------------------------------------------
+// Batches: Y_q = a(W X_q + b) for inputs q < count, X row-major (count x In), Y row-major
+// (count x Out). Each partial sum of the canonical order receives the same fused
+// multiply-adds in the same order as in dense_fixed, and the same tree combines them; only
+// the order in which independent partial sums (chains, rows, inputs) are computed differs,
+// so every Y_q is bitwise dense_fixed(X_q).
+//
+// Rows of more than P terms are a matrix product, and one input at a time it is bound by
+// reading the weights: a weight register feeds one FMA, and the 784 x 128 float layer's
+// 400 KB of weights come from L2 for every input. Here a tile of R row registers times
+// B inputs shares each weight register among B inputs and each broadcast x_k among R row
+// registers: a term of a chain is R weight loads and B broadcasts for R B FMAs, and the
+// weights are read from L2 once per B inputs.
+//
+// With two FMAs and two loads per cycle and an FMA latency of 4 cycles (AVX2 and AVX-512 on
+// current x86-64 cores; wide NEON cores are alike) a tile needs at least 8 independent
+// accumulators, and is FMA-bound when its R + B loads take fewer cycles than its R B FMAs. R = 2
+// everywhere (R = 1 for a last register of rows). With C chains of a group in flight per tile
+// element there are C R B accumulators:
+//   32 registers (AVX-512, NEON), chains of 4 or more terms: C = 1, B = 8: 16 accumulators,
+//       2 weights, 1 broadcast; 10 loads (5 cycles) for 16 FMAs (8 cycles). R = 2, B = 12
+//       and R = 3, B = 8 (24 accumulators) measured slower, R = 4, B = 4 three times
+//       slower; R = 1, B = 16 is load-bound (17 loads for 16 FMAs).
+//   16 registers (AVX2; the portable kernel's scalars): C = 1, B = 4: 8 accumulators,
+//       2 weights, 1 broadcast and the -0 fill; 6 loads (3 cycles) for 8 FMAs (4 cycles).
+// A chain's value waits in memory (one store and one load per chain and tile element) until
+// its group's eight chains are done and the tree's first three levels combine them, as
+// dense_long_rows does in registers. That costs little against chains of ceil(In / P)
+// terms (784 inputs: 13), but with one to three terms per chain half the work is the tree
+// and the stores compete with it; then, with 32 registers, C = 2, B = 4 keeps two chains
+// in flight (16 accumulators) and combines them before storing, and with 16 registers and
+// a single term per chain the one-input kernel (all eight chains in registers) is faster.
+// Measured, Intel Xeon (AVX-512, 2.1 GHz, shared), GCC 12, float, one layer, 256 inputs,
+// µs, one input at a time / C = 1 / C = 2:
+//   AVX-512, B = 8 (C = 1) or 4 (C = 2):  784 x 128: 1416 / 483 / 592;  128 x 128: 242 /
+//       147 / 131;  64 x 64: 47 / 61 / 42.
+//   AVX2, B = 4 (C = 1) or 2 (C = 2):     784 x 128: 2092 / 962 / 2181; 128 x 128: 234 /
+//       203 / 306;  64 x 64: 65 / 78 / 105.
+// ---------------------------------------------------------------------------------------
+
+inline constexpr std::size_t dense_batch_registers =
+    this_isa == isa::avx512 || this_isa == isa::neon ? 32 : 16;
+inline constexpr std::size_t dense_batch_row_registers = 2;
+
+// C and B for rows of In terms (above); C = 0: one input at a time.
+template <ieee_binary T, std::size_t In>
+inline constexpr std::size_t dense_batch_chains = dense_batch_registers == 32
+                                                      ? (In / partial_sums<T> < 4 ? 2 : 1)
+                                                      : (In / partial_sums<T> < 2 ? 0 : 1);
+template <ieee_binary T, std::size_t In>
+inline constexpr std::size_t dense_batch_inputs = dense_batch_registers == 32
+                                                      ? (dense_batch_chains<T, In> == 2 ? 4 : 8)
+                                                      : 4;
+
+// One term i (at slot `slot` of the layout) of chain e of the tile: R weight loads, B
+// broadcasts, R B FMAs.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full, std::size_t C, std::size_t R,
+          std::size_t B>
+[[gnu::always_inline]] inline void dense_batch_term(
+    T const* Wt, T const* X, std::size_t i, std::size_t slot, std::size_t r0, std::size_t count,
+    typename vec<T>::v negative_zero, typename vec<T>::v (&acc)[R][B][C], std::size_t e) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    v w[R];
+#pragma GCC unroll 2
+    for (std::size_t q = 0; q < R; ++q) {
+        w[q] =
+            dense_slot_column<T, In, Out, Full>(Wt, slot, r0 + q * V::lanes, count, negative_zero);
+    }
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k < B; ++k) {
+        v const xk = V::splat(X[k * In + i]);
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) acc[q][k][e] = V::fma(w[q], xk, acc[q][k][e]);
+    }
+}
+
+// z for rows r0 .. r0 + R L - 1 (or the last `count` < L rows, R = 1) of the B inputs
+// X + q In, q < B, stored to Z + q Out + r0 (the tile's rows of each input's output). C
+// chains of a group are in flight at once (C in 1, 2, 4, 8), u + (8/C) e for e < C: the
+// group's first log2 C levels (member m + 4, m + 2, m + 1 is chain c + P/2, P/4, P/8) then
+// combine them in registers into v_u, which covers members u mod 8/C, and the 8/C values
+// v_u wait in memory for the group's last levels.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Full, std::size_t C, std::size_t R,
+          std::size_t B>
+inline void dense_batch_long_rows(T const* Wt, T const* X, T const* b, std::size_t r0,
+                                  std::size_t count, typename vec<T>::v negative_zero,
+                                  T* Z) noexcept {
+    using V = vec<T>;
+    using v = typename V::v;
+    constexpr std::size_t p = partial_sums<T>;
+    constexpr std::size_t group = 8;
+    constexpr std::size_t bases = p / group;
+    constexpr std::size_t full_steps = In / p;
+    constexpr std::size_t rest = In % p;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr std::size_t subgroups = group / C;
+    static_assert(In >= p && p % group == 0 && bases >= 2 && (Full || R == 1));
+    static_assert(C == 1 || C == 2 || C == 4 || C == 8);
+    v t[R][B][bases];
+    std::size_t start = 0;  // group j's first slot (dense_slot)
+#pragma GCC unroll 1
+    for (std::size_t j = 0; j < bases; ++j) {
+        v g[R][B][subgroups];
+#pragma GCC unroll 1
+        for (std::size_t u = 0; u < subgroups; ++u) {
+            v acc[R][B][C];
+#pragma GCC unroll 2
+            for (std::size_t q = 0; q < R; ++q) {
+#pragma GCC unroll 16
+                for (std::size_t k = 0; k < B; ++k) {
+#pragma GCC unroll 8
+                    for (std::size_t e = 0; e < C; ++e) acc[q][k][e] = negative_zero;
+                }
+            }
+#pragma GCC unroll 1
+            for (std::size_t step = 0; step < full_steps; ++step) {
+#pragma GCC unroll 8
+                for (std::size_t e = 0; e < C; ++e) {
+                    std::size_t const m = u + subgroups * e;
+                    dense_batch_term<T, In, Out, Full, C, R, B>(Wt, X, step * p + j + bases * m,
+                                                                start + step * group + m, r0, count,
+                                                                negative_zero, acc, e);
+                }
+            }
+#pragma GCC unroll 8
+            for (std::size_t e = 0; e < C; ++e) {
+                std::size_t const c = j + bases * (u + subgroups * e);
+                if constexpr (rest != 0) {
+                    if (c < rest) {
+                        std::size_t const m = u + subgroups * e;
+                        dense_batch_term<T, In, Out, Full, C, R, B>(
+                            Wt, X, full_steps * p + c, start + full_steps * group + m, r0, count,
+                            negative_zero, acc, e);
+                    }
+                }
+                if (c == rest) {
+                    // fma(b, 1, s) == s + b, after the chain's last term.
+#pragma GCC unroll 2
+                    for (std::size_t q = 0; q < R; ++q) {
+                        v const bias =
+                            dense_biases<T, Full>(b, r0 + q * lanes, count, negative_zero);
+#pragma GCC unroll 16
+                        for (std::size_t k = 0; k < B; ++k) {
+                            acc[q][k][e] = V::add(acc[q][k][e], bias);
+                        }
+                    }
+                }
+            }
+#pragma GCC unroll 2
+            for (std::size_t q = 0; q < R; ++q) {
+#pragma GCC unroll 16
+                for (std::size_t k = 0; k < B; ++k) {
+                    if constexpr (C > 1) dense_tree<V, C, C / 2>(acc[q][k]);
+                    g[q][k][u] = acc[q][k][0];
+                }
+            }
+        }
+#pragma GCC unroll 2
+        for (std::size_t q = 0; q < R; ++q) {
+#pragma GCC unroll 16
+            for (std::size_t k = 0; k < B; ++k) {
+                if constexpr (subgroups > 1) dense_tree<V, subgroups, subgroups / 2>(g[q][k]);
+                t[q][k][j] = g[q][k][0];
+            }
+        }
+        start += full_steps * group + (rest > j ? (rest - j + bases - 1) / bases : 0);
+    }
+#pragma GCC unroll 2
+    for (std::size_t q = 0; q < R; ++q) {
+#pragma GCC unroll 16
+        for (std::size_t k = 0; k < B; ++k) {
+            dense_tree<V, bases, bases / 2>(t[q][k]);
+            store_lanes<T>(t[q][k][0], Z + k * Out + r0 + q * lanes, count);
+        }
+    }
+}
+
+// Every row of the B inputs X + q In into Z + q Out, q < B (z, before the activation).
+template <ieee_binary T, std::size_t In, std::size_t Out, std::size_t C, std::size_t B>
+inline void dense_batch_tile(T const* Wt, T const* X, T const* b, typename vec<T>::v negative_zero,
+                             T* Z) noexcept {
+    constexpr std::size_t lanes = vec<T>::lanes;
+    constexpr std::size_t full_blocks = Out / lanes;
+    constexpr std::size_t tail = Out % lanes;
+    constexpr std::size_t R = dense_batch_row_registers;
+    std::size_t k = 0;
+    for (; k + R <= full_blocks; k += R) {
+        dense_batch_long_rows<T, In, Out, true, C, R, B>(Wt, X, b, k * lanes, lanes, negative_zero,
+                                                         Z);
+    }
+    for (; k < full_blocks; ++k) {
+        dense_batch_long_rows<T, In, Out, true, C, 1, B>(Wt, X, b, k * lanes, lanes, negative_zero,
+                                                         Z);
+    }
+    if constexpr (tail != 0) {
+        dense_batch_long_rows<T, In, Out, false, C, 1, B>(Wt, X, b, full_blocks * lanes, tail,
+                                                          negative_zero, Z);
+    }
+}
+
+// Inputs per pass of a layer of rows shorter than P terms: the pass's outputs (at most
+// 64 Out values) are still in L1 when σ runs over them as one array.
+inline constexpr std::size_t dense_batch_chunk = 64;
+
+// Y_q = a(W X_q + b), q < count, each bitwise dense_fixed(X_q) (a = σ when Sigmoid, else
+// z). Y must not overlap Wt, X or b.
+template <ieee_binary T, std::size_t In, std::size_t Out, bool Sigmoid>
+void dense_batch(T const* Wt, T const* X, T const* b, T* Y, std::size_t count) noexcept {
+    using V = vec<T>;
+    constexpr std::size_t lanes = V::lanes;
+    constexpr bool long_rows = In + 1 > partial_sums<T>;
+    if constexpr (Out == 1 || Out == 0) {
+        // One row keeps its weights in order (no rows to share a load): the single kernel.
+        for (std::size_t q = 0; q < count; ++q) {
+            dense_fixed_inline<T, In, Out, Sigmoid>(Wt, X + q * In, b, Y + q * Out);
+        }
+    } else if constexpr (!long_rows) {
+        // Each product has a partial sum of its own and the tree costs as many adds as
+        // there are FMAs, so a weight load and a broadcast per FMA and tree add already
+        // match two loads and two vector operations per cycle: registers gain nothing.
+        // The inputs run inside a block of rows instead, whose at most 4 KB of weights stay
+        // in L1 however wide the layer.
+        typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
+        constexpr std::size_t full_blocks = Out / lanes;
+        constexpr std::size_t tail = Out % lanes;
+        for (std::size_t q0 = 0; q0 < count; q0 += dense_batch_chunk) {
+            std::size_t const n = count - q0 < dense_batch_chunk ? count - q0 : dense_batch_chunk;
+            T const* const Xc = X + q0 * In;
+            T* const Yc = Y + q0 * Out;
+            for (std::size_t k = 0; k < full_blocks; ++k) {
+                for (std::size_t q = 0; q < n; ++q) {
+                    V::store(Yc + q * Out + k * lanes,
+                             dense_rows<T, In, Out, true>(Wt, Xc + q * In, b, k * lanes, lanes,
+                                                          negative_zero));
+                }
+            }
+            if constexpr (tail != 0) {
+                constexpr std::size_t r0 = full_blocks * lanes;
+                for (std::size_t q = 0; q < n; ++q) {
+                    store_lanes<T>(
+                        dense_rows<T, In, Out, false>(Wt, Xc + q * In, b, r0, tail, negative_zero),
+                        Yc + q * Out + r0, tail);
+                }
+            }
+            if constexpr (Sigmoid) sigmoid_array<T>(Yc, Yc, n * Out);
+        }
+    } else if constexpr (dense_batch_chains<T, In> == 0) {
+        for (std::size_t q = 0; q < count; ++q) {
+            dense_fixed<T, In, Out, Sigmoid>(Wt, X + q * In, b, Y + q * Out);
+        }
+    } else {
+        typename V::v const negative_zero = V::opaque(V::splat(T(-0.0)));
+        constexpr std::size_t C = dense_batch_chains<T, In>;
+        constexpr std::size_t B = dense_batch_inputs<T, In>;
+        std::size_t q = 0;
+        // σ over each tile's outputs while they are in L1, as one array (sigmoid_array
+        // overlaps the long dependency chains of several registers).
+        for (; q + B <= count; q += B) {
+            dense_batch_tile<T, In, Out, C, B>(Wt, X + q * In, b, negative_zero, Y + q * Out);
+            if constexpr (Sigmoid) sigmoid_array<T>(Y + q * Out, Y + q * Out, B * Out);
+        }
+        // The remainder: a tile of B/2 inputs, then one at a time.
+        if (count - q >= B / 2) {
+            dense_batch_tile<T, In, Out, C, B / 2>(Wt, X + q * In, b, negative_zero, Y + q * Out);
+            if constexpr (Sigmoid) sigmoid_array<T>(Y + q * Out, Y + q * Out, B / 2 * Out);
+            q += B / 2;
+        }
+        for (; q < count; ++q) dense_fixed<T, In, Out, Sigmoid>(Wt, X + q * In, b, Y + q * Out);
+    }
+}

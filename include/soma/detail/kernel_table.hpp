@@ -42,6 +42,9 @@ struct kernels_of {
     T (*tanh_one)(T z) noexcept;
     // out = softmax(z) over n values; out == z allowed.
     void (*softmax)(T const* z, T* out, std::size_t n) noexcept;
+    // Z[q rows + r] = inner_product(W + r*n, X + q*n, n, true, b[r]) for q < count, r < rows.
+    void (*batch_inner_products)(T const* W, std::size_t rows, std::size_t n, T const* X,
+                                 std::size_t count, T const* b, T* Z) noexcept;
 };
 
 struct kernel_table {
