@@ -1207,8 +1207,13 @@ void tanh_array(T const* z, T* out, std::size_t n) noexcept {
 }
 
 [[nodiscard]] constexpr double softmax_term(double z, double m) noexcept {
-    return exp_nonpositive(z < m + tanh_constants::softmax_d_min ? tanh_constants::softmax_d_min
-                                                                 : z - m);
+    // Below m + d_min the term is e^d_min (+0). The subtraction takes m there instead of z,
+    // through an opaque value: otherwise the compiler distributes the subtraction over the
+    // select and evaluates z - m, which overflows for z = lowest, m = max (FE_OVERFLOW,
+    // seen with Clang).
+    bool const negligible = z < m + tanh_constants::softmax_d_min;
+    double const safe = portable::vec<double>::opaque(negligible ? m : z);
+    return exp_nonpositive(negligible ? tanh_constants::softmax_d_min : safe - m);
 }
 
 // out = softmax(z), n values; out may be z. NaN anywhere: every output is the first NaN
@@ -2467,8 +2472,13 @@ void tanh_array(T const* z, T* out, std::size_t n) noexcept {
 }
 
 [[nodiscard]] constexpr double softmax_term(double z, double m) noexcept {
-    return exp_nonpositive(z < m + tanh_constants::softmax_d_min ? tanh_constants::softmax_d_min
-                                                                 : z - m);
+    // Below m + d_min the term is e^d_min (+0). The subtraction takes m there instead of z,
+    // through an opaque value: otherwise the compiler distributes the subtraction over the
+    // select and evaluates z - m, which overflows for z = lowest, m = max (FE_OVERFLOW,
+    // seen with Clang).
+    bool const negligible = z < m + tanh_constants::softmax_d_min;
+    double const safe = portable::vec<double>::opaque(negligible ? m : z);
+    return exp_nonpositive(negligible ? tanh_constants::softmax_d_min : safe - m);
 }
 
 // out = softmax(z), n values; out may be z. NaN anywhere: every output is the first NaN
@@ -3775,8 +3785,13 @@ void tanh_array(T const* z, T* out, std::size_t n) noexcept {
 }
 
 [[nodiscard]] constexpr double softmax_term(double z, double m) noexcept {
-    return exp_nonpositive(z < m + tanh_constants::softmax_d_min ? tanh_constants::softmax_d_min
-                                                                 : z - m);
+    // Below m + d_min the term is e^d_min (+0). The subtraction takes m there instead of z,
+    // through an opaque value: otherwise the compiler distributes the subtraction over the
+    // select and evaluates z - m, which overflows for z = lowest, m = max (FE_OVERFLOW,
+    // seen with Clang).
+    bool const negligible = z < m + tanh_constants::softmax_d_min;
+    double const safe = portable::vec<double>::opaque(negligible ? m : z);
+    return exp_nonpositive(negligible ? tanh_constants::softmax_d_min : safe - m);
 }
 
 // out = softmax(z), n values; out may be z. NaN anywhere: every output is the first NaN
@@ -5024,8 +5039,13 @@ void tanh_array(T const* z, T* out, std::size_t n) noexcept {
 }
 
 [[nodiscard]] constexpr double softmax_term(double z, double m) noexcept {
-    return exp_nonpositive(z < m + tanh_constants::softmax_d_min ? tanh_constants::softmax_d_min
-                                                                 : z - m);
+    // Below m + d_min the term is e^d_min (+0). The subtraction takes m there instead of z,
+    // through an opaque value: otherwise the compiler distributes the subtraction over the
+    // select and evaluates z - m, which overflows for z = lowest, m = max (FE_OVERFLOW,
+    // seen with Clang).
+    bool const negligible = z < m + tanh_constants::softmax_d_min;
+    double const safe = portable::vec<double>::opaque(negligible ? m : z);
+    return exp_nonpositive(negligible ? tanh_constants::softmax_d_min : safe - m);
 }
 
 // out = softmax(z), n values; out may be z. NaN anywhere: every output is the first NaN
@@ -13005,6 +13025,17 @@ public:
         raise<std::invalid_argument>(message + what);
     }
 
+    // 'token', built by appending (GCC 12 at -O3 warns, falsely, of overlapping copies in
+    // "'" + std::string(token): -Wrestrict).
+    [[nodiscard]] static std::string quoted(std::string_view token) {
+        std::string q;
+        q.reserve(token.size() + 2);
+        q += '\'';
+        q += token;
+        q += '\'';
+        return q;
+    }
+
     // The value of token on the current line, or an error quoting it.
     template <scalar T>
     [[nodiscard]] T value(std::string_view token) const {
@@ -13013,11 +13044,11 @@ public:
             case parse_status::ok:
                 return v;
             case parse_status::out_of_range:
-                fail("'" + std::string(token) + "' is out of the range of " + type_name<T>());
+                fail(quoted(token) + " is out of the range of " + type_name<T>());
             case parse_status::not_a_number:
                 break;
         }
-        fail("'" + std::string(token) + "' is not " +
+        fail(quoted(token) + " is not " +
              (std::floating_point<T> ? "a number" : "an integer"));
     }
 

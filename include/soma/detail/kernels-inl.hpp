@@ -349,8 +349,13 @@ void tanh_array(T const* z, T* out, std::size_t n) noexcept {
 }
 
 [[nodiscard]] constexpr double softmax_term(double z, double m) noexcept {
-    return exp_nonpositive(z < m + tanh_constants::softmax_d_min ? tanh_constants::softmax_d_min
-                                                                 : z - m);
+    // Below m + d_min the term is e^d_min (+0). The subtraction takes m there instead of z,
+    // through an opaque value: otherwise the compiler distributes the subtraction over the
+    // select and evaluates z - m, which overflows for z = lowest, m = max (FE_OVERFLOW,
+    // seen with Clang).
+    bool const negligible = z < m + tanh_constants::softmax_d_min;
+    double const safe = portable::vec<double>::opaque(negligible ? m : z);
+    return exp_nonpositive(negligible ? tanh_constants::softmax_d_min : safe - m);
 }
 
 // out = softmax(z), n values; out may be z. NaN anywhere: every output is the first NaN
