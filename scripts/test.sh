@@ -25,7 +25,8 @@
 # --second-compiler leaves out what does not need to run again for a second compiler:
 # the hash matrix and the AArch64 run (both build with both compilers already), the
 # exhaustive sweep (label exhaustive; the matrix compares this compiler's sigmoid bits
-# with the other's) and the benchmarks (they are built, not run, by the tests).
+# with the other's), the benchmarks (they are built, not run, by the tests) and the
+# examples (built and run by the first compiler).
 # --quick: a Debug build (-O0, assertions on: it compiles in a third of the time) in
 # build/quick-<compiler>, no benchmarks, examples or matrix; builds the target
 # soma_unit_tests only and runs `ctest -L unit`.
@@ -134,7 +135,7 @@ case "$mode" in
     ;;
   second)
     build="build/test-$name"
-    options=(-DSOMA_BUILD_EXAMPLES=ON -DSOMA_BUILD_BENCHMARKS=OFF -DSOMA_TEST_MATRIX=OFF)
+    options=(-DSOMA_BUILD_EXAMPLES=OFF -DSOMA_BUILD_BENCHMARKS=OFF -DSOMA_TEST_MATRIX=OFF)
     targets=()
     ctest_args=(-LE exhaustive)
     ;;

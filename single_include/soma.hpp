@@ -13048,8 +13048,7 @@ public:
             case parse_status::not_a_number:
                 break;
         }
-        fail(quoted(token) + " is not " +
-             (std::floating_point<T> ? "a number" : "an integer"));
+        fail(quoted(token) + " is not " + (std::floating_point<T> ? "a number" : "an integer"));
     }
 
 private:

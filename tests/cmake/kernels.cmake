@@ -10,9 +10,9 @@
 # `all`, compiles the program in parallel at build time with GCC and with Clang (the
 # project's compiler for its own kind, the other one found on PATH) in every
 # configuration below, and these tests run the executables:
-#   kernels_hash_x86     portable scalar (SOMA_NO_SIMD) at -O1, default flags (run-time
-#                        dispatch) at -O1, -O2 -ffp-contract=fast -march=native (first
-#                        compiler); default flags at -O3 (both)
+#   kernels_hash_x86     portable scalar (SOMA_NO_SIMD) at -O1 and -O2 -ffp-contract=fast
+#                        -march=native (first compiler); default flags (run-time dispatch)
+#                        at -O3 (both)
 #   kernels_hash_avx2    -mavx2 -mfma at -O3 and SOMA_NO_SIMD -mavx2 -mfma -O3
 #                        -ffp-contract=fast (the scalar definition with FMA instructions;
 #                        first compiler); -O2 -ffp-contract=fast -mavx2 -mfma (both);
@@ -172,7 +172,6 @@ foreach(kind IN LISTS soma_hash_compilers)
   if(kind STREQUAL first_kind)
     soma_hash_build(x86 "${c} -O1 SOMA_NO_SIMD" portable COMPILER "${cxx}"
       FLAGS -O1 -DSOMA_NO_SIMD)
-    soma_hash_build(x86 "${c} -O1 default flags" "" COMPILER "${cxx}" FLAGS -O1)
     soma_hash_build(x86 "${c} -O2 -ffp-contract=fast -march=native" "" COMPILER "${cxx}"
       FLAGS -O2 -ffp-contract=fast -march=native)
     soma_hash_build(avx2 "${c} -O3 -mavx2 -mfma" avx2 COMPILER "${cxx}" FLAGS -O3 -mavx2 -mfma)
