@@ -3,16 +3,25 @@
 //
 // The first byte picks the function: inner product (dot / weighted_input), several rows per
 // pass (weighted_inputs), the fused sigmoid layer (forward), the array sigmoid, the array
-// step. Then a length (0..300), an offset (misalignment) and the values, each decoded from a
+// step, the array tanh, softmax, several rows for several inputs (the batch kernel), and
+// static and run-time dense layers and networks (forward and batch_forward). Then a length (0..300), an offset (misalignment) and the values, each decoded from a
 // tag byte that injects the special values the kernels must get right (±0, ±inf, NaN,
 // subnormals, ±max) or takes a raw bit pattern or a moderate number. Every kernel this CPU
 // runs must give the scalar definition's bits (NaN for NaN); finite inner products must
 // meet the documented bound against a double-double reference; outputs lie between NaN
-// canaries that must stay untouched. Any failure aborts (a libFuzzer crash).
+// canaries that must stay untouched. Softmax outputs of finite inputs must lie in [0, 1]
+// and sum to 1 within the documented bound; a layer's and a network's batch must be
+// bitwise their one-input forward, and a layer's outputs its neurons' scalar definition.
+// Any failure aborts (a libFuzzer crash).
+#include <soma/dense_layer.hpp>
+#include <soma/network.hpp>
 #include <soma/sigmoid.hpp>
+#include <soma/softmax.hpp>
 #include <soma/step.hpp>
+#include <soma/tanh.hpp>
 #include <soma/weighted_input.hpp>
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -21,6 +30,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <vector>
 
 namespace {
@@ -226,10 +236,170 @@ void elementwise(reader& r, std::size_t n, std::size_t offset, bool sigmoid) {
 }
 
 template <class T>
+void tanh_array(reader& r, std::size_t n, std::size_t offset) {
+    guarded<T> z(n, offset);
+    for (std::size_t i = 0; i < n; ++i) z.data[i] = value<T>(r);
+    for (isa i : soma::detail::available_isas()) {
+        auto const& k = soma::detail::kernels_for(i).of<T>();
+        guarded<T> out(n, (offset * 5U) % 8U);
+        k.tanh(z.data, out.data, n);
+        out.check_canaries(n);
+        for (std::size_t j = 0; j < n; ++j) {
+            T const want = soma::tanh(z.data[j]);
+            if (!same(out.data[j], want)) fail("tanh kernel != scalar tanh", n);
+            if (!std::isnan(want) && !(want >= T(-1) && want <= T(1)))
+                fail("tanh outside [-1, 1]", n);
+        }
+        guarded<T> in_place(n, offset);
+        std::memcpy(in_place.data, z.data, n * sizeof(T));
+        k.tanh(in_place.data, in_place.data, n);
+        for (std::size_t j = 0; j < n; ++j)
+            if (!same(in_place.data[j], out.data[j])) fail("tanh in place != out of place", n);
+    }
+}
+
+template <class T>
+void softmax_array(reader& r, std::size_t n, std::size_t offset) {
+    n = n % 130U;
+    guarded<T> z(n, offset);
+    for (std::size_t i = 0; i < n; ++i) z.data[i] = value<T>(r);
+    guarded<T> want(n, 0);
+    soma::detail::portable::softmax_values<T>(z.data, want.data, n);
+    bool finite = true;
+    for (std::size_t j = 0; j < n; ++j) finite = finite && std::isfinite(z.data[j]);
+    if (finite && n > 0) {
+        // Σ y_i = 1 up to the documented error of each y_i (soma/softmax.hpp: (n + 3 + 2D) u
+        // relative, D <= 746, u = 2^-53, plus float's final rounding) and the absolute error
+        // of subnormal results; the sum is taken in long double.
+        long double sum = 0;
+        for (std::size_t j = 0; j < n; ++j) {
+            if (!(want.data[j] >= T(0) && want.data[j] <= T(1))) fail("softmax outside [0, 1]", n);
+            sum += static_cast<long double>(want.data[j]);
+        }
+        double const bound = static_cast<double>(n + 3 + 2 * 746) * 0x1p-53 +
+                             (sizeof(T) == 4 ? 0x1p-24 : 0.0) +
+                             static_cast<double>(n) * (static_cast<double>(std::numeric_limits<T>::denorm_min()) + 0x1p-62);
+        if (std::fabs(static_cast<double>(sum - 1.0L)) > bound) fail("softmax sum not 1", n);
+    }
+    for (isa i : soma::detail::available_isas()) {
+        auto const& k = soma::detail::kernels_for(i).of<T>();
+        guarded<T> out(n, (offset * 3U) % 8U);
+        k.softmax(z.data, out.data, n);
+        out.check_canaries(n);
+        for (std::size_t j = 0; j < n; ++j)
+            if (!same(out.data[j], want.data[j])) fail("softmax kernel != definition", n);
+        guarded<T> in_place(n, offset);
+        std::memcpy(in_place.data, z.data, n * sizeof(T));
+        k.softmax(in_place.data, in_place.data, n);
+        for (std::size_t j = 0; j < n; ++j)
+            if (!same(in_place.data[j], want.data[j])) fail("softmax in place != definition", n);
+    }
+}
+
+// Z[q rows + r] = inner_product(W_r, X_q, n, true, b_r) for every ISA's batch kernel.
+template <class T>
+void batch(reader& r, std::size_t n, std::size_t offset) {
+    std::size_t const rows = 1 + r.byte() % 12U;
+    std::size_t const count = 1 + r.byte() % 20U;
+    n = n % 70U;
+    guarded<T> W(rows * n, offset);
+    guarded<T> X(count * n, 0);
+    guarded<T> b(rows, 0);
+    for (std::size_t i = 0; i < rows * n; ++i) W.data[i] = value<T>(r);
+    for (std::size_t i = 0; i < count * n; ++i) X.data[i] = value<T>(r);
+    for (std::size_t i = 0; i < rows; ++i) b.data[i] = value<T>(r);
+    for (isa i : soma::detail::available_isas()) {
+        guarded<T> Z(count * rows, offset);
+        soma::detail::kernels_for(i).of<T>().batch_inner_products(W.data, rows, n, X.data, count,
+                                                                   b.data, Z.data);
+        Z.check_canaries(count * rows);
+        for (std::size_t q = 0; q < count; ++q) {
+            for (std::size_t j = 0; j < rows; ++j) {
+                T const want = soma::detail::inner_product_scalar(W.data + j * n, X.data + q * n, n,
+                                                                  true, b.data[j]);
+                if (!same(Z.data[q * rows + j], want)) fail("batch kernel != scalar definition", n);
+            }
+        }
+    }
+}
+
+// The scalar definition of layer l's output r for input x: a(w_r . x + b_r).
+template <class Layer, class T>
+T neuron_output(Layer const& l, std::size_t r, T const* x) {
+    auto const W = l.weights();
+    auto const b = l.biases();
+    std::size_t const n = l.inputs();
+    T const z = soma::detail::inner_product_scalar(W.data() + r * n, x, n, true, b[r]);
+    return l.activation()(z);
+}
+
+// A layer's forward against its neurons, and its batch_forward against its forward.
+template <class Layer, class T>
+void check_layer(Layer const& l, T const* X, std::size_t count, std::size_t n_tag) {
+    std::size_t const in = l.inputs();
+    std::size_t const out = l.outputs();
+    guarded<T> Y(count * out, 0);
+    l.batch_forward(std::span<T const>(X, count * in), std::span<T>(Y.data, count * out));
+    Y.check_canaries(count * out);
+    for (std::size_t q = 0; q < count; ++q) {
+        guarded<T> y(out, 1);
+        l.forward(std::span<T const>(X + q * in, in), std::span<T>(y.data, out));
+        y.check_canaries(out);
+        for (std::size_t j = 0; j < out; ++j) {
+            if (!same(y.data[j], neuron_output(l, j, X + q * in))) fail("layer != its neurons", n_tag);
+            if (!same(Y.data[q * out + j], y.data[j])) fail("layer batch != one input", n_tag);
+        }
+    }
+}
+
+template <class T>
+void layers(reader& r, std::size_t n, std::size_t offset) {
+    std::size_t const count = 1 + r.byte() % 24U;
+    // Static shapes: a 5-3 sigmoid layer into a 3-2 tanh layer, a 17-9 sigmoid layer.
+    std::vector<T> p(5 * 3 + 3 + 3 * 2 + 2 + 17 * 9 + 9);
+    for (T& v : p) v = value<T>(r);
+    T const* q = p.data();
+    soma::dense_layer<T, 5, 3> const l1(std::span<T const, 15>(q, 15), std::span<T const, 3>(q + 15, 3));
+    q += 18;
+    soma::dense_layer<T, 3, 2, soma::tanh_activation> const l2(std::span<T const, 6>(q, 6),
+                                                               std::span<T const, 2>(q + 6, 2));
+    q += 8;
+    soma::dense_layer<T, 17, 9> const l3(std::span<T const, 153>(q, 153), std::span<T const, 9>(q + 153, 9));
+    guarded<T> X(count * 17, offset);
+    for (std::size_t i = 0; i < count * 17; ++i) X.data[i] = value<T>(r);
+    check_layer(l1, X.data, count, n);
+    check_layer(l2, X.data, count, n);
+    check_layer(l3, X.data, count, n);
+    soma::network const net(l1, l2);
+    guarded<T> Y(count * 2, 0);
+    net.batch_forward(std::span<T const>(X.data, count * 5), std::span<T>(Y.data, count * 2));
+    Y.check_canaries(count * 2);
+    for (std::size_t k = 0; k < count; ++k) {
+        std::array<T, 3> h{};
+        std::array<T, 2> y{};
+        l1.forward(std::span<T const>(X.data + k * 5, 5), std::span<T>(h));
+        l2.forward(std::span<T const>(h), std::span<T>(y));
+        for (std::size_t j = 0; j < 2; ++j)
+            if (!same(Y.data[k * 2 + j], y[j])) fail("network batch != layer by layer", n);
+    }
+    // A run-time shape: n % 40 inputs, 1..16 outputs.
+    std::size_t const in = n % 40U;
+    std::size_t const out = 1 + r.byte() % 16U;
+    std::vector<T> W(in * out);
+    std::vector<T> b(out);
+    for (T& v : W) v = value<T>(r);
+    for (T& v : b) v = value<T>(r);
+    soma::dense_layer<T> const dyn(in, out, W, b);
+    guarded<T> Xd(count * in, offset);
+    for (std::size_t i = 0; i < count * in; ++i) Xd.data[i] = value<T>(r);
+    check_layer(dyn, Xd.data, count, n);
+}
+
+template <class T>
 void run(reader& r, unsigned what) {
     std::size_t const n = (static_cast<std::size_t>(r.byte()) << 8 | r.byte()) % (max_n + 1);
     std::size_t const offset = r.byte() % 8U;
-    switch (what % 5U) {
+    switch (what % 9U) {
         case 0:
             inner_products<T>(r, n, offset);
             break;
@@ -242,8 +412,20 @@ void run(reader& r, unsigned what) {
         case 3:
             elementwise<T>(r, n, offset, true);
             break;
-        default:
+        case 4:
             elementwise<T>(r, n, offset, false);
+            break;
+        case 5:
+            tanh_array<T>(r, n, offset);
+            break;
+        case 6:
+            softmax_array<T>(r, n, offset);
+            break;
+        case 7:
+            batch<T>(r, n, offset);
+            break;
+        default:
+            layers<T>(r, n, offset);
             break;
     }
 }

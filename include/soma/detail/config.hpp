@@ -24,6 +24,21 @@
 //    target pragmas, Clang's attribute push), whatever the command line says, so that a
 //    build without -march still contains the AVX2 and AVX-512 kernels; dispatch.hpp picks
 //    one at run time.
+//
+// 4. Separate kernels (opt-in, for programs with many translation units): a program
+//    compiled with -DSOMA_SEPARATE_KERNELS (every translation unit, the same flags)
+//    compiles the kernel tables (every ISA's inner products, sigmoid, step, tanh, softmax,
+//    batch rows; soma/detail/kernels-inl.hpp) in one translation unit only, the one that
+//    defines SOMA_KERNELS_IMPLEMENTATION before including soma:
+//        // soma_kernels.cpp
+//        #define SOMA_KERNELS_IMPLEMENTATION
+//        #include <soma/soma.hpp>
+//    The others declare the tables, and compile several times faster (the tables are most
+//    of the machine code an include of soma brings). The results are the same bits; the
+//    calls go through the tables as in a build without -march. Its entities get their own
+//    ABI namespace (abi_sep_<level>), so translation units compiled with and without it
+//    can be linked into one program; a program without the implementation file fails to
+//    link (undefined soma::detail::...::table), it never runs without kernels.
 #ifndef SOMA_DETAIL_CONFIG_HPP
 #define SOMA_DETAIL_CONFIG_HPP
 
@@ -60,10 +75,23 @@
 #define SOMA_DETAIL_FLAGS_LEVEL generic
 #endif
 
-#if defined(SOMA_NO_SIMD)
-#define SOMA_DETAIL_ABI_NAMESPACE SOMA_DETAIL_CAT(abi_nosimd_, SOMA_DETAIL_FLAGS_LEVEL)
+#if defined(SOMA_SEPARATE_KERNELS)
+#define SOMA_DETAIL_ABI_LEVEL SOMA_DETAIL_CAT(sep_, SOMA_DETAIL_FLAGS_LEVEL)
 #else
-#define SOMA_DETAIL_ABI_NAMESPACE SOMA_DETAIL_CAT(abi_, SOMA_DETAIL_FLAGS_LEVEL)
+#define SOMA_DETAIL_ABI_LEVEL SOMA_DETAIL_FLAGS_LEVEL
+#endif
+#if defined(SOMA_NO_SIMD)
+#define SOMA_DETAIL_ABI_NAMESPACE SOMA_DETAIL_CAT(abi_nosimd_, SOMA_DETAIL_ABI_LEVEL)
+#else
+#define SOMA_DETAIL_ABI_NAMESPACE SOMA_DETAIL_CAT(abi_, SOMA_DETAIL_ABI_LEVEL)
+#endif
+
+// How a kernel table is defined (see 4. above): inline in every translation unit, or
+// once, in the SOMA_KERNELS_IMPLEMENTATION one.
+#if defined(SOMA_SEPARATE_KERNELS)
+#define SOMA_DETAIL_KERNEL_TABLE extern constexpr
+#else
+#define SOMA_DETAIL_KERNEL_TABLE inline constexpr
 #endif
 
 // The ABI tag of every public soma function (see 2. above).

@@ -40,18 +40,32 @@ inline constexpr kernel_table const* tables[] = {
     &portable::table,
 };
 
+// The ISA of each entry of `tables`, in the same order (known here, without reading a
+// table: with SOMA_SEPARATE_KERNELS the tables are defined in another translation unit).
+inline constexpr isa table_isas[] = {
+#if defined(SOMA_X86_KERNELS)
+    isa::avx512,
+    isa::avx2_fma,
+#endif
+#if defined(SOMA_NEON_KERNELS)
+    isa::neon,
+#endif
+    isa::portable,
+};
+static_assert(std::size(table_isas) == std::size(tables));
+
 // The table of ISA i; the portable table when this build has none for i.
 [[nodiscard]] constexpr kernel_table const& kernels_for(isa i) noexcept {
-    for (kernel_table const* t : tables) {
-        if (t->id == i) return *t;
+    for (std::size_t k = 0; k < std::size(tables); ++k) {
+        if (table_isas[k] == i) return *tables[k];
     }
     return portable::table;
 }
 
 // Whether this build contains kernels for ISA i (whatever the CPU).
 [[nodiscard]] constexpr bool isa_compiled(isa i) noexcept {
-    for (kernel_table const* t : tables) {
-        if (t->id == i) return true;
+    for (isa t : table_isas) {
+        if (t == i) return true;
     }
     return false;
 }

@@ -1065,7 +1065,13 @@ void batch_inner_products(T const* W, std::size_t rows, std::size_t n, T const* 
     for (; q < count; ++q) inner_products(W, rows, n, X + q * n, b, 1, Z + q * rows);
 }
 
-inline constexpr kernel_table table = {
+// This ISA's table. With SOMA_SEPARATE_KERNELS (config.hpp) only the translation unit
+// that defines SOMA_KERNELS_IMPLEMENTATION defines it (and so compiles the kernels); the
+// others declare it.
+#if defined(SOMA_SEPARATE_KERNELS) && !defined(SOMA_KERNELS_IMPLEMENTATION)
+extern kernel_table const table;
+#else
+SOMA_DETAIL_KERNEL_TABLE kernel_table table = {
     this_isa,
     this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
@@ -1075,3 +1081,4 @@ inline constexpr kernel_table table = {
      &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>, &tanh_array<double>,
      &tanh_one<double>, &softmax_array<double>, &batch_inner_products<double>},
 };
+#endif
