@@ -4,15 +4,15 @@
 // The first byte picks the function: inner product (dot / weighted_input), several rows per
 // pass (weighted_inputs), the fused sigmoid layer (forward), the array sigmoid, the array
 // step, the array tanh, softmax, several rows for several inputs (the batch kernel), and
-// static and run-time dense layers and networks (forward and batch_forward). Then a length (0..300), an offset (misalignment) and the values, each decoded from a
-// tag byte that injects the special values the kernels must get right (±0, ±inf, NaN,
-// subnormals, ±max) or takes a raw bit pattern or a moderate number. Every kernel this CPU
-// runs must give the scalar definition's bits (NaN for NaN); finite inner products must
-// meet the documented bound against a double-double reference; outputs lie between NaN
-// canaries that must stay untouched. Softmax outputs of finite inputs must lie in [0, 1]
-// and sum to 1 within the documented bound; a layer's and a network's batch must be
-// bitwise their one-input forward, and a layer's outputs its neurons' scalar definition.
-// Any failure aborts (a libFuzzer crash).
+// static and run-time dense layers and networks (forward and batch_forward). Then a length
+// (0..300), an offset (misalignment) and the values, each decoded from a tag byte that injects the
+// special values the kernels must get right (±0, ±inf, NaN, subnormals, ±max) or takes a raw bit
+// pattern or a moderate number. Every kernel this CPU runs must give the scalar definition's bits
+// (NaN for NaN); finite inner products must meet the documented bound against a double-double
+// reference; outputs lie between NaN canaries that must stay untouched. Softmax outputs of finite
+// inputs must lie in [0, 1] and sum to 1 within the documented bound; a layer's and a network's
+// batch must be bitwise their one-input forward, and a layer's outputs its neurons' scalar
+// definition. Any failure aborts (a libFuzzer crash).
 #include <soma/dense_layer.hpp>
 #include <soma/network.hpp>
 #include <soma/sigmoid.hpp>
@@ -276,9 +276,10 @@ void softmax_array(reader& r, std::size_t n, std::size_t offset) {
             if (!(want.data[j] >= T(0) && want.data[j] <= T(1))) fail("softmax outside [0, 1]", n);
             sum += static_cast<long double>(want.data[j]);
         }
-        double const bound = static_cast<double>(n + 3 + 2 * 746) * 0x1p-53 +
-                             (sizeof(T) == 4 ? 0x1p-24 : 0.0) +
-                             static_cast<double>(n) * (static_cast<double>(std::numeric_limits<T>::denorm_min()) + 0x1p-62);
+        double const bound =
+            static_cast<double>(n + 3 + 2 * 746) * 0x1p-53 + (sizeof(T) == 4 ? 0x1p-24 : 0.0) +
+            static_cast<double>(n) *
+                (static_cast<double>(std::numeric_limits<T>::denorm_min()) + 0x1p-62);
         if (std::fabs(static_cast<double>(sum - 1.0L)) > bound) fail("softmax sum not 1", n);
     }
     for (isa i : soma::detail::available_isas()) {
@@ -311,7 +312,7 @@ void batch(reader& r, std::size_t n, std::size_t offset) {
     for (isa i : soma::detail::available_isas()) {
         guarded<T> Z(count * rows, offset);
         soma::detail::kernels_for(i).of<T>().batch_inner_products(W.data, rows, n, X.data, count,
-                                                                   b.data, Z.data);
+                                                                  b.data, Z.data);
         Z.check_canaries(count * rows);
         for (std::size_t q = 0; q < count; ++q) {
             for (std::size_t j = 0; j < rows; ++j) {
@@ -346,7 +347,8 @@ void check_layer(Layer const& l, T const* X, std::size_t count, std::size_t n_ta
         l.forward(std::span<T const>(X + q * in, in), std::span<T>(y.data, out));
         y.check_canaries(out);
         for (std::size_t j = 0; j < out; ++j) {
-            if (!same(y.data[j], neuron_output(l, j, X + q * in))) fail("layer != its neurons", n_tag);
+            if (!same(y.data[j], neuron_output(l, j, X + q * in)))
+                fail("layer != its neurons", n_tag);
             if (!same(Y.data[q * out + j], y.data[j])) fail("layer batch != one input", n_tag);
         }
     }
@@ -359,12 +361,14 @@ void layers(reader& r, std::size_t n, std::size_t offset) {
     std::vector<T> p(5 * 3 + 3 + 3 * 2 + 2 + 17 * 9 + 9);
     for (T& v : p) v = value<T>(r);
     T const* q = p.data();
-    soma::dense_layer<T, 5, 3> const l1(std::span<T const, 15>(q, 15), std::span<T const, 3>(q + 15, 3));
+    soma::dense_layer<T, 5, 3> const l1(std::span<T const, 15>(q, 15),
+                                        std::span<T const, 3>(q + 15, 3));
     q += 18;
     soma::dense_layer<T, 3, 2, soma::tanh_activation> const l2(std::span<T const, 6>(q, 6),
                                                                std::span<T const, 2>(q + 6, 2));
     q += 8;
-    soma::dense_layer<T, 17, 9> const l3(std::span<T const, 153>(q, 153), std::span<T const, 9>(q + 153, 9));
+    soma::dense_layer<T, 17, 9> const l3(std::span<T const, 153>(q, 153),
+                                         std::span<T const, 9>(q + 153, 9));
     guarded<T> X(count * 17, offset);
     for (std::size_t i = 0; i < count * 17; ++i) X.data[i] = value<T>(r);
     check_layer(l1, X.data, count, n);
