@@ -38,15 +38,44 @@ namespace {
 std::atomic<std::size_t> allocations{0};
 }  // namespace
 
-void* operator new(std::size_t n) {
+// Every form of new and delete that a sanitizer's runtime would otherwise provide (its
+// allocator must not free what malloc gave, nor the other way round).
+namespace {
+void* counted_allocation(std::size_t n) noexcept {
     allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+    return std::malloc(n == 0 ? 1 : n);
+}
+}  // namespace
+void* operator new(std::size_t n) {
+    if (void* p = counted_allocation(n)) return p;
     throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) {
+    if (void* p = counted_allocation(n)) return p;
+    throw std::bad_alloc();
+}
+void* operator new(std::size_t n, std::nothrow_t const&) noexcept {
+    return counted_allocation(n);
+}
+void* operator new[](std::size_t n, std::nothrow_t const&) noexcept {
+    return counted_allocation(n);
 }
 void operator delete(void* p) noexcept {
     std::free(p);
 }
+void operator delete[](void* p) noexcept {
+    std::free(p);
+}
 void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::nothrow_t const&) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::nothrow_t const&) noexcept {
     std::free(p);
 }
 
