@@ -12,6 +12,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${SOMA_FUZZ_SECONDS:-60}"
+# clang and its sanitizer and libFuzzer runtimes (as root, through apt-get).
+missing=()
+for p in cmake ninja-build clang libclang-rt-14-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "fuzz: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 build=build/fuzz
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
   -DSOMA_BUILD_FUZZERS=ON -DSOMA_BUILD_EXAMPLES=OFF -DSOMA_BUILD_BENCHMARKS=OFF \

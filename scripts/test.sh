@@ -5,17 +5,20 @@
 #   scripts/test.sh                  # the whole suite with the default compiler (c++)
 #   CXX=clang++ scripts/test.sh      # ... with another compiler
 #   scripts/test.sh --quick          # unit tests only (label unit), Debug build
-#   scripts/test.sh --sanitize       # unit tests (label unit) under AddressSanitizer and
-#                                   # UndefinedBehaviorSanitizer: preset `sanitize` (Debug),
-#                                   # build/sanitize-<compiler>
+#   scripts/test.sh --sanitize       # the unit tests under AddressSanitizer and
+#                                   # UndefinedBehaviorSanitizer (-DSOMA_SANITIZE=ON: label
+#                                   # sanitize, built at -O0), build/sanitize-<compiler>;
+#                                   # the preset `sanitize` builds everything with them
 #   scripts/test.sh --second-compiler
 #       # what a whole-suite run with the other compiler has not covered yet; .ci/run
 #       # runs it for its second compiler (see below)
 #   SOMA_CTEST_ARGS="-L unit" scripts/test.sh   # a subset (CTest labels: unit,
 #                                   # exhaustive, kernels, packaging, docs, examples)
 #
-# The whole suite, in build/test-<compiler>: every test label, with benchmarks (their
-# default variants, SOMA_BENCH_NATIVE=OFF) and examples built, the hash matrix
+# The whole suite, in build/test-<compiler>: every test label, the unit tests (but
+# fp_flags_test and guard_page_test) under AddressSanitizer and UBSan at -O0
+# (SOMA_SANITIZE, tests/CMakeLists.txt; everything else with the Release flags), with
+# benchmarks (their default variants, SOMA_BENCH_NATIVE=OFF) and examples built, the hash matrix
 # (SOMA_TEST_MATRIX: the hash program built with GCC and Clang for x86-64 and AArch64,
 # see tests/cmake/kernels.cmake), then the AArch64 unit tests at -O1 (the hash matrix
 # covers the NEON bits at -O2 and -O3): preset `aarch64`
@@ -60,7 +63,9 @@ if [ "$mode" = full ]; then
   packages+=(clang g++-aarch64-linux-gnu qemu-user)
 fi
 case "$cxx" in
-  clang++*) packages+=(clang) ;;
+  # libclang-rt-14-dev: the sanitizer runtimes (the unit tests of the whole suite and of
+  # --sanitize run under AddressSanitizer and UBSan).
+  clang++*) packages+=(clang libclang-rt-14-dev) ;;
 esac
 missing=()
 for p in "${packages[@]}"; do
@@ -124,14 +129,10 @@ case "$mode" in
     ;;
   sanitize)
     build="build/sanitize-$name"
-    options=(--preset sanitize -DSOMA_BUILD_EXAMPLES=OFF -DSOMA_BUILD_BENCHMARKS=OFF
+    options=(-DSOMA_SANITIZE=ON -DSOMA_BUILD_EXAMPLES=OFF -DSOMA_BUILD_BENCHMARKS=OFF
       -DSOMA_TEST_MATRIX=OFF)
-    build_type=Debug
-    targets=(--target soma_unit_tests)
-    ctest_args=(-L unit)
-    # The preset's test environment, for plain ctest.
-    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
-    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    targets=(--target soma_sanitized_tests)
+    ctest_args=(-L sanitize)
     ;;
   second)
     build="build/test-$name"
@@ -142,7 +143,7 @@ case "$mode" in
   full)
     build="build/test-$name"
     options=(-DSOMA_BUILD_EXAMPLES=ON -DSOMA_BUILD_BENCHMARKS=ON -DSOMA_BENCH_NATIVE=OFF
-      -DSOMA_TEST_MATRIX=ON)
+      -DSOMA_TEST_MATRIX=ON -DSOMA_SANITIZE=ON)
     targets=()
     ;;
 esac
