@@ -22,3 +22,23 @@ if(SOMA_TEST_MATRIX AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64"
       -P "${PROJECT_SOURCE_DIR}/tests/odr/check.cmake")
   set_tests_properties(mixed_flags_odr PROPERTIES LABELS "kernels" TIMEOUT 300)
 endif()
+
+# separate_kernels_mixed: a translation unit with SOMA_SEPARATE_KERNELS (its tables in
+# tests/odr/separate_kernels.cpp) and one with the inline tables in one program, which
+# must link and give the same bits (tests/odr/separate_main.cpp).
+add_executable(separate_kernels_mixed "${PROJECT_SOURCE_DIR}/tests/odr/separate_main.cpp"
+  "${PROJECT_SOURCE_DIR}/tests/odr/separate_kernels.cpp"
+  "${PROJECT_SOURCE_DIR}/tests/odr/separate_compute.cpp"
+  "${CMAKE_CURRENT_BINARY_DIR}/odr_inline_compute.cpp")
+configure_file("${PROJECT_SOURCE_DIR}/tests/odr/separate_compute.cpp"
+  "${CMAKE_CURRENT_BINARY_DIR}/odr_inline_compute.cpp" COPYONLY)
+set_source_files_properties("${PROJECT_SOURCE_DIR}/tests/odr/separate_kernels.cpp"
+  PROPERTIES COMPILE_DEFINITIONS "SOMA_SEPARATE_KERNELS")
+set_source_files_properties("${PROJECT_SOURCE_DIR}/tests/odr/separate_compute.cpp"
+  PROPERTIES COMPILE_DEFINITIONS "SOMA_SEPARATE_KERNELS;COMPUTE=compute_separate")
+set_source_files_properties("${CMAKE_CURRENT_BINARY_DIR}/odr_inline_compute.cpp"
+  PROPERTIES COMPILE_DEFINITIONS "COMPUTE=compute_inline")
+target_link_libraries(separate_kernels_mixed PRIVATE soma::soma)
+soma_add_warnings(separate_kernels_mixed)
+add_test(NAME separate_kernels_mixed COMMAND separate_kernels_mixed)
+set_tests_properties(separate_kernels_mixed PROPERTIES LABELS "unit")
