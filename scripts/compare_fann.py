@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Trains soma's `train` command and FANN beside it on FANN's benchmark data sets.
 
-    scripts/compare_fann.py [--build-dir DIR] [--runs 5] [--skip-build]
+    scripts/compare_fann.py [--build-dir DIR] [--runs 5] [--skip-build] [--spread N]
 
 Builds `train` (examples/train.cpp) and `fann_train` (bench/fann_train.cpp, FANN 2.2 with
 its defaults: batch RPROP, symmetric-sigmoid hidden layer, sigmoid outputs) in DIR
@@ -63,6 +63,9 @@ def main():
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build", "compare-fann"))
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--skip-build", action="store_true")
+    ap.add_argument("--spread", type=int, default=0, metavar="N",
+                    help="also train FANN N times and soma (rprop) with the seeds 1..N per data "
+                    "set, and report the spread of the test class error (0: not)")
     ap.add_argument("--cxx", default=os.environ.get("CXX", "c++"))
     args = ap.parse_args()
 
@@ -100,6 +103,17 @@ def main():
                          s_time / epochs, runs[0]["weights_hash"]))
             print(f"  soma {label}: median class error {s_err:.4f}, {s_time:.3f} s", file=sys.stderr)
 
+    spread = []
+    for name, hidden, epochs in (SETS if args.spread > 0 else []):
+        files = ["--train", f"{DATA}/{name}.train", "--test", f"{DATA}/{name}.test",
+                 "--hidden", str(hidden), "--epochs", str(epochs)]
+        f_e = [100 * float(run([fann] + files)["class_error"]) for _ in range(args.spread)]
+        s_e = [100 * float(run([train] + files + ["--optimizer", "rprop", "--seed", str(seed)])
+                           ["class_error"]) for seed in range(1, args.spread + 1)]
+        spread.append((name, f_e, s_e))
+        print(f"{name}: spread FANN {statistics.mean(f_e):.2f} %, soma {statistics.mean(s_e):.2f} %",
+              file=sys.stderr)
+
     lines = [BEGIN, "## Training beside FANN", ""]
     lines.append(f"Machine: {cpu_model()}; {compiler_version(args.cxx)}, `-O3` (Release), no "
                  "`-march`. Reproduce: `scripts/compare_fann.py` (needs `libfann-dev` and "
@@ -125,6 +139,32 @@ def main():
                  "(the script runs seed 1 twice and compares the hashes). Class error: argmax "
                  "over the outputs (threshold 0.5 for one output) on the test set; times: the "
                  "median training time divided by the epochs.")
+    if spread:
+        n = args.spread
+        lines.append("")
+        lines.append(f"How much one run varies: FANN {n} runs, soma (rprop) the seeds 1 to {n}; test "
+                     "class error, mean ± standard deviation of one run, the standard error of "
+                     "the mean, and the median of the runs, of 5 runs at a time (the medians the "
+                     "table above compares: FANN's first five runs, soma's seeds 1 to 5 in "
+                     "sequence) and the range. Reproduce: `scripts/compare_fann.py --spread "
+                     f"{n}`.")
+        lines.append("")
+        lines.append("| data set | FANN mean ± sd | FANN s.e. | soma mean ± sd | soma s.e. | FANN "
+                     "median | soma median | FANN medians of 5, range | soma medians of 5, range |")
+        lines.append("|---|---|---|---|---|---|---|---|---|")
+
+        def fives(e):
+            m = [statistics.median(e[i:i + 5]) for i in range(0, len(e) - 4, 5)]
+            return f"{min(m):.2f}–{max(m):.2f} %" if m else "–"
+
+        for name, f_e, s_e in spread:
+            def cell(e):
+                sd = statistics.stdev(e) if len(e) > 1 else 0.0
+                return f"{statistics.mean(e):.2f} ± {sd:.2f} %", f"{sd / len(e) ** 0.5:.2f} %"
+            fm, fs = cell(f_e)
+            sm, ss = cell(s_e)
+            lines.append(f"| {name} | {fm} | {fs} | {sm} | {ss} | {statistics.median(f_e):.2f} % | "
+                         f"{statistics.median(s_e):.2f} % | {fives(f_e)} | {fives(s_e)} |")
     lines.append(END)
     block = "\n".join(lines) + "\n"
 

@@ -69,6 +69,22 @@
 //    target pragmas, Clang's attribute push), whatever the command line says, so that a
 //    build without -march still contains the AVX2 and AVX-512 kernels; dispatch.hpp picks
 //    one at run time.
+//
+// 4. Separate kernels (opt-in, for programs with many translation units): a program
+//    compiled with -DSOMA_SEPARATE_KERNELS (every translation unit, the same flags)
+//    compiles the kernel tables (every ISA's inner products, sigmoid, step, tanh, softmax,
+//    batch rows, soma/detail/kernels-inl.hpp; the training kernels of soma/backprop.hpp)
+//    in one translation unit only, the one that
+//    defines SOMA_KERNELS_IMPLEMENTATION before including soma:
+//        // soma_kernels.cpp
+//        #define SOMA_KERNELS_IMPLEMENTATION
+//        #include <soma/soma.hpp>
+//    The others declare the tables, and compile several times faster (the tables are most
+//    of the machine code an include of soma brings). The results are the same bits; the
+//    calls go through the tables as in a build without -march. Its entities get their own
+//    ABI namespace (abi_sep_<level>), so translation units compiled with and without it
+//    can be linked into one program; a program without the implementation file fails to
+//    link (undefined soma::detail::...::table), it never runs without kernels.
 #ifndef SOMA_DETAIL_CONFIG_HPP
 #define SOMA_DETAIL_CONFIG_HPP
 
@@ -105,10 +121,23 @@
 #define SOMA_DETAIL_FLAGS_LEVEL generic
 #endif
 
-#if defined(SOMA_NO_SIMD)
-#define SOMA_DETAIL_ABI_NAMESPACE SOMA_DETAIL_CAT(abi_nosimd_, SOMA_DETAIL_FLAGS_LEVEL)
+#if defined(SOMA_SEPARATE_KERNELS)
+#define SOMA_DETAIL_ABI_LEVEL SOMA_DETAIL_CAT(sep_, SOMA_DETAIL_FLAGS_LEVEL)
 #else
-#define SOMA_DETAIL_ABI_NAMESPACE SOMA_DETAIL_CAT(abi_, SOMA_DETAIL_FLAGS_LEVEL)
+#define SOMA_DETAIL_ABI_LEVEL SOMA_DETAIL_FLAGS_LEVEL
+#endif
+#if defined(SOMA_NO_SIMD)
+#define SOMA_DETAIL_ABI_NAMESPACE SOMA_DETAIL_CAT(abi_nosimd_, SOMA_DETAIL_ABI_LEVEL)
+#else
+#define SOMA_DETAIL_ABI_NAMESPACE SOMA_DETAIL_CAT(abi_, SOMA_DETAIL_ABI_LEVEL)
+#endif
+
+// How a kernel table is defined (see 4. above): inline in every translation unit, or
+// once, in the SOMA_KERNELS_IMPLEMENTATION one.
+#if defined(SOMA_SEPARATE_KERNELS)
+#define SOMA_DETAIL_KERNEL_TABLE extern constexpr
+#else
+#define SOMA_DETAIL_KERNEL_TABLE inline constexpr
 #endif
 
 // The ABI tag of every public soma function (see 2. above).
@@ -1923,7 +1952,13 @@ void batch_inner_products(T const* W, std::size_t rows, std::size_t n, T const* 
     for (; q < count; ++q) inner_products(W, rows, n, X + q * n, b, 1, Z + q * rows);
 }
 
-inline constexpr kernel_table table = {
+// This ISA's table. With SOMA_SEPARATE_KERNELS (config.hpp) only the translation unit
+// that defines SOMA_KERNELS_IMPLEMENTATION defines it (and so compiles the kernels); the
+// others declare it.
+#if defined(SOMA_SEPARATE_KERNELS) && !defined(SOMA_KERNELS_IMPLEMENTATION)
+extern kernel_table const table;
+#else
+SOMA_DETAIL_KERNEL_TABLE kernel_table table = {
     this_isa,
     this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
@@ -1933,6 +1968,7 @@ inline constexpr kernel_table table = {
      &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>, &tanh_array<double>,
      &tanh_one<double>, &softmax_array<double>, &batch_inner_products<double>},
 };
+#endif
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
 
@@ -3188,7 +3224,13 @@ void batch_inner_products(T const* W, std::size_t rows, std::size_t n, T const* 
     for (; q < count; ++q) inner_products(W, rows, n, X + q * n, b, 1, Z + q * rows);
 }
 
-inline constexpr kernel_table table = {
+// This ISA's table. With SOMA_SEPARATE_KERNELS (config.hpp) only the translation unit
+// that defines SOMA_KERNELS_IMPLEMENTATION defines it (and so compiles the kernels); the
+// others declare it.
+#if defined(SOMA_SEPARATE_KERNELS) && !defined(SOMA_KERNELS_IMPLEMENTATION)
+extern kernel_table const table;
+#else
+SOMA_DETAIL_KERNEL_TABLE kernel_table table = {
     this_isa,
     this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
@@ -3198,6 +3240,7 @@ inline constexpr kernel_table table = {
      &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>, &tanh_array<double>,
      &tanh_one<double>, &softmax_array<double>, &batch_inner_products<double>},
 };
+#endif
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
 
@@ -4501,7 +4544,13 @@ void batch_inner_products(T const* W, std::size_t rows, std::size_t n, T const* 
     for (; q < count; ++q) inner_products(W, rows, n, X + q * n, b, 1, Z + q * rows);
 }
 
-inline constexpr kernel_table table = {
+// This ISA's table. With SOMA_SEPARATE_KERNELS (config.hpp) only the translation unit
+// that defines SOMA_KERNELS_IMPLEMENTATION defines it (and so compiles the kernels); the
+// others declare it.
+#if defined(SOMA_SEPARATE_KERNELS) && !defined(SOMA_KERNELS_IMPLEMENTATION)
+extern kernel_table const table;
+#else
+SOMA_DETAIL_KERNEL_TABLE kernel_table table = {
     this_isa,
     this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
@@ -4511,6 +4560,7 @@ inline constexpr kernel_table table = {
      &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>, &tanh_array<double>,
      &tanh_one<double>, &softmax_array<double>, &batch_inner_products<double>},
 };
+#endif
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
 
@@ -5755,7 +5805,13 @@ void batch_inner_products(T const* W, std::size_t rows, std::size_t n, T const* 
     for (; q < count; ++q) inner_products(W, rows, n, X + q * n, b, 1, Z + q * rows);
 }
 
-inline constexpr kernel_table table = {
+// This ISA's table. With SOMA_SEPARATE_KERNELS (config.hpp) only the translation unit
+// that defines SOMA_KERNELS_IMPLEMENTATION defines it (and so compiles the kernels); the
+// others declare it.
+#if defined(SOMA_SEPARATE_KERNELS) && !defined(SOMA_KERNELS_IMPLEMENTATION)
+extern kernel_table const table;
+#else
+SOMA_DETAIL_KERNEL_TABLE kernel_table table = {
     this_isa,
     this_isa_requires,
     {&inner_product<float>, &inner_products<float>, &forward_sigmoid<float>, &sigmoid_array<float>,
@@ -5765,6 +5821,7 @@ inline constexpr kernel_table table = {
      &sigmoid_array<double>, &sigmoid_one<double>, &step_array<double>, &tanh_array<double>,
      &tanh_one<double>, &softmax_array<double>, &batch_inner_products<double>},
 };
+#endif
 // ---- end soma/detail/kernels-inl.hpp ----
 #undef SOMA_DETAIL_KERNELS_INL_INSIDE
 
@@ -5789,18 +5846,32 @@ inline constexpr kernel_table const* tables[] = {
     &portable::table,
 };
 
+// The ISA of each entry of `tables`, in the same order (known here, without reading a
+// table: with SOMA_SEPARATE_KERNELS the tables are defined in another translation unit).
+inline constexpr isa table_isas[] = {
+#if defined(SOMA_X86_KERNELS)
+    isa::avx512,
+    isa::avx2_fma,
+#endif
+#if defined(SOMA_NEON_KERNELS)
+    isa::neon,
+#endif
+    isa::portable,
+};
+static_assert(std::size(table_isas) == std::size(tables));
+
 // The table of ISA i; the portable table when this build has none for i.
 [[nodiscard]] constexpr kernel_table const& kernels_for(isa i) noexcept {
-    for (kernel_table const* t : tables) {
-        if (t->id == i) return *t;
+    for (std::size_t k = 0; k < std::size(tables); ++k) {
+        if (table_isas[k] == i) return *tables[k];
     }
     return portable::table;
 }
 
 // Whether this build contains kernels for ISA i (whatever the CPU).
 [[nodiscard]] constexpr bool isa_compiled(isa i) noexcept {
-    for (kernel_table const* t : tables) {
-        if (t->id == i) return true;
+    for (isa t : table_isas) {
+        if (t == i) return true;
     }
     return false;
 }
@@ -11733,6 +11804,22 @@ struct training_kernels_of {
     void (*axpy)(T a, T const* x, T* y, std::size_t n) noexcept;
 };
 
+// One ISA's training kernels for float and double (each ISA's `training_table`; defined
+// once with SOMA_SEPARATE_KERNELS, as the kernel tables are: soma/detail/config.hpp).
+struct training_tables {
+    training_kernels_of<float> f32;
+    training_kernels_of<double> f64;
+
+    template <ieee_binary T>
+    [[nodiscard]] constexpr training_kernels_of<T> const& of() const noexcept {
+        if constexpr (std::same_as<T, float>) {
+            return f32;
+        } else {
+            return f64;
+        }
+    }
+};
+
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 #if defined(SOMA_X86_KERNELS)
@@ -11873,11 +11960,17 @@ void momentum_step(T mu, T a, T const* grad, T* velocity, T* w, std::size_t n) n
     }
 }
 
-// The kernels of this ISA for T, as one table (soma/backprop.hpp chooses one).
-template <ieee_binary T>
-inline constexpr training_kernels_of<T> training_table{
-    vec<T>::lanes,          &accumulate_outer<T>, &accumulate_outer_transposed<T>,
-    &transposed_product<T>, &momentum_step<T>,    &fused_axpy<T>};
+// The kernels of this ISA, as one table (soma/backprop.hpp chooses one). With
+// SOMA_SEPARATE_KERNELS only the SOMA_KERNELS_IMPLEMENTATION translation unit defines it.
+#if defined(SOMA_SEPARATE_KERNELS) && !defined(SOMA_KERNELS_IMPLEMENTATION)
+extern training_tables const training_table;
+#else
+SOMA_DETAIL_KERNEL_TABLE training_tables training_table{
+    {vec<float>::lanes, &accumulate_outer<float>, &accumulate_outer_transposed<float>,
+     &transposed_product<float>, &momentum_step<float>, &fused_axpy<float>},
+    {vec<double>::lanes, &accumulate_outer<double>, &accumulate_outer_transposed<double>,
+     &transposed_product<double>, &momentum_step<double>, &fused_axpy<double>}};
+#endif
 // ---- end soma/detail/training_kernels-inl.hpp ----
 #undef SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx512
@@ -12020,11 +12113,17 @@ void momentum_step(T mu, T a, T const* grad, T* velocity, T* w, std::size_t n) n
     }
 }
 
-// The kernels of this ISA for T, as one table (soma/backprop.hpp chooses one).
-template <ieee_binary T>
-inline constexpr training_kernels_of<T> training_table{
-    vec<T>::lanes,          &accumulate_outer<T>, &accumulate_outer_transposed<T>,
-    &transposed_product<T>, &momentum_step<T>,    &fused_axpy<T>};
+// The kernels of this ISA, as one table (soma/backprop.hpp chooses one). With
+// SOMA_SEPARATE_KERNELS only the SOMA_KERNELS_IMPLEMENTATION translation unit defines it.
+#if defined(SOMA_SEPARATE_KERNELS) && !defined(SOMA_KERNELS_IMPLEMENTATION)
+extern training_tables const training_table;
+#else
+SOMA_DETAIL_KERNEL_TABLE training_tables training_table{
+    {vec<float>::lanes, &accumulate_outer<float>, &accumulate_outer_transposed<float>,
+     &transposed_product<float>, &momentum_step<float>, &fused_axpy<float>},
+    {vec<double>::lanes, &accumulate_outer<double>, &accumulate_outer_transposed<double>,
+     &transposed_product<double>, &momentum_step<double>, &fused_axpy<double>}};
+#endif
 // ---- end soma/detail/training_kernels-inl.hpp ----
 #undef SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::avx2
@@ -12168,11 +12267,17 @@ void momentum_step(T mu, T a, T const* grad, T* velocity, T* w, std::size_t n) n
     }
 }
 
-// The kernels of this ISA for T, as one table (soma/backprop.hpp chooses one).
-template <ieee_binary T>
-inline constexpr training_kernels_of<T> training_table{
-    vec<T>::lanes,          &accumulate_outer<T>, &accumulate_outer_transposed<T>,
-    &transposed_product<T>, &momentum_step<T>,    &fused_axpy<T>};
+// The kernels of this ISA, as one table (soma/backprop.hpp chooses one). With
+// SOMA_SEPARATE_KERNELS only the SOMA_KERNELS_IMPLEMENTATION translation unit defines it.
+#if defined(SOMA_SEPARATE_KERNELS) && !defined(SOMA_KERNELS_IMPLEMENTATION)
+extern training_tables const training_table;
+#else
+SOMA_DETAIL_KERNEL_TABLE training_tables training_table{
+    {vec<float>::lanes, &accumulate_outer<float>, &accumulate_outer_transposed<float>,
+     &transposed_product<float>, &momentum_step<float>, &fused_axpy<float>},
+    {vec<double>::lanes, &accumulate_outer<double>, &accumulate_outer_transposed<double>,
+     &transposed_product<double>, &momentum_step<double>, &fused_axpy<double>}};
+#endif
 // ---- end soma/detail/training_kernels-inl.hpp ----
 #undef SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::neon
@@ -12314,11 +12419,17 @@ void momentum_step(T mu, T a, T const* grad, T* velocity, T* w, std::size_t n) n
     }
 }
 
-// The kernels of this ISA for T, as one table (soma/backprop.hpp chooses one).
-template <ieee_binary T>
-inline constexpr training_kernels_of<T> training_table{
-    vec<T>::lanes,          &accumulate_outer<T>, &accumulate_outer_transposed<T>,
-    &transposed_product<T>, &momentum_step<T>,    &fused_axpy<T>};
+// The kernels of this ISA, as one table (soma/backprop.hpp chooses one). With
+// SOMA_SEPARATE_KERNELS only the SOMA_KERNELS_IMPLEMENTATION translation unit defines it.
+#if defined(SOMA_SEPARATE_KERNELS) && !defined(SOMA_KERNELS_IMPLEMENTATION)
+extern training_tables const training_table;
+#else
+SOMA_DETAIL_KERNEL_TABLE training_tables training_table{
+    {vec<float>::lanes, &accumulate_outer<float>, &accumulate_outer_transposed<float>,
+     &transposed_product<float>, &momentum_step<float>, &fused_axpy<float>},
+    {vec<double>::lanes, &accumulate_outer<double>, &accumulate_outer_transposed<double>,
+     &transposed_product<double>, &momentum_step<double>, &fused_axpy<double>}};
+#endif
 // ---- end soma/detail/training_kernels-inl.hpp ----
 #undef SOMA_DETAIL_TRAINING_KERNELS_INL_INSIDE
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE::portable
@@ -12331,14 +12442,14 @@ namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 template <ieee_binary T>
 [[nodiscard]] constexpr training_kernels_of<T> const& training_kernels_for(isa i) noexcept {
 #if defined(SOMA_X86_KERNELS)
-    if (i == isa::avx512) return avx512::training_table<T>;
-    if (i == isa::avx2_fma) return avx2::training_table<T>;
+    if (i == isa::avx512) return avx512::training_table.of<T>();
+    if (i == isa::avx2_fma) return avx2::training_table.of<T>();
 #endif
 #if defined(SOMA_NEON_KERNELS)
-    if (i == isa::neon) return neon::training_table<T>;
+    if (i == isa::neon) return neon::training_table.of<T>();
 #endif
     (void)i;
-    return portable::training_table<T>;
+    return portable::training_table.of<T>();
 }
 
 // The training kernels of the ISA the table kernels() chose, chosen once.
@@ -12557,7 +12668,11 @@ public:
           transposed_(net),
           z_(buffers(net, std::index_sequence_for<Layers...>{})),
           y_(buffers(net, std::index_sequence_for<Layers...>{})),
-          delta_(buffers(net, std::index_sequence_for<Layers...>{})) {}
+          delta_(buffers(net, std::index_sequence_for<Layers...>{})),
+          kernels_(&detail::kernels().of<value_type>()),
+          training_kernels_(&detail::training_kernels<value_type>()),
+          transposed_layers_(transposed_layers(net, *training_kernels_,
+                                               std::index_sequence_for<Layers...>{})) {}
 
     [[nodiscard]] parameters_type& parameters() noexcept { return params_; }
     [[nodiscard]] parameters_type const& parameters() const noexcept { return params_; }
@@ -12582,7 +12697,7 @@ public:
     // y = net(x) with parameters(): bitwise what the network gives once they are stored.
     // x has inputs() values; the result (outputs() values) lives until the next call.
     SOMA_ABI [[nodiscard]] std::span<value_type const> forward(std::span<value_type const> x) {
-        check(x.size(), inputs(), "x");
+        check(x.size(), inputs(), "x", "inputs");
         forward_from<0>(x.data());
         return std::get<depth - 1>(y_);
     }
@@ -12591,8 +12706,8 @@ public:
     // Returns the loss E(net(x), t). Throws std::invalid_argument when x or t does not
     // have the network's number of inputs or outputs.
     SOMA_ABI value_type accumulate(std::span<value_type const> x, std::span<value_type const> t) {
-        check(x.size(), inputs(), "x");
-        check(t.size(), outputs(), "t");
+        check(x.size(), inputs(), "x", "inputs");
+        check(t.size(), outputs(), "t", "outputs");
         forward_from<0>(x.data());
         auto const& out = net_.template layer<depth - 1>();
         std::span<value_type const> const y = std::get<depth - 1>(y_);
@@ -12611,11 +12726,20 @@ private:
         return std::tuple(detail::output_buffer(net.template layer<K>())...);
     }
 
-    static void check(std::size_t size, std::size_t expected, char const* name) {
+    static void check(std::size_t size, std::size_t expected, char const* name,
+                      char const* expected_name) {
         if (size != expected) {
-            detail::throw_size_mismatch("soma::backprop", name, size,
-                                        name[0] == 'x' ? "inputs" : "outputs", expected);
+            detail::throw_size_mismatch("soma::backprop", name, size, expected_name, expected);
         }
+    }
+
+    // keeps_transposed for each layer, decided once.
+    template <std::size_t... K>
+    static std::array<bool, depth> transposed_layers(
+        network_type const& net, detail::training_kernels_of<value_type> const& tk,
+        std::index_sequence<K...>) noexcept {
+        return {keeps_transposed(tk, net.template layer<K>().outputs(),
+                                 net.template layer<K>().inputs())...};
     }
 
     template <std::size_t K>
@@ -12625,11 +12749,11 @@ private:
         auto& z = std::get<K>(z_);
         auto& y = std::get<K>(y_);
         std::size_t const rows = p.outputs();
-        detail::kernels().of<value_type>().inner_products(p.weights().data(), rows, p.inputs(), x,
-                                                          p.biases().data(), 1, z.data());
+        kernels_->inner_products(p.weights().data(), rows, p.inputs(), x, p.biases().data(), 1,
+                                 z.data());
         using A = std::remove_cvref_t<decltype(l.activation())>;
         if constexpr (std::same_as<A, sigmoid_activation>) {
-            detail::kernels().of<value_type>().sigmoid(z.data(), y.data(), rows);
+            kernels_->sigmoid(z.data(), y.data(), rows);
         } else if constexpr (requires(A const& a, std::span<value_type> s) { a(s); }) {
             for (std::size_t r = 0; r < rows; ++r) y[r] = z[r];
             l.activation()(std::span<value_type>(y.data(), rows));
@@ -12644,12 +12768,12 @@ private:
     // delta_K is δ_K: adds its gradient, then makes δ_{K-1} and recurses.
     template <std::size_t K>
     SOMA_ABI void backward_from(value_type const* x) {
-        auto const& tk = detail::training_kernels<value_type>();
+        auto const& tk = *training_kernels_;
         auto const& p = params_.template layer<K>();
         auto& g = grad_.template layer<K>();
         auto const& delta = std::get<K>(delta_);
         value_type const* const input = K == 0 ? x : previous_output<K>();
-        if (keeps_transposed(tk, p.outputs(), p.inputs())) {
+        if (transposed_layers_[K]) {
             tk.accumulate_outer_transposed(delta.data(), p.outputs(), input, p.inputs(),
                                            transposed_.template layer<K>().weights().data(),
                                            g.biases().data());
@@ -12687,10 +12811,9 @@ private:
     }
     template <std::size_t K>
     void sync_layer() const noexcept {
-        auto const& tk = detail::training_kernels<value_type>();
+        if (!transposed_layers_[K]) return;
         auto const& p = params_.template layer<K>();
         std::size_t const rows = p.outputs(), n = p.inputs();
-        if (!keeps_transposed(tk, rows, n)) return;
         auto const Gt = transposed_.template layer<K>().weights();
         auto const G = grad_.template layer<K>().weights();
         for (std::size_t r = 0; r < rows; ++r) {
@@ -12716,6 +12839,9 @@ private:
     std::tuple<typename Layers::output_type...> z_;
     std::tuple<typename Layers::output_type...> y_;
     std::tuple<typename Layers::output_type...> delta_;
+    detail::kernels_of<value_type> const* kernels_;  // the table kernels() chose
+    detail::training_kernels_of<value_type> const* training_kernels_;
+    std::array<bool, depth> transposed_layers_;  // keeps_transposed of each layer
 };
 
 template <class... Layers>

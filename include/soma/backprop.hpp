@@ -63,6 +63,22 @@ struct training_kernels_of {
     void (*axpy)(T a, T const* x, T* y, std::size_t n) noexcept;
 };
 
+// One ISA's training kernels for float and double (each ISA's `training_table`; defined
+// once with SOMA_SEPARATE_KERNELS, as the kernel tables are: soma/detail/config.hpp).
+struct training_tables {
+    training_kernels_of<float> f32;
+    training_kernels_of<double> f64;
+
+    template <ieee_binary T>
+    [[nodiscard]] constexpr training_kernels_of<T> const& of() const noexcept {
+        if constexpr (std::same_as<T, float>) {
+            return f32;
+        } else {
+            return f64;
+        }
+    }
+};
+
 }  // namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE
 
 #if defined(SOMA_X86_KERNELS)
@@ -105,14 +121,14 @@ namespace detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 template <ieee_binary T>
 [[nodiscard]] constexpr training_kernels_of<T> const& training_kernels_for(isa i) noexcept {
 #if defined(SOMA_X86_KERNELS)
-    if (i == isa::avx512) return avx512::training_table<T>;
-    if (i == isa::avx2_fma) return avx2::training_table<T>;
+    if (i == isa::avx512) return avx512::training_table.of<T>();
+    if (i == isa::avx2_fma) return avx2::training_table.of<T>();
 #endif
 #if defined(SOMA_NEON_KERNELS)
-    if (i == isa::neon) return neon::training_table<T>;
+    if (i == isa::neon) return neon::training_table.of<T>();
 #endif
     (void)i;
-    return portable::training_table<T>;
+    return portable::training_table.of<T>();
 }
 
 // The training kernels of the ISA the table kernels() chose, chosen once.
@@ -331,7 +347,11 @@ public:
           transposed_(net),
           z_(buffers(net, std::index_sequence_for<Layers...>{})),
           y_(buffers(net, std::index_sequence_for<Layers...>{})),
-          delta_(buffers(net, std::index_sequence_for<Layers...>{})) {}
+          delta_(buffers(net, std::index_sequence_for<Layers...>{})),
+          kernels_(&detail::kernels().of<value_type>()),
+          training_kernels_(&detail::training_kernels<value_type>()),
+          transposed_layers_(transposed_layers(net, *training_kernels_,
+                                               std::index_sequence_for<Layers...>{})) {}
 
     [[nodiscard]] parameters_type& parameters() noexcept { return params_; }
     [[nodiscard]] parameters_type const& parameters() const noexcept { return params_; }
@@ -356,7 +376,7 @@ public:
     // y = net(x) with parameters(): bitwise what the network gives once they are stored.
     // x has inputs() values; the result (outputs() values) lives until the next call.
     SOMA_ABI [[nodiscard]] std::span<value_type const> forward(std::span<value_type const> x) {
-        check(x.size(), inputs(), "x");
+        check(x.size(), inputs(), "x", "inputs");
         forward_from<0>(x.data());
         return std::get<depth - 1>(y_);
     }
@@ -365,8 +385,8 @@ public:
     // Returns the loss E(net(x), t). Throws std::invalid_argument when x or t does not
     // have the network's number of inputs or outputs.
     SOMA_ABI value_type accumulate(std::span<value_type const> x, std::span<value_type const> t) {
-        check(x.size(), inputs(), "x");
-        check(t.size(), outputs(), "t");
+        check(x.size(), inputs(), "x", "inputs");
+        check(t.size(), outputs(), "t", "outputs");
         forward_from<0>(x.data());
         auto const& out = net_.template layer<depth - 1>();
         std::span<value_type const> const y = std::get<depth - 1>(y_);
@@ -385,11 +405,20 @@ private:
         return std::tuple(detail::output_buffer(net.template layer<K>())...);
     }
 
-    static void check(std::size_t size, std::size_t expected, char const* name) {
+    static void check(std::size_t size, std::size_t expected, char const* name,
+                      char const* expected_name) {
         if (size != expected) {
-            detail::throw_size_mismatch("soma::backprop", name, size,
-                                        name[0] == 'x' ? "inputs" : "outputs", expected);
+            detail::throw_size_mismatch("soma::backprop", name, size, expected_name, expected);
         }
+    }
+
+    // keeps_transposed for each layer, decided once.
+    template <std::size_t... K>
+    static std::array<bool, depth> transposed_layers(
+        network_type const& net, detail::training_kernels_of<value_type> const& tk,
+        std::index_sequence<K...>) noexcept {
+        return {keeps_transposed(tk, net.template layer<K>().outputs(),
+                                 net.template layer<K>().inputs())...};
     }
 
     template <std::size_t K>
@@ -399,11 +428,11 @@ private:
         auto& z = std::get<K>(z_);
         auto& y = std::get<K>(y_);
         std::size_t const rows = p.outputs();
-        detail::kernels().of<value_type>().inner_products(p.weights().data(), rows, p.inputs(), x,
-                                                          p.biases().data(), 1, z.data());
+        kernels_->inner_products(p.weights().data(), rows, p.inputs(), x, p.biases().data(), 1,
+                                 z.data());
         using A = std::remove_cvref_t<decltype(l.activation())>;
         if constexpr (std::same_as<A, sigmoid_activation>) {
-            detail::kernels().of<value_type>().sigmoid(z.data(), y.data(), rows);
+            kernels_->sigmoid(z.data(), y.data(), rows);
         } else if constexpr (requires(A const& a, std::span<value_type> s) { a(s); }) {
             for (std::size_t r = 0; r < rows; ++r) y[r] = z[r];
             l.activation()(std::span<value_type>(y.data(), rows));
@@ -418,12 +447,12 @@ private:
     // delta_K is δ_K: adds its gradient, then makes δ_{K-1} and recurses.
     template <std::size_t K>
     SOMA_ABI void backward_from(value_type const* x) {
-        auto const& tk = detail::training_kernels<value_type>();
+        auto const& tk = *training_kernels_;
         auto const& p = params_.template layer<K>();
         auto& g = grad_.template layer<K>();
         auto const& delta = std::get<K>(delta_);
         value_type const* const input = K == 0 ? x : previous_output<K>();
-        if (keeps_transposed(tk, p.outputs(), p.inputs())) {
+        if (transposed_layers_[K]) {
             tk.accumulate_outer_transposed(delta.data(), p.outputs(), input, p.inputs(),
                                            transposed_.template layer<K>().weights().data(),
                                            g.biases().data());
@@ -461,10 +490,9 @@ private:
     }
     template <std::size_t K>
     void sync_layer() const noexcept {
-        auto const& tk = detail::training_kernels<value_type>();
+        if (!transposed_layers_[K]) return;
         auto const& p = params_.template layer<K>();
         std::size_t const rows = p.outputs(), n = p.inputs();
-        if (!keeps_transposed(tk, rows, n)) return;
         auto const Gt = transposed_.template layer<K>().weights();
         auto const G = grad_.template layer<K>().weights();
         for (std::size_t r = 0; r < rows; ++r) {
@@ -490,6 +518,9 @@ private:
     std::tuple<typename Layers::output_type...> z_;
     std::tuple<typename Layers::output_type...> y_;
     std::tuple<typename Layers::output_type...> delta_;
+    detail::kernels_of<value_type> const* kernels_;  // the table kernels() chose
+    detail::training_kernels_of<value_type> const* training_kernels_;
+    std::array<bool, depth> transposed_layers_;  // keeps_transposed of each layer
 };
 
 template <class... Layers>

@@ -5,3 +5,7 @@
 if(TARGET fp_flags_test AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   target_compile_options(fp_flags_test PRIVATE -ffp-exception-behavior=strict)
 endif()
+# Label fp_flags too: scripts/test.sh --sanitize runs it beside the sanitized unit tests.
+if(TARGET fp_flags_test)
+  set_property(TEST fp_flags_test APPEND PROPERTY LABELS fp_flags)
+endif()

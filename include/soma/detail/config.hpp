@@ -28,7 +28,8 @@
 // 4. Separate kernels (opt-in, for programs with many translation units): a program
 //    compiled with -DSOMA_SEPARATE_KERNELS (every translation unit, the same flags)
 //    compiles the kernel tables (every ISA's inner products, sigmoid, step, tanh, softmax,
-//    batch rows; soma/detail/kernels-inl.hpp) in one translation unit only, the one that
+//    batch rows, soma/detail/kernels-inl.hpp; the training kernels of soma/backprop.hpp)
+//    in one translation unit only, the one that
 //    defines SOMA_KERNELS_IMPLEMENTATION before including soma:
 //        // soma_kernels.cpp
 //        #define SOMA_KERNELS_IMPLEMENTATION

@@ -131,8 +131,14 @@ void momentum_step(T mu, T a, T const* grad, T* velocity, T* w, std::size_t n) n
     }
 }
 
-// The kernels of this ISA for T, as one table (soma/backprop.hpp chooses one).
-template <ieee_binary T>
-inline constexpr training_kernels_of<T> training_table{
-    vec<T>::lanes,          &accumulate_outer<T>, &accumulate_outer_transposed<T>,
-    &transposed_product<T>, &momentum_step<T>,    &fused_axpy<T>};
+// The kernels of this ISA, as one table (soma/backprop.hpp chooses one). With
+// SOMA_SEPARATE_KERNELS only the SOMA_KERNELS_IMPLEMENTATION translation unit defines it.
+#if defined(SOMA_SEPARATE_KERNELS) && !defined(SOMA_KERNELS_IMPLEMENTATION)
+extern training_tables const training_table;
+#else
+SOMA_DETAIL_KERNEL_TABLE training_tables training_table{
+    {vec<float>::lanes, &accumulate_outer<float>, &accumulate_outer_transposed<float>,
+     &transposed_product<float>, &momentum_step<float>, &fused_axpy<float>},
+    {vec<double>::lanes, &accumulate_outer<double>, &accumulate_outer_transposed<double>,
+     &transposed_product<double>, &momentum_step<double>, &fused_axpy<double>}};
+#endif
