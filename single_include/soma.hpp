@@ -12671,8 +12671,8 @@ public:
           delta_(buffers(net, std::index_sequence_for<Layers...>{})),
           kernels_(&detail::kernels().of<value_type>()),
           training_kernels_(&detail::training_kernels<value_type>()),
-          transposed_layers_(transposed_layers(net, *training_kernels_,
-                                               std::index_sequence_for<Layers...>{})) {}
+          transposed_layers_(
+              transposed_layers(net, *training_kernels_, std::index_sequence_for<Layers...>{})) {}
 
     [[nodiscard]] parameters_type& parameters() noexcept { return params_; }
     [[nodiscard]] parameters_type const& parameters() const noexcept { return params_; }
