@@ -142,12 +142,11 @@ def main():
     if spread:
         n = args.spread
         lines.append("")
-        lines.append(f"How much one run varies: FANN {n} runs, soma (rprop) the seeds 1 to {n}; test "
-                     "class error, mean ± standard deviation of one run, the standard error of "
-                     "the mean, and the median of the runs, of 5 runs at a time (the medians the "
-                     "table above compares: FANN's first five runs, soma's seeds 1 to 5 in "
-                     "sequence) and the range. Reproduce: `scripts/compare_fann.py --spread "
-                     f"{n}`.")
+        lines.append(f"How much one run varies: FANN {n} more runs, soma (rprop) the seeds 1 to {n}; "
+                     "test class error: mean ± standard deviation of one run, standard error of the "
+                     "mean, median of all runs, and the lowest and highest median of 5 consecutive "
+                     "runs (the statistic the table above compares). Reproduce: "
+                     f"`scripts/compare_fann.py --spread {n}`.")
         lines.append("")
         lines.append("| data set | FANN mean ± sd | FANN s.e. | soma mean ± sd | soma s.e. | FANN "
                      "median | soma median | FANN medians of 5, range | soma medians of 5, range |")

@@ -18,7 +18,8 @@
 # The whole suite, in build/test-<compiler>: every test label, the unit tests (but
 # fp_flags_test and guard_page_test) under AddressSanitizer and UBSan at -O0
 # (SOMA_SANITIZE, tests/CMakeLists.txt; everything else with the Release flags), with
-# benchmarks (their default variants, SOMA_BENCH_NATIVE=OFF) and examples built, the hash matrix
+# benchmarks (their default variants, SOMA_BENCH_NATIVE=OFF, at -O0: SOMA_BENCH_OPTIMIZE=OFF,
+# they are built, not run) and examples built, the hash matrix
 # (SOMA_TEST_MATRIX: the hash program built with GCC and Clang for x86-64 and AArch64,
 # see tests/cmake/kernels.cmake), then the AArch64 unit tests at -O1 (the hash matrix
 # covers the NEON bits at -O2 and -O3): preset `aarch64`
@@ -145,7 +146,7 @@ case "$mode" in
   full)
     build="build/test-$name"
     options=(-DSOMA_BUILD_EXAMPLES=ON -DSOMA_BUILD_BENCHMARKS=ON -DSOMA_BENCH_NATIVE=OFF
-      -DSOMA_TEST_MATRIX=ON -DSOMA_SANITIZE=ON)
+      -DSOMA_BENCH_OPTIMIZE=OFF -DSOMA_TEST_MATRIX=ON -DSOMA_SANITIZE=ON)
     targets=()
     ;;
 esac

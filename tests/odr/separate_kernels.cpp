@@ -1,3 +1,3 @@
-// The kernel tables of tests/odr/separate_main.cpp's SOMA_SEPARATE_KERNELS translation unit.
+// soma_kernels.cpp: the kernel tables of a program built with -DSOMA_SEPARATE_KERNELS
 #define SOMA_KERNELS_IMPLEMENTATION
 #include <soma/soma.hpp>
