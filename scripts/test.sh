@@ -18,7 +18,7 @@
 # The whole suite, in build/test-<compiler>: every test label, the unit tests (but
 # fp_flags_test and guard_page_test) under AddressSanitizer and UBSan at -O0
 # (SOMA_SANITIZE, tests/CMakeLists.txt; everything else with the Release flags), with
-# benchmarks (their default variants, SOMA_BENCH_NATIVE=OFF, at -O0: SOMA_BENCH_OPTIMIZE=OFF,
+# benchmarks (their default variants, SOMA_BENCH_NATIVE=OFF, at -O1: SOMA_BENCH_OPTIMIZE=OFF,
 # they are built, not run) and examples built, the hash matrix
 # (SOMA_TEST_MATRIX: the hash program built with GCC and Clang for x86-64 and AArch64,
 # see tests/cmake/kernels.cmake), then the AArch64 unit tests at -O1 (the hash matrix
