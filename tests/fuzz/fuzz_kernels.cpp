@@ -203,58 +203,45 @@ void rows(reader& r, std::size_t n, std::size_t offset, bool sigmoid_layer) {
     }
 }
 
+enum class array_function { sigmoid, step, tanh };
+
+// The array sigmoid, step or tanh of every ISA against the scalar function, out of place
+// (outputs inside canaries, within the function's range) and in place.
 template <class T>
-void elementwise(reader& r, std::size_t n, std::size_t offset, bool sigmoid) {
+void elementwise(reader& r, std::size_t n, std::size_t offset, array_function f) {
     guarded<T> z(n, offset);
     for (std::size_t i = 0; i < n; ++i) z.data[i] = value<T>(r);
+    T const low = f == array_function::tanh ? T(-1) : T(0);
+    auto scalar = [f](T v) {
+        switch (f) {
+            case array_function::sigmoid:
+                return soma::sigmoid(v);
+            case array_function::step:
+                return soma::step(v);
+            default:
+                return soma::tanh(v);
+        }
+    };
     for (isa i : soma::detail::available_isas()) {
         auto const& k = soma::detail::kernels_for(i).of<T>();
+        auto const array = f == array_function::sigmoid ? k.sigmoid
+                           : f == array_function::step  ? k.step
+                                                        : k.tanh;
         guarded<T> out(n, (offset * 3U) % 8U);
-        if (sigmoid) {
-            k.sigmoid(z.data, out.data, n);
-        } else {
-            k.step(z.data, out.data, n);
-        }
+        array(z.data, out.data, n);
         out.check_canaries(n);
         for (std::size_t j = 0; j < n; ++j) {
-            T const want = sigmoid ? soma::sigmoid(z.data[j]) : soma::step(z.data[j]);
+            T const want = scalar(z.data[j]);
             if (!same(out.data[j], want)) fail("array kernel != scalar call", n);
-            if (sigmoid && !std::isnan(want) && !(want >= T(0) && want <= T(1)))
-                fail("sigmoid outside [0, 1]", n);
+            if (!std::isnan(want) && !(want >= low && want <= T(1)))
+                fail("array kernel outside its range", n);
         }
         // In place gives the same bits.
         guarded<T> in_place(n, offset);
         std::memcpy(in_place.data, z.data, n * sizeof(T));
-        if (sigmoid) {
-            k.sigmoid(in_place.data, in_place.data, n);
-        } else {
-            k.step(in_place.data, in_place.data, n);
-        }
+        array(in_place.data, in_place.data, n);
         for (std::size_t j = 0; j < n; ++j)
             if (!same(in_place.data[j], out.data[j])) fail("in place != out of place", n);
-    }
-}
-
-template <class T>
-void tanh_array(reader& r, std::size_t n, std::size_t offset) {
-    guarded<T> z(n, offset);
-    for (std::size_t i = 0; i < n; ++i) z.data[i] = value<T>(r);
-    for (isa i : soma::detail::available_isas()) {
-        auto const& k = soma::detail::kernels_for(i).of<T>();
-        guarded<T> out(n, (offset * 5U) % 8U);
-        k.tanh(z.data, out.data, n);
-        out.check_canaries(n);
-        for (std::size_t j = 0; j < n; ++j) {
-            T const want = soma::tanh(z.data[j]);
-            if (!same(out.data[j], want)) fail("tanh kernel != scalar tanh", n);
-            if (!std::isnan(want) && !(want >= T(-1) && want <= T(1)))
-                fail("tanh outside [-1, 1]", n);
-        }
-        guarded<T> in_place(n, offset);
-        std::memcpy(in_place.data, z.data, n * sizeof(T));
-        k.tanh(in_place.data, in_place.data, n);
-        for (std::size_t j = 0; j < n; ++j)
-            if (!same(in_place.data[j], out.data[j])) fail("tanh in place != out of place", n);
     }
 }
 
@@ -414,13 +401,13 @@ void run(reader& r, unsigned what) {
             rows<T>(r, n, offset, true);
             break;
         case 3:
-            elementwise<T>(r, n, offset, true);
+            elementwise<T>(r, n, offset, array_function::sigmoid);
             break;
         case 4:
-            elementwise<T>(r, n, offset, false);
+            elementwise<T>(r, n, offset, array_function::step);
             break;
         case 5:
-            tanh_array<T>(r, n, offset);
+            elementwise<T>(r, n, offset, array_function::tanh);
             break;
         case 6:
             softmax_array<T>(r, n, offset);
