@@ -155,19 +155,46 @@ template <class V>
     return V::select(V::lt(z, V::zero()), y_neg, y_pos);
 }
 
-// σ(z) for one value: the definition (portable vocabulary, constexpr). Compiled inside an
-// x86-64 target region it runs the same operations with FMA instructions.
+// Core<S>(a) on one double a with the vocabulary S of one value: the ISA's scalar_double
+// (on x86-64 the low lane of an SSE register, portable::vec<double> elsewhere) at run
+// time, the portable one in constant evaluation, where intrinsics cannot run. Both do the
+// same operations with the same roundings: the same bits.
+template <class Core>
+[[nodiscard, gnu::always_inline]] constexpr double on_one_double(double a) noexcept {
+    if (!std::is_constant_evaluated()) {
+        using S = scalar_double;
+        return S::to(Core::template eval<S>(S::from(a)));
+    }
+    return Core::template eval<portable::vec<double>>(a);
+}
+
+struct sigmoid_f32_core {
+    template <class S>
+    [[nodiscard, gnu::always_inline]] static constexpr typename S::v eval(
+        typename S::v a) noexcept {
+        return sigmoid_f32_in_double<S>(a);
+    }
+};
+struct sigmoid_f64_core_one {
+    template <class S>
+    [[nodiscard, gnu::always_inline]] static constexpr typename S::v eval(
+        typename S::v a) noexcept {
+        return sigmoid_f64_core<S>(a);
+    }
+};
+
+// σ(z) for one value: the definition (constexpr; the portable vocabulary in constant
+// evaluation, the ISA's vocabulary of one value at run time, see on_one_double).
 template <ieee_binary T>
 [[nodiscard]] constexpr T sigmoid_one(T z) noexcept {
-    using one_lane = portable::vec<double>;
     using c = sigmoid_constants;
     if constexpr (std::same_as<T, float>) {
         if (z != z) return std::bit_cast<float>(std::bit_cast<std::uint32_t>(z) | c::f32_quiet_bit);
-        return static_cast<float>(sigmoid_f32_in_double<one_lane>(static_cast<double>(z)));
+        return static_cast<float>(on_one_double<sigmoid_f32_core>(static_cast<double>(z)));
     } else {
         if (z != z)
             return std::bit_cast<double>(std::bit_cast<std::uint64_t>(z) | c::f64_quiet_bit);
-        return sigmoid_f64_core<one_lane>(z);
+        return on_one_double<sigmoid_f64_core_one>(z);
     }
 }
 
@@ -255,15 +282,22 @@ template <class V>
     return V::select(tiny, z, signed_y);
 }
 
-// tanh(z) for one value: the definition (portable vocabulary, constexpr). Two ranges are
-// settled before the evaluation, with the bits the evaluation gives there (the lanes
-// compute them; the exhaustive test compares every float and sampled doubles): z itself
-// for |z| < 2^-13 (float; tanh(z) is within 2^-27.5 relative of z, which the rounding to
-// float returns) or 2^-27 (double), and ±1 for |z| >= 9.2 (float: 1 - tanh(z) < 2^-25) or
-// 20 (double: the clamp), where the branch is cheaper than the evaluation.
+// tanh(z) for one value: the definition (constexpr, the vocabulary of on_one_double). Two ranges
+// are settled before the evaluation, with the bits the evaluation gives there (the lanes compute
+// them; the exhaustive test compares every float and sampled doubles): z itself for |z| < 2^-13
+// (float; tanh(z) is within 2^-27.5 relative of z, which the rounding to float returns) or 2^-27
+// (double), and ±1 for |z| >= 9.2 (float: 1 - tanh(z) < 2^-25) or 20 (double: the clamp), where the
+// branch is cheaper than the evaluation.
+struct tanh_f64_core_one {
+    template <class S>
+    [[nodiscard, gnu::always_inline]] static constexpr typename S::v eval(
+        typename S::v a) noexcept {
+        return tanh_f64_core<S>(a);
+    }
+};
+
 template <ieee_binary T>
 [[nodiscard]] constexpr T tanh_one(T z) noexcept {
-    using one_lane = portable::vec<double>;
     using c = sigmoid_constants;
     if constexpr (std::same_as<T, float>) {
         auto const bits = std::bit_cast<std::uint32_t>(z);
@@ -272,7 +306,7 @@ template <ieee_binary T>
         if (abs_bits < 0x39000000U) return z;                                              // 2^-13
         if (abs_bits >= 0x41133333U)
             return std::bit_cast<float>((bits & 0x80000000U) | 0x3f800000U);
-        return static_cast<float>(tanh_f64_core<one_lane>(static_cast<double>(z)));
+        return static_cast<float>(on_one_double<tanh_f64_core_one>(static_cast<double>(z)));
     } else {
         auto const bits = std::bit_cast<std::uint64_t>(z);
         std::uint64_t const abs_bits = bits & 0x7fffffffffffffffU;
@@ -281,7 +315,7 @@ template <ieee_binary T>
         if (abs_bits >= 0x4034000000000000U) {         // 20
             return std::bit_cast<double>((bits & c::sign_bit) | 0x3ff0000000000000U);
         }
-        return tanh_f64_core<one_lane>(z);
+        return on_one_double<tanh_f64_core_one>(z);
     }
 }
 

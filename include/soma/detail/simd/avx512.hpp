@@ -128,6 +128,15 @@ struct vec<float> {
     SOMA_DETAIL_OP __m512d widen_hi(v a) noexcept {
         return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
     }
+    // The first four lanes widened to a 256-bit register of doubles, and back (the
+    // others zero): for layers of at most four rows.
+    using quarter_double = avx2::vec<double>;
+    SOMA_DETAIL_OP __m256d widen_quarter(v a) noexcept {
+        return _mm256_cvtps_pd(_mm512_castps512_ps128(a));
+    }
+    SOMA_DETAIL_OP v narrow_quarter(__m256d a) noexcept {
+        return _mm512_zextps128_ps512(_mm256_cvtpd_ps(a));
+    }
     SOMA_DETAIL_OP v narrow(__m512d lo, __m512d hi) noexcept {
         return _mm512_castpd_ps(
             _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm512_cvtpd_ps(lo))),
@@ -217,6 +226,8 @@ struct vec<double> {
             _mm512_add_epi64(bits(t), _mm512_set1_epi64(static_cast<long long>(e))), 52));
     }
 };
+
+using scalar_double = avx2::one_double;
 
 #undef SOMA_DETAIL_OP
 

@@ -157,6 +157,8 @@ struct vec<double> {
     }
 };
 
+using scalar_double = portable::vec<double>;
+
 #undef SOMA_DETAIL_OP
 
 inline constexpr isa this_isa = isa::neon;

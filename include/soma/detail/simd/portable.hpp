@@ -24,6 +24,9 @@
 //   negative_abs(a)                -|a| (the sign bit set)
 //   exponent_from(t, e)            (bits(t) + e) << 52               (double)
 //   widen_lo, widen_hi, narrow     float lanes to and from two double registers (float)
+//   from(t), to(a)                 one value into lane 0, and lane 0 out
+// and, beside vec, scalar_double: the vocabulary of one double that sigmoid_one and
+// tanh_one run on (this one here; on x86-64 the low lane of an SSE register).
 #ifndef SOMA_DETAIL_SIMD_PORTABLE_HPP
 #define SOMA_DETAIL_SIMD_PORTABLE_HPP
 
@@ -84,6 +87,8 @@ struct vec {
         SOMA_DETAIL_OPAQUE(a);
         return a;
     }
+    SOMA_DETAIL_OP v from(T a) noexcept { return a; }
+    SOMA_DETAIL_OP T to(v a) noexcept { return a; }
     SOMA_DETAIL_OP T reduce(v a) noexcept { return a; }
     SOMA_DETAIL_OP v reduce_rows(v const (&a)[1]) noexcept { return a[0]; }
     SOMA_DETAIL_OP v or_bits(v a, bits_t u) noexcept {
@@ -106,6 +111,8 @@ struct vec {
         return p * exponent_from(t, 1023 + e);
     }
 };
+
+using scalar_double = portable::vec<double>;
 
 #undef SOMA_DETAIL_OP
 
