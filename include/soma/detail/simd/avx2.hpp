@@ -46,12 +46,29 @@ struct vec<float> {
     [[gnu::always_inline]] static inline void store(float* p, v a) noexcept {
         _mm256_storeu_ps(p, a);
     }
+    // At most four lanes: 128-bit accesses. A 256-bit masked access also covers the memory
+    // past p[c), and a load of memory that a recent store covers waits for that store
+    // instead of being forwarded (see the AVX-512 vocabulary's store_first).
     SOMA_DETAIL_OP v load_first(float const* p, std::size_t c, v fill) noexcept {
         __m256i const k = first(c);
+        if (c <= 4) {
+            __m128 const low =
+                c == 4 ? _mm_loadu_ps(p) : _mm_maskload_ps(p, _mm256_castsi256_si128(k));
+            return _mm256_blendv_ps(fill, _mm256_castps128_ps256(low), _mm256_castsi256_ps(k));
+        }
         return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, k), _mm256_castsi256_ps(k));
     }
     [[gnu::always_inline]] static inline void store_first(float* p, v a, std::size_t c) noexcept {
-        _mm256_maskstore_ps(p, first(c), a);
+        if (c <= 4) {
+            __m128 const low = _mm256_castps256_ps128(a);
+            if (c == 4) {
+                _mm_storeu_ps(p, low);
+            } else {
+                _mm_maskstore_ps(p, _mm256_castsi256_si128(first(c)), low);
+            }
+        } else {
+            _mm256_maskstore_ps(p, first(c), a);
+        }
     }
     SOMA_DETAIL_OP v with_lane(v a, std::size_t l, float t) noexcept {
         __m256i const k = _mm256_cmpeq_epi32(_mm256_set1_epi32(static_cast<int>(l)),
@@ -131,12 +148,27 @@ struct vec<double> {
     [[gnu::always_inline]] static inline void store(double* p, v a) noexcept {
         _mm256_storeu_pd(p, a);
     }
+    // At most two lanes: 128-bit accesses (see vec<float>::load_first).
     SOMA_DETAIL_OP v load_first(double const* p, std::size_t c, v fill) noexcept {
         __m256i const k = first(c);
+        if (c <= 2) {
+            __m128d const low =
+                c == 2 ? _mm_loadu_pd(p) : _mm_maskload_pd(p, _mm256_castsi256_si128(k));
+            return _mm256_blendv_pd(fill, _mm256_castpd128_pd256(low), _mm256_castsi256_pd(k));
+        }
         return _mm256_blendv_pd(fill, _mm256_maskload_pd(p, k), _mm256_castsi256_pd(k));
     }
     [[gnu::always_inline]] static inline void store_first(double* p, v a, std::size_t c) noexcept {
-        _mm256_maskstore_pd(p, first(c), a);
+        if (c <= 2) {
+            __m128d const low = _mm256_castpd256_pd128(a);
+            if (c == 2) {
+                _mm_storeu_pd(p, low);
+            } else {
+                _mm_maskstore_pd(p, _mm256_castsi256_si128(first(c)), low);
+            }
+        } else {
+            _mm256_maskstore_pd(p, first(c), a);
+        }
     }
     SOMA_DETAIL_OP v with_lane(v a, std::size_t l, double t) noexcept {
         __m256i const k = _mm256_cmpeq_epi64(_mm256_set1_epi64x(static_cast<std::int64_t>(l)),
