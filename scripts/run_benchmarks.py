@@ -693,8 +693,9 @@ Where targets are missed, and why (the measured gaps are in the tables above):
   through the kernel table (the C library's software fma made it 32 ns per value), with
   branch-free selects (a branch on the sign of z mispredicted for half of all random
   inputs) and a shortened critical path (-|z| and the 2^k scaling in floating-point
-  registers). What is left is the algorithm's length: float evaluates a degree-6
-  polynomial and a division in double (about 35 instructions, 0.53 ULP), double carries
+  registers; on x86-64 the whole evaluation in SSE registers, `one_double`). What is
+  left is the algorithm's length: float evaluates a degree-6
+  polynomial and a division in double (about 30 instructions, 0.53 ULP), double carries
   e^r and 1/(1+e) as double-double sums (about 90 instructions, 1 ULP), against glibc's
   table-driven `exp` plus one division in the naive loop (about 2.4 ULP float and 2.0 ULP
   double where σ is normal, see the sigmoid table). The algorithm is fixed by the bitwise
@@ -716,6 +717,25 @@ Where targets are missed, and why (the measured gaps are in the tables above):
   rows; Eigen streams columns of W. The tail of long rows is laid out once per layer; the
   interleaved `dense_layer` (each partial sum one lane of a register, no reduction
   inside a register) is the structural answer.
+- *Static layers of one output (2x1, 3x1, 24x1) and 4x4, every build.* Such a layer is a
+  few products and the σ of one to four values; its time is σ's. soma's σ is within
+  0.53 ULP with the same bits everywhere (a degree-6 polynomial and a division in
+  double); Eigen's `logistic()` is a float rational approximation of a few ULP, about half
+  the instructions. Tried, same bits: the evaluation of one value in SSE registers
+  (kept: 2x1 -16 %), four rows on a 256-bit register of doubles (kept: 4x4 -23 %), narrow
+  partial loads and stores (kept: a 4x4 layer whose input follows its output in memory,
+  41 -> 11 ns with Clang), Estrin's scheme for the polynomial (the same floats for all
+  2^32 inputs, no faster: the kernels are bound by instruction throughput, not latency),
+  a Newton reciprocal instead of the division (the same floats for all 2^32 inputs, 10 %
+  slower: the floating-point ports, not the divider, are the limit).
+- *Static layers of 16x16 and above and networks, -march=native.* Two costs of the
+  canonical bits that Eigen does not pay: with fewer than P = 64 terms per row every
+  product is rounded on its own and joined by the fixed tree, one add per multiply
+  (64x64: 256 FMAs and 252 adds per input on AVX-512, where Eigen issues 256 FMAs), and σ
+  of floats runs in double, two registers per register of outputs. Without `-march`
+  Eigen compiles for SSE2 and soma's run-time AVX-512 kernels win (1.4x to 4x); with it
+  the bound is about 0.5x to 0.9x. 784-128-10 in batches of 256 reaches about 0.8x of
+  Eigen's GEMM, whose bound there is about 0.9x (64 tree adds per 784 FMAs).
 - *dot for 17..64 terms, default build* goes through the kernel table (one indirect
   call) to the AVX-512 / AVX2 kernel; the canonical order's fixed tree over 64 partial
   sums costs a few shuffles more than a left-to-right sum in registers. Below 17 terms the
