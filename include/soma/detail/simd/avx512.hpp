@@ -16,6 +16,7 @@
 #include "soma/detail/cpu.hpp"
 #include "soma/detail/kernel_table.hpp"
 #include "soma/detail/sigmoid_constants.hpp"
+#include "soma/detail/simd/avx2.hpp"  // one_double, and vec<double> for quarter_double
 #include "soma/detail/simd/portable.hpp"
 
 #if defined(SOMA_X86_KERNELS)
