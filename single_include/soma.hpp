@@ -185,6 +185,16 @@
 #define SOMA_DETAIL_OPAQUE(x) ((void)0)
 #endif
 
+// SOMA_DETAIL_KNOWN(x): x is a constant once inlined (the kernels of a static shape).
+// The narrow partial loads and stores of the x86-64 vocabularies are taken only then:
+// with a run-time count, the choice among three widths would be compiled into every
+// kernel (14 % more compile time, 20 % more code for the kernel tables).
+#if defined(__GNUC__) || defined(__clang__)
+#define SOMA_DETAIL_KNOWN(x) __builtin_constant_p(x)
+#else
+#define SOMA_DETAIL_KNOWN(x) false
+#endif
+
 namespace soma::detail::inline SOMA_DETAIL_ABI_NAMESPACE {
 
 // The instruction sets soma has kernels for.
@@ -2052,7 +2062,7 @@ struct vec<float> {
     // instead of being forwarded (see the AVX-512 vocabulary's store_first).
     SOMA_DETAIL_OP v load_first(float const* p, std::size_t c, v fill) noexcept {
         __m256i const k = first(c);
-        if (c <= 4) {
+        if (SOMA_DETAIL_KNOWN(c) && c <= 4) {
             __m128 const low =
                 c == 4 ? _mm_loadu_ps(p) : _mm_maskload_ps(p, _mm256_castsi256_si128(k));
             return _mm256_blendv_ps(fill, _mm256_castps128_ps256(low), _mm256_castsi256_ps(k));
@@ -2060,7 +2070,7 @@ struct vec<float> {
         return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, k), _mm256_castsi256_ps(k));
     }
     [[gnu::always_inline]] static inline void store_first(float* p, v a, std::size_t c) noexcept {
-        if (c <= 4) {
+        if (SOMA_DETAIL_KNOWN(c) && c <= 4) {
             __m128 const low = _mm256_castps256_ps128(a);
             if (c == 4) {
                 _mm_storeu_ps(p, low);
@@ -2152,7 +2162,7 @@ struct vec<double> {
     // At most two lanes: 128-bit accesses (see vec<float>::load_first).
     SOMA_DETAIL_OP v load_first(double const* p, std::size_t c, v fill) noexcept {
         __m256i const k = first(c);
-        if (c <= 2) {
+        if (SOMA_DETAIL_KNOWN(c) && c <= 2) {
             __m128d const low =
                 c == 2 ? _mm_loadu_pd(p) : _mm_maskload_pd(p, _mm256_castsi256_si128(k));
             return _mm256_blendv_pd(fill, _mm256_castpd128_pd256(low), _mm256_castsi256_pd(k));
@@ -2160,7 +2170,7 @@ struct vec<double> {
         return _mm256_blendv_pd(fill, _mm256_maskload_pd(p, k), _mm256_castsi256_pd(k));
     }
     [[gnu::always_inline]] static inline void store_first(double* p, v a, std::size_t c) noexcept {
-        if (c <= 2) {
+        if (SOMA_DETAIL_KNOWN(c) && c <= 2) {
             __m128d const low = _mm256_castpd256_pd128(a);
             if (c == 2) {
                 _mm_storeu_pd(p, low);
@@ -3462,19 +3472,20 @@ struct vec<float> {
     // Narrow too, for the same reason as store_first: a 512-bit load covering a recent
     // store to the memory past p[c) would wait for that store.
     SOMA_DETAIL_OP v load_first(float const* p, std::size_t c, v fill) noexcept {
-        if (c <= 4) {
+        if (SOMA_DETAIL_KNOWN(c) && c <= 4) {
             __m128 const low =
                 c == 4 ? _mm_loadu_ps(p) : _mm_maskz_loadu_ps(static_cast<__mmask8>(first(c)), p);
             return _mm512_mask_broadcast_f32x4(fill, first(c), low);
         }
-        if (c <= 8) {
+        if (SOMA_DETAIL_KNOWN(c) && c <= 8) {
             __m256 const low = c == 8 ? _mm256_loadu_ps(p)
                                       : _mm256_maskz_loadu_ps(static_cast<__mmask8>(first(c)), p);
             return _mm512_mask_broadcast_f32x8(fill, first(c), low);
         }
         return _mm512_mask_loadu_ps(fill, first(c), p);
     }
-    // As narrow as the lanes stored: a 512-bit masked store also covers the memory past
+    // As narrow as the lanes stored, when c is known at compile time (the kernels of a
+    // static shape; SOMA_DETAIL_KNOWN): a 512-bit masked store also covers the memory past
     // p[c) (its masked-off lanes), and a later load of that memory, such as the input a
     // caller keeps just after its outputs, waits for the store to retire instead of
     // being forwarded (measured, AVX-512, Clang 14: a 4 x 4 layer with x right after y,
@@ -3482,7 +3493,7 @@ struct vec<float> {
     // is opaque: otherwise GCC folds cast and store into VEXTRACTF32X4 to memory, which
     // has no fault suppression for its masked-off lanes (the guard-page test).
     [[gnu::always_inline]] static inline void store_first(float* p, v a, std::size_t c) noexcept {
-        if (c <= 4) {
+        if (SOMA_DETAIL_KNOWN(c) && c <= 4) {
             __m128 low = _mm512_castps512_ps128(a);
             SOMA_DETAIL_OPAQUE(low);  // kept a masked store, see above
             if (c == 4) {
@@ -3490,7 +3501,7 @@ struct vec<float> {
             } else {
                 _mm_mask_storeu_ps(p, static_cast<__mmask8>(first(c)), low);
             }
-        } else if (c <= 8) {
+        } else if (SOMA_DETAIL_KNOWN(c) && c <= 8) {
             __m256 low = _mm512_castps512_ps256(a);
             SOMA_DETAIL_OPAQUE(low);  // kept a masked store, see above
             if (c == 8) {
@@ -3604,18 +3615,18 @@ struct vec<double> {
     }
     // As narrow as the lanes used (see vec<float>::store_first).
     SOMA_DETAIL_OP v load_first(double const* p, std::size_t c, v fill) noexcept {
-        if (c <= 2) {
+        if (SOMA_DETAIL_KNOWN(c) && c <= 2) {
             __m128d const low = c == 2 ? _mm_loadu_pd(p) : _mm_maskz_loadu_pd(first(c), p);
             return _mm512_mask_broadcast_f64x2(fill, first(c), low);
         }
-        if (c <= 4) {
+        if (SOMA_DETAIL_KNOWN(c) && c <= 4) {
             __m256d const low = c == 4 ? _mm256_loadu_pd(p) : _mm256_maskz_loadu_pd(first(c), p);
             return _mm512_mask_broadcast_f64x4(fill, first(c), low);
         }
         return _mm512_mask_loadu_pd(fill, first(c), p);
     }
     [[gnu::always_inline]] static inline void store_first(double* p, v a, std::size_t c) noexcept {
-        if (c <= 2) {
+        if (SOMA_DETAIL_KNOWN(c) && c <= 2) {
             __m128d low = _mm512_castpd512_pd128(a);
             SOMA_DETAIL_OPAQUE(low);  // kept a masked store, see above
             if (c == 2) {
@@ -3623,7 +3634,7 @@ struct vec<double> {
             } else {
                 _mm_mask_storeu_pd(p, first(c), low);
             }
-        } else if (c <= 4) {
+        } else if (SOMA_DETAIL_KNOWN(c) && c <= 4) {
             __m256d low = _mm512_castpd512_pd256(a);
             SOMA_DETAIL_OPAQUE(low);  // kept a masked store, see above
             if (c == 4) {

@@ -51,7 +51,7 @@ struct vec<float> {
     // instead of being forwarded (see the AVX-512 vocabulary's store_first).
     SOMA_DETAIL_OP v load_first(float const* p, std::size_t c, v fill) noexcept {
         __m256i const k = first(c);
-        if (c <= 4) {
+        if (SOMA_DETAIL_KNOWN(c) && c <= 4) {
             __m128 const low =
                 c == 4 ? _mm_loadu_ps(p) : _mm_maskload_ps(p, _mm256_castsi256_si128(k));
             return _mm256_blendv_ps(fill, _mm256_castps128_ps256(low), _mm256_castsi256_ps(k));
@@ -59,7 +59,7 @@ struct vec<float> {
         return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, k), _mm256_castsi256_ps(k));
     }
     [[gnu::always_inline]] static inline void store_first(float* p, v a, std::size_t c) noexcept {
-        if (c <= 4) {
+        if (SOMA_DETAIL_KNOWN(c) && c <= 4) {
             __m128 const low = _mm256_castps256_ps128(a);
             if (c == 4) {
                 _mm_storeu_ps(p, low);
@@ -151,7 +151,7 @@ struct vec<double> {
     // At most two lanes: 128-bit accesses (see vec<float>::load_first).
     SOMA_DETAIL_OP v load_first(double const* p, std::size_t c, v fill) noexcept {
         __m256i const k = first(c);
-        if (c <= 2) {
+        if (SOMA_DETAIL_KNOWN(c) && c <= 2) {
             __m128d const low =
                 c == 2 ? _mm_loadu_pd(p) : _mm_maskload_pd(p, _mm256_castsi256_si128(k));
             return _mm256_blendv_pd(fill, _mm256_castpd128_pd256(low), _mm256_castsi256_pd(k));
@@ -159,7 +159,7 @@ struct vec<double> {
         return _mm256_blendv_pd(fill, _mm256_maskload_pd(p, k), _mm256_castsi256_pd(k));
     }
     [[gnu::always_inline]] static inline void store_first(double* p, v a, std::size_t c) noexcept {
-        if (c <= 2) {
+        if (SOMA_DETAIL_KNOWN(c) && c <= 2) {
             __m128d const low = _mm256_castpd256_pd128(a);
             if (c == 2) {
                 _mm_storeu_pd(p, low);
