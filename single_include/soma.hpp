@@ -2057,9 +2057,10 @@ struct vec<float> {
     [[gnu::always_inline]] static inline void store(float* p, v a) noexcept {
         _mm256_storeu_ps(p, a);
     }
-    // At most four lanes: 128-bit accesses. A 256-bit masked access also covers the memory
-    // past p[c), and a load of memory that a recent store covers waits for that store
-    // instead of being forwarded (see the AVX-512 vocabulary's store_first).
+    // At most four lanes known at compile time (SOMA_DETAIL_KNOWN): 128-bit accesses. A
+    // 256-bit masked access also covers the memory past p[c), and a load of memory that a
+    // recent store covers waits for that store instead of being forwarded (see the
+    // AVX-512 vocabulary's store_first).
     SOMA_DETAIL_OP v load_first(float const* p, std::size_t c, v fill) noexcept {
         __m256i const k = first(c);
         if (SOMA_DETAIL_KNOWN(c) && c <= 4) {
@@ -2159,7 +2160,7 @@ struct vec<double> {
     [[gnu::always_inline]] static inline void store(double* p, v a) noexcept {
         _mm256_storeu_pd(p, a);
     }
-    // At most two lanes: 128-bit accesses (see vec<float>::load_first).
+    // At most two lanes known at compile time: 128-bit accesses (see vec<float>::load_first).
     SOMA_DETAIL_OP v load_first(double const* p, std::size_t c, v fill) noexcept {
         __m256i const k = first(c);
         if (SOMA_DETAIL_KNOWN(c) && c <= 2) {
@@ -3613,7 +3614,7 @@ struct vec<double> {
     [[gnu::always_inline]] static inline void store(double* p, v a) noexcept {
         _mm512_storeu_pd(p, a);
     }
-    // As narrow as the lanes used (see vec<float>::store_first).
+    // As narrow as the lanes used, when known at compile time (see vec<float>::store_first).
     SOMA_DETAIL_OP v load_first(double const* p, std::size_t c, v fill) noexcept {
         if (SOMA_DETAIL_KNOWN(c) && c <= 2) {
             __m128d const low = c == 2 ? _mm_loadu_pd(p) : _mm_maskz_loadu_pd(first(c), p);
@@ -8471,26 +8472,25 @@ template <ieee_binary T>
     if constexpr (V::lanes == 1) {
         *out = sigmoid_one(V::reduce(z));
     } else if constexpr (std::same_as<T, float>) {
-        if constexpr (requires { typename V::quarter_double; }) {
-            if (count * 4 <= V::lanes) {
-                using Q = typename V::quarter_double;
-                auto const q = sigmoid_f32_in_double<Q>(V::widen_quarter(z));
-                auto const y =
-                    V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit),
-                              V::narrow_quarter(q));
-                store_lanes<T>(y, out, count);
-                return;
-            }
-        }
-        if (count * 2 <= V::lanes) {
-            using D = vec<double>;
-            auto const lo = sigmoid_f32_in_double<D>(V::widen_lo(z));
-            auto const y = V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit),
-                                     V::narrow(lo, lo));
-            store_lanes<T>(y, out, count);
-        } else {
+        if (count * 2 > V::lanes) {
             store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+            return;
         }
+        auto const half = [z] {
+            auto const lo = sigmoid_f32_in_double<vec<double>>(V::widen_lo(z));
+            return V::narrow(lo, lo);
+        };
+        typename V::v y;
+        if constexpr (requires { typename V::quarter_double; }) {
+            y = count * 4 <= V::lanes
+                    ? V::narrow_quarter(
+                          sigmoid_f32_in_double<typename V::quarter_double>(V::widen_quarter(z)))
+                    : half();
+        } else {
+            y = half();
+        }
+        store_lanes<T>(V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit), y),
+                       out, count);
     } else {
         store_lanes<T>(sigmoid_lanes<T>(z), out, count);
     }
@@ -9075,26 +9075,25 @@ template <ieee_binary T>
     if constexpr (V::lanes == 1) {
         *out = sigmoid_one(V::reduce(z));
     } else if constexpr (std::same_as<T, float>) {
-        if constexpr (requires { typename V::quarter_double; }) {
-            if (count * 4 <= V::lanes) {
-                using Q = typename V::quarter_double;
-                auto const q = sigmoid_f32_in_double<Q>(V::widen_quarter(z));
-                auto const y =
-                    V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit),
-                              V::narrow_quarter(q));
-                store_lanes<T>(y, out, count);
-                return;
-            }
-        }
-        if (count * 2 <= V::lanes) {
-            using D = vec<double>;
-            auto const lo = sigmoid_f32_in_double<D>(V::widen_lo(z));
-            auto const y = V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit),
-                                     V::narrow(lo, lo));
-            store_lanes<T>(y, out, count);
-        } else {
+        if (count * 2 > V::lanes) {
             store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+            return;
         }
+        auto const half = [z] {
+            auto const lo = sigmoid_f32_in_double<vec<double>>(V::widen_lo(z));
+            return V::narrow(lo, lo);
+        };
+        typename V::v y;
+        if constexpr (requires { typename V::quarter_double; }) {
+            y = count * 4 <= V::lanes
+                    ? V::narrow_quarter(
+                          sigmoid_f32_in_double<typename V::quarter_double>(V::widen_quarter(z)))
+                    : half();
+        } else {
+            y = half();
+        }
+        store_lanes<T>(V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit), y),
+                       out, count);
     } else {
         store_lanes<T>(sigmoid_lanes<T>(z), out, count);
     }
@@ -9680,26 +9679,25 @@ template <ieee_binary T>
     if constexpr (V::lanes == 1) {
         *out = sigmoid_one(V::reduce(z));
     } else if constexpr (std::same_as<T, float>) {
-        if constexpr (requires { typename V::quarter_double; }) {
-            if (count * 4 <= V::lanes) {
-                using Q = typename V::quarter_double;
-                auto const q = sigmoid_f32_in_double<Q>(V::widen_quarter(z));
-                auto const y =
-                    V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit),
-                              V::narrow_quarter(q));
-                store_lanes<T>(y, out, count);
-                return;
-            }
-        }
-        if (count * 2 <= V::lanes) {
-            using D = vec<double>;
-            auto const lo = sigmoid_f32_in_double<D>(V::widen_lo(z));
-            auto const y = V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit),
-                                     V::narrow(lo, lo));
-            store_lanes<T>(y, out, count);
-        } else {
+        if (count * 2 > V::lanes) {
             store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+            return;
         }
+        auto const half = [z] {
+            auto const lo = sigmoid_f32_in_double<vec<double>>(V::widen_lo(z));
+            return V::narrow(lo, lo);
+        };
+        typename V::v y;
+        if constexpr (requires { typename V::quarter_double; }) {
+            y = count * 4 <= V::lanes
+                    ? V::narrow_quarter(
+                          sigmoid_f32_in_double<typename V::quarter_double>(V::widen_quarter(z)))
+                    : half();
+        } else {
+            y = half();
+        }
+        store_lanes<T>(V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit), y),
+                       out, count);
     } else {
         store_lanes<T>(sigmoid_lanes<T>(z), out, count);
     }
@@ -10283,26 +10281,25 @@ template <ieee_binary T>
     if constexpr (V::lanes == 1) {
         *out = sigmoid_one(V::reduce(z));
     } else if constexpr (std::same_as<T, float>) {
-        if constexpr (requires { typename V::quarter_double; }) {
-            if (count * 4 <= V::lanes) {
-                using Q = typename V::quarter_double;
-                auto const q = sigmoid_f32_in_double<Q>(V::widen_quarter(z));
-                auto const y =
-                    V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit),
-                              V::narrow_quarter(q));
-                store_lanes<T>(y, out, count);
-                return;
-            }
-        }
-        if (count * 2 <= V::lanes) {
-            using D = vec<double>;
-            auto const lo = sigmoid_f32_in_double<D>(V::widen_lo(z));
-            auto const y = V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit),
-                                     V::narrow(lo, lo));
-            store_lanes<T>(y, out, count);
-        } else {
+        if (count * 2 > V::lanes) {
             store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+            return;
         }
+        auto const half = [z] {
+            auto const lo = sigmoid_f32_in_double<vec<double>>(V::widen_lo(z));
+            return V::narrow(lo, lo);
+        };
+        typename V::v y;
+        if constexpr (requires { typename V::quarter_double; }) {
+            y = count * 4 <= V::lanes
+                    ? V::narrow_quarter(
+                          sigmoid_f32_in_double<typename V::quarter_double>(V::widen_quarter(z)))
+                    : half();
+        } else {
+            y = half();
+        }
+        store_lanes<T>(V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit), y),
+                       out, count);
     } else {
         store_lanes<T>(sigmoid_lanes<T>(z), out, count);
     }

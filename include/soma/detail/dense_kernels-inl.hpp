@@ -114,26 +114,25 @@ template <ieee_binary T>
     if constexpr (V::lanes == 1) {
         *out = sigmoid_one(V::reduce(z));
     } else if constexpr (std::same_as<T, float>) {
-        if constexpr (requires { typename V::quarter_double; }) {
-            if (count * 4 <= V::lanes) {
-                using Q = typename V::quarter_double;
-                auto const q = sigmoid_f32_in_double<Q>(V::widen_quarter(z));
-                auto const y =
-                    V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit),
-                              V::narrow_quarter(q));
-                store_lanes<T>(y, out, count);
-                return;
-            }
-        }
-        if (count * 2 <= V::lanes) {
-            using D = vec<double>;
-            auto const lo = sigmoid_f32_in_double<D>(V::widen_lo(z));
-            auto const y = V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit),
-                                     V::narrow(lo, lo));
-            store_lanes<T>(y, out, count);
-        } else {
+        if (count * 2 > V::lanes) {
             store_lanes<T>(sigmoid_lanes<T>(z), out, count);
+            return;
         }
+        auto const half = [z] {
+            auto const lo = sigmoid_f32_in_double<vec<double>>(V::widen_lo(z));
+            return V::narrow(lo, lo);
+        };
+        typename V::v y;
+        if constexpr (requires { typename V::quarter_double; }) {
+            y = count * 4 <= V::lanes
+                    ? V::narrow_quarter(
+                          sigmoid_f32_in_double<typename V::quarter_double>(V::widen_quarter(z)))
+                    : half();
+        } else {
+            y = half();
+        }
+        store_lanes<T>(V::select(V::is_nan(z), V::or_bits(z, sigmoid_constants::f32_quiet_bit), y),
+                       out, count);
     } else {
         store_lanes<T>(sigmoid_lanes<T>(z), out, count);
     }

@@ -46,9 +46,10 @@ struct vec<float> {
     [[gnu::always_inline]] static inline void store(float* p, v a) noexcept {
         _mm256_storeu_ps(p, a);
     }
-    // At most four lanes: 128-bit accesses. A 256-bit masked access also covers the memory
-    // past p[c), and a load of memory that a recent store covers waits for that store
-    // instead of being forwarded (see the AVX-512 vocabulary's store_first).
+    // At most four lanes known at compile time (SOMA_DETAIL_KNOWN): 128-bit accesses. A
+    // 256-bit masked access also covers the memory past p[c), and a load of memory that a
+    // recent store covers waits for that store instead of being forwarded (see the
+    // AVX-512 vocabulary's store_first).
     SOMA_DETAIL_OP v load_first(float const* p, std::size_t c, v fill) noexcept {
         __m256i const k = first(c);
         if (SOMA_DETAIL_KNOWN(c) && c <= 4) {
@@ -148,7 +149,7 @@ struct vec<double> {
     [[gnu::always_inline]] static inline void store(double* p, v a) noexcept {
         _mm256_storeu_pd(p, a);
     }
-    // At most two lanes: 128-bit accesses (see vec<float>::load_first).
+    // At most two lanes known at compile time: 128-bit accesses (see vec<float>::load_first).
     SOMA_DETAIL_OP v load_first(double const* p, std::size_t c, v fill) noexcept {
         __m256i const k = first(c);
         if (SOMA_DETAIL_KNOWN(c) && c <= 2) {

@@ -199,7 +199,7 @@ struct vec<double> {
     [[gnu::always_inline]] static inline void store(double* p, v a) noexcept {
         _mm512_storeu_pd(p, a);
     }
-    // As narrow as the lanes used (see vec<float>::store_first).
+    // As narrow as the lanes used, when known at compile time (see vec<float>::store_first).
     SOMA_DETAIL_OP v load_first(double const* p, std::size_t c, v fill) noexcept {
         if (SOMA_DETAIL_KNOWN(c) && c <= 2) {
             __m128d const low = c == 2 ? _mm_loadu_pd(p) : _mm_maskz_loadu_pd(first(c), p);
